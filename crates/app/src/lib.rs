@@ -1,0 +1,231 @@
+//! The composition root: settings, telemetry and the wiring of adapters into use cases that the three
+//! binaries call. `Application::build` binds the listener first, so tests can use port 0.
+
+pub mod settings;
+pub mod telemetry;
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use hub_domain::{
+    StoreDirectory,
+    ports::{Inbox, JobQueue, ProductStates},
+    services::{AcceptOrderEvent, AcceptProductEvent, FanOutProduct, SweepInbox},
+};
+use hub_persistence::{SeaOrmInbox, SeaOrmProductStates};
+use hub_queue::{ApalisJobQueue, JobHandlers};
+use tokio::{sync::watch, task::JoinHandle};
+
+pub use settings::Settings;
+
+/// Which parts run in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// HTTP ingress only (`hub-api`).
+    Api,
+    /// Workers and sweeper only (`hub-worker`).
+    Worker,
+    /// Both (`hub`).
+    All,
+}
+
+/// A running hub.
+pub struct Application {
+    port: Option<u16>,
+    server: Option<actix_web::dev::Server>,
+    background: Vec<JoinHandle<()>>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
+    if url.starts_with("sqlite:") {
+        let path = settings::sqlite_path(url);
+        if let Some(dir) = std::path::Path::new(&path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Connects the database (and migrates when configured).
+///
+/// # Errors
+/// When the database cannot be reached or a migration fails.
+pub async fn database(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let url = settings.database.url.expose();
+    ensure_sqlite_dir(url)?;
+    let db = hub_persistence::connect(url, settings.database.max_connections)
+        .await
+        .map_err(|e| anyhow::anyhow!("database.url: cannot connect: {}", redact(&e.to_string(), url)))?;
+    if settings.database.auto_migrate {
+        hub_persistence::migrate(&db).await.context("applying migrations")?;
+    }
+    Ok(db)
+}
+
+/// Removes a URL (which may hold a password) from an error message.
+fn redact(message: &str, url: &str) -> String {
+    message.replace(url, "[database.url]")
+}
+
+impl Application {
+    /// Wires everything and starts it: binds the listener (API), spawns workers and the sweeper (worker).
+    ///
+    /// # Errors
+    /// Invalid settings, an unreachable database, a port in use.
+    pub async fn build(settings: Settings, mode: Mode) -> anyhow::Result<Self> {
+        let stores: Arc<dyn StoreDirectory> = Arc::new(settings.store_directory()?);
+        let db = database(&settings).await?;
+        let inbox: Arc<dyn Inbox> = Arc::new(SeaOrmInbox::new(db.clone()));
+        let states: Arc<dyn ProductStates> = Arc::new(SeaOrmProductStates::new(db.clone()));
+        ensure_sqlite_dir(&settings.queue.url)?;
+        let queue = ApalisJobQueue::connect(settings.queue.clone()).await.context("queue")?;
+        let queue_port: Arc<dyn JobQueue> = Arc::new(queue.clone());
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut background = Vec::new();
+        let (mut port, mut server) = (None, None);
+
+        if matches!(mode, Mode::Api | Mode::All) {
+            let listener = TcpListener::bind(&settings.server.listen)
+                .with_context(|| format!("server.listen: cannot bind {}", settings.server.listen))?;
+            let bound = listener.local_addr()?.port();
+            let state = hub_http::AppState {
+                accept_product: AcceptProductEvent::new(inbox.clone(), queue_port.clone()),
+                accept_order: AcceptOrderEvent::new(inbox.clone(), queue_port.clone()),
+                inbox: inbox.clone(),
+                queue: queue_port.clone(),
+            };
+            server = Some(hub_http::serve(listener, state, stores.clone(), settings.server.clone())?);
+            port = Some(bound);
+            tracing::info!(port = bound, "listening on http://{}", settings.server.listen.replace(":0", &format!(":{bound}")));
+        }
+
+        if matches!(mode, Mode::Worker | Mode::All) {
+            let handlers = JobHandlers {
+                fan_out: Arc::new(FanOutProduct::new(inbox.clone(), states.clone(), queue_port.clone(), stores.clone())),
+                inbox: inbox.clone(),
+            };
+            let worker = settings.worker.clone();
+            let rx = shutdown_rx.clone();
+            let q = queue.clone();
+            background.push(tokio::spawn(async move { hub_queue::run_workers(q, handlers, worker, rx).await }));
+            let sweep = SweepInbox::new(inbox.clone(), queue_port.clone());
+            background.push(tokio::spawn(run_sweeper(sweep, settings.sweeper.clone(), shutdown_rx.clone())));
+            tracing::info!(worker = %settings.worker.name(), "workers started");
+        }
+        Ok(Self { port, server, background, shutdown })
+    }
+
+    /// The bound HTTP port (API modes).
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// Runs until SIGINT/SIGTERM (or the server stops), then shuts down gracefully: the server stops taking
+    /// requests and finishes those in flight, workers finish their jobs or hand them back.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let signal = async {
+            #[cfg(unix)]
+            {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {},
+                    _ = term.recv() => {},
+                }
+            }
+            #[cfg(not(unix))]
+            tokio::signal::ctrl_c().await?;
+            Ok::<_, std::io::Error>(())
+        };
+        match self.server {
+            Some(server) => {
+                let handle = server.handle();
+                tokio::pin!(server);
+                tokio::select! {
+                    r = &mut server => r?,
+                    _ = signal => {
+                        tracing::info!("shutting down");
+                        handle.stop(true).await;
+                    }
+                }
+            }
+            None => {
+                signal.await?;
+                tracing::info!("shutting down");
+            }
+        }
+        let _ = self.shutdown.send(true);
+        for task in self.background {
+            let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+        }
+        Ok(())
+    }
+
+    /// Spawns the application on the current runtime and returns a handle that stops it (tests).
+    pub fn spawn(self) -> RunningApp {
+        let shutdown = self.shutdown.clone();
+        let server_handle = self.server.as_ref().map(|s| s.handle());
+        let port = self.port;
+        let server = self.server;
+        let background = self.background;
+        let task = tokio::spawn(async move {
+            if let Some(server) = server {
+                let _ = server.await;
+            }
+        });
+        RunningApp { port, shutdown, server_handle, task, background }
+    }
+}
+
+/// A hub spawned in the background.
+pub struct RunningApp {
+    /// The HTTP port.
+    pub port: Option<u16>,
+    shutdown: watch::Sender<bool>,
+    server_handle: Option<actix_web::dev::ServerHandle>,
+    task: JoinHandle<()>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl RunningApp {
+    /// Stops it and waits for its tasks.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        if let Some(h) = self.server_handle {
+            h.stop(true).await;
+        }
+        let _ = self.task.await;
+        for t in self.background {
+            let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
+        }
+    }
+}
+
+async fn run_sweeper(sweep: SweepInbox, settings: settings::SweeperSettings, mut shutdown: watch::Receiver<bool>) {
+    let every = Duration::from_secs(settings.interval_secs.max(1));
+    let grace = chrono::Duration::seconds(settings.grace_secs as i64);
+    let stale = chrono::Duration::seconds(settings.stale_queued_secs as i64);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(e) = sweep.execute(grace, stale, settings.batch).await {
+            tracing::warn!(error = %e, "sweep incomplete; will retry");
+        }
+    }
+}

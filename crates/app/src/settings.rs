@@ -1,0 +1,310 @@
+//! Settings: built-in defaults → `hub.toml` (path from `HUB_CONFIG`) → `HUB_…` environment variables with
+//! `__` between levels (`HUB_DATABASE__URL`). Validated at start-up; an error names the bad field.
+
+use std::path::PathBuf;
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use hub_domain::{PriceRule, Secret, StaticStoreDirectory, Store, StoreCode, StoreRole};
+use hub_http::HttpSettings;
+use hub_queue::{QueueSettings, WorkerSettings};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// Everything the hub reads at start-up.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// HTTP ingress.
+    pub server: HttpSettings,
+    /// The hub's database.
+    pub database: DatabaseSettings,
+    /// The job queue.
+    pub queue: QueueSettings,
+    /// The workers.
+    pub worker: WorkerSettings,
+    /// The inbox sweeper.
+    pub sweeper: SweeperSettings,
+    /// Logs.
+    pub log: LogSettings,
+    /// The stores of the network.
+    pub stores: Vec<StoreSettings>,
+}
+
+/// Database settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `mysql://user:pass@host:3306/db` or `sqlite://path/hub.db?mode=rwc`.
+    pub url: Secret,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Apply pending migrations at start-up (`hub migrate` does it on its own).
+    pub auto_migrate: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self { url: Secret::new("sqlite://data/hub.db?mode=rwc"), max_connections: 16, auto_migrate: true }
+    }
+}
+
+/// Sweeper settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SweeperSettings {
+    /// How often it runs.
+    pub interval_secs: u64,
+    /// An event `received` for longer than this was not queued (its API call died or the queue was down).
+    pub grace_secs: u64,
+    /// An event `queued` for longer than this and not processed is queued again (jobs are idempotent).
+    pub stale_queued_secs: u64,
+    /// Events per run.
+    pub batch: u32,
+}
+
+impl Default for SweeperSettings {
+    fn default() -> Self {
+        Self { interval_secs: 5, grace_secs: 10, stale_queued_secs: 900, batch: 1000 }
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// An `EnvFilter` directive; `RUST_LOG` wins when set.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { format: LogFormat::Text, level: "info".into() }
+    }
+}
+
+/// Log format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A store's PrestaShop Webservice.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebserviceSettings {
+    /// Shop base URL, e.g. `https://shop.example` (the Webservice is under `/api/`).
+    pub url: String,
+    /// Webservice key.
+    pub key: Secret,
+}
+
+/// A store as configured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// Code, `a-z 0-9 - _`.
+    pub code: String,
+    /// `source` or `client`.
+    pub role: StoreRole,
+    /// The key its connector sends in `X-API-KEY` (at least 16 characters).
+    pub api_key: Secret,
+    /// When set, its requests must be signed (`X-Hub-Signature`).
+    #[serde(default)]
+    pub signing_secret: Option<Secret>,
+    /// Whether it takes part.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Its PrestaShop Webservice.
+    #[serde(default)]
+    pub webservice: Option<WebserviceSettings>,
+    /// Client price rule: markup over the source price, percent, as a decimal string (`"30"`).
+    #[serde(default)]
+    pub markup_percent: Option<String>,
+    /// Client stock buffer: units held back.
+    #[serde(default)]
+    pub stock_buffer: i64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A configuration error, naming the field.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct SettingsError(pub String);
+
+impl Settings {
+    /// Loads the layers.
+    ///
+    /// # Errors
+    /// An unreadable file, an unknown key, a wrong type: the message names the field.
+    pub fn load() -> Result<Self, SettingsError> {
+        let path = std::env::var("HUB_CONFIG").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("hub.toml"));
+        if std::env::var("HUB_CONFIG").is_ok() && !path.exists() {
+            return Err(SettingsError(format!("HUB_CONFIG: {} does not exist", path.display())));
+        }
+        Self::from_figment(Figment::new().merge(Toml::file(path)).merge(Env::prefixed("HUB_").split("__").ignore(&["config"])))
+    }
+
+    /// Extracts from a prepared figment (tests).
+    ///
+    /// # Errors
+    /// As [`Settings::load`].
+    pub fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
+        let settings: Settings = figment.extract().map_err(|e| SettingsError(e.to_string()))?;
+        settings.store_directory()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        if self.server.body_limit_bytes < 1024 {
+            return Err(SettingsError("server.body_limit_bytes: at least 1024".into()));
+        }
+        if self.worker.concurrency == 0 {
+            return Err(SettingsError("worker.concurrency: at least 1".into()));
+        }
+        if self.worker.max_attempts == 0 {
+            return Err(SettingsError("worker.max_attempts: at least 1".into()));
+        }
+        if self.worker.backoff_min_ms > self.worker.backoff_max_ms {
+            return Err(SettingsError("worker.backoff_min_ms: must not exceed worker.backoff_max_ms".into()));
+        }
+        let db = self.database.url.expose();
+        if !(db.starts_with("mysql://") || db.starts_with("mariadb://") || db.starts_with("sqlite:")) {
+            return Err(SettingsError("database.url: must start with mysql:// or sqlite:".into()));
+        }
+        let q = &self.queue.url;
+        let ok = match self.queue.backend {
+            hub_queue::QueueKind::Redis => q.starts_with("redis://") || q.starts_with("rediss://"),
+            hub_queue::QueueKind::Sqlite => q.starts_with("sqlite:"),
+        };
+        if !ok {
+            return Err(SettingsError(format!("queue.url: does not match queue.backend = {:?}", self.queue.backend)));
+        }
+        if self.queue.backend == hub_queue::QueueKind::Sqlite && db.starts_with("sqlite:") && sqlite_path(db) == sqlite_path(q) {
+            return Err(SettingsError("queue.url: the SQLite queue needs its own file, not database.url's".into()));
+        }
+        Ok(())
+    }
+
+    /// The stores, validated.
+    ///
+    /// # Errors
+    /// A bad code, key, markup or duplicate: the message names `stores[i].field`.
+    pub fn store_directory(&self) -> Result<StaticStoreDirectory, SettingsError> {
+        let mut stores = Vec::with_capacity(self.stores.len());
+        for (i, s) in self.stores.iter().enumerate() {
+            let code = StoreCode::parse(&s.code).map_err(|e| SettingsError(format!("stores[{i}].code: {}", e.message)))?;
+            let markup = match &s.markup_percent {
+                None => Decimal::ZERO,
+                Some(m) => m
+                    .parse::<Decimal>()
+                    .ok()
+                    .filter(|d| *d > Decimal::from(-100) && *d < Decimal::from(10_000))
+                    .ok_or_else(|| SettingsError(format!("stores[{i}].markup_percent: a decimal between -100 and 10000")))?,
+            };
+            if s.role == StoreRole::Source && (s.markup_percent.is_some() || s.stock_buffer != 0) {
+                return Err(SettingsError(format!("stores[{i}].markup_percent: only client stores have a price rule")));
+            }
+            if s.stock_buffer < 0 {
+                return Err(SettingsError(format!("stores[{i}].stock_buffer: must not be negative")));
+            }
+            if let Some(ws) = &s.webservice
+                && !(ws.url.starts_with("http://") || ws.url.starts_with("https://"))
+            {
+                return Err(SettingsError(format!("stores[{i}].webservice.url: must start with http:// or https://")));
+            }
+            stores.push(Store::new(
+                code,
+                s.role,
+                s.api_key.clone(),
+                s.signing_secret.clone(),
+                s.active,
+                PriceRule { markup_percent: markup, stock_buffer: s.stock_buffer },
+            ));
+        }
+        StaticStoreDirectory::new(stores).map_err(|e| SettingsError(e.to_string()))
+    }
+}
+
+/// The file part of a `sqlite:` URL.
+pub fn sqlite_path(url: &str) -> String {
+    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    rest.split('?').next().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::providers::Toml;
+
+    fn load(toml: &str) -> Result<Settings, SettingsError> {
+        Settings::from_figment(Figment::new().merge(Toml::string(toml)))
+    }
+
+    const STORES: &str = r#"
+        [[stores]]
+        code = "wholesaler"
+        role = "source"
+        api_key = "source-key-0123456789"
+        [[stores]]
+        code = "retail-1"
+        role = "client"
+        api_key = "client-key-0123456789"
+        markup_percent = "30"
+    "#;
+
+    #[test]
+    fn defaults_run_embedded() {
+        let s = load(STORES).unwrap();
+        assert_eq!(s.queue.backend, hub_queue::QueueKind::Sqlite);
+        assert!(s.database.url.expose().starts_with("sqlite:"));
+        assert_eq!(s.server.body_limit_bytes, 1024 * 1024);
+        assert_eq!(s.store_directory().unwrap().active_clients().len(), 1);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let e = load("[server]\nlisten_on = \"x\"").unwrap_err();
+        assert!(e.to_string().contains("listen_on"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_store_field_is_named() {
+        let e = load(&STORES.replace("\"30\"", "\"lots\"")).unwrap_err();
+        assert!(e.to_string().contains("stores[1].markup_percent"), "{e}");
+        let e = load(&STORES.replace("retail-1", "Retail 1")).unwrap_err();
+        assert!(e.to_string().contains("stores[1].code"), "{e}");
+    }
+
+    #[test]
+    fn a_short_api_key_is_refused() {
+        let e = load(&STORES.replace("client-key-0123456789", "short")).unwrap_err();
+        assert!(e.to_string().contains("stores[1].api_key"), "{e}");
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let s = load(STORES).unwrap();
+        let dump = format!("{s:?}");
+        assert!(!dump.contains("source-key-0123456789"));
+        assert!(dump.contains("[REDACTED]"));
+    }
+
+    #[test]
+    fn the_queue_may_not_share_the_database_file() {
+        let e = load("[database]\nurl = \"sqlite://x.db?mode=rwc\"\n[queue]\nurl = \"sqlite://x.db\"").unwrap_err();
+        assert!(e.to_string().contains("queue.url"), "{e}");
+    }
+}

@@ -1,0 +1,214 @@
+//! The envelope every webhook arrives in, and its life in the inbox.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::{InvalidValue, OrderData, ProductData, StoreCode};
+
+/// The connector's id for an event; the same id is the same event (dedupe key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EventId(String);
+
+impl EventId {
+    /// Validates an event id: 8–64 characters of `A-Z a-z 0-9 - _ . :` (a UUID fits).
+    ///
+    /// # Errors
+    /// Anything else.
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let ok = (8..=64).contains(&raw.len())
+            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(InvalidValue::new("", "8-64 characters of A-Z, a-z, 0-9, '-', '_', '.', ':' (a UUID fits)"))
+        }
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for EventId {
+    type Error = InvalidValue;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        EventId::parse(&s)
+    }
+}
+
+impl From<EventId> for String {
+    fn from(e: EventId) -> String {
+        e.0
+    }
+}
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// A source product changed.
+    Product,
+    /// A client placed an order.
+    Order,
+}
+
+impl EventKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Product => "product",
+            EventKind::Order => "order",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "product" => Some(EventKind::Product),
+            "order" => Some(EventKind::Order),
+            _ => None,
+        }
+    }
+}
+
+/// The payload of an event, typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "lowercase")]
+pub enum EventPayload {
+    /// A product's state on the source.
+    Product(ProductData),
+    /// A client's order.
+    Order(OrderData),
+}
+
+impl EventPayload {
+    /// Its kind.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            EventPayload::Product(_) => EventKind::Product,
+            EventPayload::Order(_) => EventKind::Order,
+        }
+    }
+}
+
+/// An accepted event, about to be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NewEvent {
+    /// Dedupe key.
+    pub event_id: EventId,
+    /// The store whose key posted it.
+    pub store: StoreCode,
+    /// When it happened at the store (microsecond precision when the connector gives it).
+    pub occurred_at: DateTime<Utc>,
+    /// The connector's monotonic per-store sequence, when sent.
+    pub sequence: Option<u64>,
+    /// What happened.
+    pub payload: EventPayload,
+}
+
+impl NewEvent {
+    /// Builds an event.
+    pub fn new(
+        event_id: EventId,
+        store: StoreCode,
+        occurred_at: DateTime<Utc>,
+        sequence: Option<u64>,
+        payload: EventPayload,
+    ) -> Self {
+        Self { event_id, store, occurred_at, sequence, payload }
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> EventKind {
+        self.payload.kind()
+    }
+}
+
+/// Where an event is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    /// Stored; not known to be queued (the sweeper queues it).
+    Received,
+    /// Stored and queued.
+    Queued,
+    /// Its job completed.
+    Processed,
+    /// Its job failed for good; kept with the last error.
+    Failed,
+}
+
+impl EventStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Received => "received",
+            EventStatus::Queued => "queued",
+            EventStatus::Processed => "processed",
+            EventStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Some(match s {
+            "received" => EventStatus::Received,
+            "queued" => EventStatus::Queued,
+            "processed" => EventStatus::Processed,
+            "failed" => EventStatus::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// An event as the inbox holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoredEvent {
+    /// The event.
+    pub event: NewEvent,
+    /// Its status.
+    pub status: EventStatus,
+    /// When the hub accepted it.
+    pub received_at: DateTime<Utc>,
+    /// Failed processing attempts so far.
+    pub attempts: u32,
+    /// The last processing error.
+    pub last_error: Option<String>,
+}
+
+impl StoredEvent {
+    /// Builds a stored event.
+    pub fn new(
+        event: NewEvent,
+        status: EventStatus,
+        received_at: DateTime<Utc>,
+        attempts: u32,
+        last_error: Option<String>,
+    ) -> Self {
+        Self { event, status, received_at, attempts, last_error }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uuid_is_a_valid_event_id() {
+        assert!(EventId::parse("0b5b6f0e-8d1c-4a39-9d0e-3f7f0c2a9b11").is_ok());
+        assert!(EventId::parse("short").is_err());
+        assert!(EventId::parse("has space in it").is_err());
+        assert!(EventId::parse(&"a".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,156 @@
+//! Every error the API answers, and its one mapping to HTTP: always the JSON shape
+//! `{"error":{"code","message","fields"}}`, never a 500 for bad input, never a secret or a cause chain.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use paperclip::actix::{Apiv2Schema, api_v2_errors};
+use serde::{Deserialize, Serialize};
+
+/// The error body.
+#[derive(Debug, Serialize, Deserialize, Apiv2Schema)]
+pub struct ErrorResponse {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, Deserialize, Apiv2Schema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code: `unauthorized`, `forbidden`, `payload_too_large`,
+    /// `unsupported_media_type`, `invalid_payload`, `not_found`, `unavailable`, `internal`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+    /// Field path (`product.price`, `order.lines[0].quantity`) → messages; only for `invalid_payload`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub fields: BTreeMap<String, Vec<String>>,
+}
+
+/// An API error.
+#[api_v2_errors(
+    code = 401, description = "Missing or wrong X-API-KEY, or a bad or stale X-Hub-Signature", schema = "ErrorResponse",
+    code = 403, description = "The key's store may not post this kind of event", schema = "ErrorResponse",
+    code = 413, description = "Body over the configured limit (1 MiB by default)", schema = "ErrorResponse",
+    code = 415, description = "Content-Type is not application/json", schema = "ErrorResponse",
+    code = 422, description = "Malformed JSON or a field failing validation; `fields` names each", schema = "ErrorResponse",
+    code = 503, description = "Database or queue unavailable; retry after `Retry-After` seconds", schema = "ErrorResponse",
+)]
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 401.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// 413.
+    #[error("the body is over the {limit}-byte limit")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 415.
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
+    /// 422.
+    #[error("{message}")]
+    Invalid {
+        /// Summary.
+        message: String,
+        /// Per-field messages.
+        fields: BTreeMap<String, Vec<String>>,
+    },
+    /// 503.
+    #[error("{message}")]
+    Unavailable {
+        /// What is unavailable.
+        message: String,
+        /// Seconds before a retry is useful.
+        retry_after: u32,
+    },
+    /// 500: logged with its cause, answered without it.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 422 for one field.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let (field, message) = (field.into(), message.into());
+        ApiError::Invalid {
+            message: format!("{field}: {message}"),
+            fields: BTreeMap::from([(field, vec![message])]),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Invalid { .. } => "invalid_payload",
+            ApiError::Unavailable { .. } => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(cause = %cause, "internal error");
+                "internal error".to_owned()
+            }
+            ApiError::Unavailable { message, .. } => {
+                tracing::warn!(cause = %message, "answering 503");
+                "temporarily unavailable; retry later".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let fields = match self {
+            ApiError::Invalid { fields, .. } => fields.clone(),
+            _ => BTreeMap::new(),
+        };
+        let mut resp = HttpResponse::build(self.status_code());
+        if let ApiError::Unavailable { retry_after, .. } = self {
+            resp.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        if let ApiError::Unauthorized(_) = self {
+            resp.insert_header(("WWW-Authenticate", "ApiKey header=\"X-API-KEY\""));
+        }
+        resp.json(ErrorResponse { error: ErrorDetail { code: self.code().to_owned(), message, fields } })
+    }
+}
+
+/// Renders actix's own extractor and routing errors in the same JSON shape.
+pub fn json_error_handler<E: ResponseError>(err: E, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    let status = err.status_code();
+    let api = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: 0 },
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+        StatusCode::NOT_FOUND => ApiError::NotFound("no such resource".into()),
+        s if s.is_client_error() => ApiError::Invalid { message: err.to_string(), fields: BTreeMap::new() },
+        _ => ApiError::Internal(err.to_string()),
+    };
+    api.into()
+}

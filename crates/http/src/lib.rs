@@ -1,0 +1,103 @@
+//! The HTTP ingress (actix-web): the webhooks of the wire contract v1, health and readiness, and the
+//! OpenAPI document (paperclip) with Swagger UI.
+
+pub mod error;
+pub mod routes;
+pub mod webhook;
+pub mod wire;
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use hub_domain::StoreDirectory;
+use paperclip::{
+    actix::{OpenApiExt, web as pweb},
+    v2::models::{DefaultApiRaw, Info, Tag},
+};
+use serde::{Deserialize, Serialize};
+
+pub use routes::AppState;
+
+/// HTTP settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: String,
+    /// Largest accepted body.
+    pub body_limit_bytes: usize,
+    /// Accepted clock difference for `X-Hub-Signature` timestamps.
+    pub signature_tolerance_secs: i64,
+    /// HTTP worker threads (0: one per core).
+    pub workers: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self { listen: "127.0.0.1:8080".into(), body_limit_bytes: 1024 * 1024, signature_tolerance_secs: 300, workers: 0 }
+    }
+}
+
+fn spec() -> DefaultApiRaw {
+    let mut spec = DefaultApiRaw::default();
+    spec.info = Info {
+        title: "Fulfillment Hub".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        description: Some(
+            "Webhooks of the fulfillment_connector module. Each store has its own X-API-KEY; the source store posts \
+             product events, client stores post orders. When a store has a signing secret, requests carry \
+             X-Hub-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>, accepted within ±300 s. \
+             Errors are always {\"error\":{\"code\",\"message\",\"fields\"}}."
+                .into(),
+        ),
+        ..Default::default()
+    };
+    spec.tags = vec![
+        Tag { name: "Sync".into(), description: Some("Events from the stores".into()), external_docs: None },
+        Tag { name: "Health".into(), description: Some("Liveness and readiness".into()), external_docs: None },
+    ];
+    spec
+}
+
+/// Starts the HTTP server on `listener`.
+///
+/// # Errors
+/// When the server cannot start.
+pub fn serve(
+    listener: TcpListener,
+    state: AppState,
+    stores: Arc<dyn StoreDirectory>,
+    settings: HttpSettings,
+) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
+    let stores = web::Data::new(stores);
+    let settings_data = web::Data::new(settings.clone());
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(middleware::NormalizePath::trim())
+            .app_data(state.clone())
+            .app_data(stores.clone())
+            .app_data(settings_data.clone())
+            .app_data(web::JsonConfig::default().error_handler(error::json_error_handler))
+            .app_data(web::PathConfig::default().error_handler(error::json_error_handler))
+            .app_data(web::QueryConfig::default().error_handler(error::json_error_handler))
+            .wrap_api_with_spec(spec())
+            .service(pweb::resource("/api/sync/product").route(pweb::post().to(routes::sync_product)))
+            .service(pweb::resource("/api/sync/order").route(pweb::post().to(routes::sync_order)))
+            .service(pweb::resource("/health").route(pweb::get().to(routes::health)))
+            .service(pweb::resource("/ready").route(pweb::get().to(routes::ready)))
+            .with_json_spec_v3_at("/api/openapi.json")
+            .with_json_spec_at("/api/openapi-v2.json")
+            .with_swagger_ui_at("/api/documentation")
+            .build()
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(error::ApiError::NotFound("no such resource".into()))
+            }))
+    })
+    .listen(listener)?
+    .disable_signals();
+    if settings.workers > 0 {
+        server = server.workers(settings.workers);
+    }
+    Ok(server.run())
+}

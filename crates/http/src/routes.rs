@@ -1,0 +1,115 @@
+//! The routes: the two webhooks, liveness and readiness.
+
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use hub_domain::{
+    ports::{Inbox, JobQueue},
+    services::{AcceptError, AcceptOrderEvent, AcceptProductEvent, Acceptance},
+};
+use paperclip::actix::{Apiv2Schema, AcceptedJson, api_v2_operation};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::ApiError,
+    webhook::{ApiKey, Webhook},
+    wire::{AcceptedResponse, OrderEventBody, ProductEventBody},
+};
+
+/// What the handlers need.
+#[derive(Clone)]
+pub struct AppState {
+    /// Accepts product events.
+    pub accept_product: AcceptProductEvent,
+    /// Accepts order events.
+    pub accept_order: AcceptOrderEvent,
+    /// For readiness.
+    pub inbox: Arc<dyn Inbox>,
+    /// For readiness.
+    pub queue: Arc<dyn JobQueue>,
+}
+
+fn accepted(event_id: &str, result: Result<Acceptance, AcceptError>) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
+    match result {
+        Ok(a) => Ok(AcceptedJson(AcceptedResponse { event_id: event_id.to_owned(), status: a.as_str().to_owned() })),
+        Err(e @ AcceptError::RoleNotAllowed { .. }) => Err(ApiError::Forbidden(e.to_string())),
+        Err(AcceptError::NotStored(m) | AcceptError::NotQueued(m)) => Err(ApiError::Unavailable { message: m, retry_after: 5 }),
+    }
+}
+
+/// A product changed on the source store.
+///
+/// Accepted (202) once the event is durably stored and queued; a repeated `event_id` is answered 202
+/// `duplicate` and ignored. Only the source store's key may post here.
+#[api_v2_operation(tags(Sync), operation_id = "syncProduct", consumes = "application/json", produces = "application/json")]
+pub async fn sync_product(
+    _key: ApiKey,
+    body: Webhook<ProductEventBody>,
+    state: web::Data<AppState>,
+) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
+    let id = body.event.event_id.as_str().to_owned();
+    let result = state.accept_product.execute(&body.store, &body.event).await;
+    log_acceptance("product", &body, &result);
+    accepted(&id, result)
+}
+
+/// An order was placed at a client store.
+///
+/// Accepted (202) once the event is durably stored and queued; a repeated `event_id` is answered 202
+/// `duplicate` and ignored. Only a client store's key may post here.
+#[api_v2_operation(tags(Sync), operation_id = "syncOrder", consumes = "application/json", produces = "application/json")]
+pub async fn sync_order(
+    _key: ApiKey,
+    body: Webhook<OrderEventBody>,
+    state: web::Data<AppState>,
+) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
+    let id = body.event.event_id.as_str().to_owned();
+    let result = state.accept_order.execute(&body.store, &body.event).await;
+    log_acceptance("order", &body, &result);
+    accepted(&id, result)
+}
+
+fn log_acceptance<T>(kind: &str, body: &Webhook<T>, result: &Result<Acceptance, AcceptError>) {
+    match result {
+        Ok(a) => tracing::debug!(event_id = %body.event.event_id, store = %body.store.code, kind, status = a.as_str(), "event accepted"),
+        Err(e) => tracing::warn!(event_id = %body.event.event_id, store = %body.store.code, kind, error = %e, "event not accepted"),
+    }
+}
+
+/// Liveness and readiness answer.
+#[derive(Debug, Serialize, Deserialize, Apiv2Schema)]
+pub struct HealthResponse {
+    /// `ok`, or `unavailable`.
+    pub status: String,
+    /// Per dependency: `ok` or the reason it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// Liveness: the process answers.
+#[api_v2_operation(tags(Health), operation_id = "health")]
+pub async fn health() -> web::Json<HealthResponse> {
+    web::Json(HealthResponse { status: "ok".into(), checks: None })
+}
+
+/// Readiness: the database and the queue answer (503 otherwise).
+#[api_v2_operation(tags(Health), operation_id = "ready")]
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let (db, queue) = futures::join!(state.inbox.ping(), state.queue.ping());
+    let mut checks = std::collections::BTreeMap::new();
+    checks.insert("database".to_owned(), db.as_ref().map(|()| "ok".to_owned()).unwrap_or_else(|_| "unavailable".into()));
+    checks.insert("queue".to_owned(), queue.as_ref().map(|()| "ok".to_owned()).unwrap_or_else(|_| "unavailable".into()));
+    if db.is_ok() && queue.is_ok() {
+        HttpResponse::Ok().json(HealthResponse { status: "ok".into(), checks: Some(checks) })
+    } else {
+        if let Err(e) = &db {
+            tracing::warn!(error = %e, "readiness: database");
+        }
+        if let Err(e) = &queue {
+            tracing::warn!(error = %e, "readiness: queue");
+        }
+        HttpResponse::ServiceUnavailable()
+            .insert_header(("Retry-After", "5"))
+            .json(HealthResponse { status: "unavailable".into(), checks: Some(checks) })
+    }
+}

@@ -1,0 +1,86 @@
+//! sea-orm adapters of the hub's storage ports, on MySQL/MariaDB and on SQLite.
+
+mod entities;
+mod inbox;
+mod product_states;
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use hub_domain::ports::StorageError;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
+
+pub use inbox::SeaOrmInbox;
+pub use product_states::SeaOrmProductStates;
+
+/// Opens a pool on `url` (`mysql://…` or `sqlite://path?mode=rwc`). SQLite runs in WAL mode with
+/// `synchronous=FULL`, so an accepted event survives a power cut, not only a crash.
+///
+/// # Errors
+/// When the database cannot be reached.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .create_if_missing(true)
+        });
+    Database::connect(opts).await
+}
+
+/// Applies every pending migration.
+///
+/// # Errors
+/// When a migration fails.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use hub_migration::MigratorTrait;
+    hub_migration::Migrator::up(db, None).await
+}
+
+/// Checks the database answers.
+///
+/// # Errors
+/// When it does not.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
+    db.execute_raw(Statement::from_string(db.get_database_backend(), "SELECT 1")).await.map(|_| ()).map_err(storage_error)
+}
+
+/// Translates a sea-orm error at the boundary: connection trouble is `Unavailable` (retry), the rest is
+/// `Unexpected`.
+pub(crate) fn storage_error(e: DbErr) -> StorageError {
+    match &e {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => StorageError::Unavailable(e.to_string()),
+        DbErr::Exec(_) | DbErr::Query(_) => {
+            let text = e.to_string();
+            let transient = ["Connection refused", "Broken pipe", "connection reset", "timed out", "database is locked", "Lock wait timeout", "Deadlock", "gone away", "Lost connection", "PoolTimedOut", "pool timed out"];
+            if transient.iter().any(|t| text.contains(t)) {
+                StorageError::Unavailable(text)
+            } else {
+                StorageError::Unexpected(text)
+            }
+        }
+        _ => StorageError::Unexpected(e.to_string()),
+    }
+}
+
+/// `INSERT IGNORE` on MySQL, `INSERT OR IGNORE` on SQLite.
+pub(crate) fn insert_ignore(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Sqlite => "INSERT OR IGNORE",
+        _ => "INSERT IGNORE",
+    }
+}
+
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(us: i64) -> DateTime<Utc> {
+    Utc.timestamp_micros(us).single().unwrap_or_default()
+}

@@ -1,0 +1,250 @@
+//! The storages (Redis in production, SQLite in its own file for the embedded default) and the
+//! [`JobQueue`] port on top of them.
+
+use std::{str::FromStr, time::Duration};
+
+use apalis::prelude::{TaskBuilder, TaskSink};
+use apalis_redis::{ConnectionManager, RedisStorage};
+use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
+use async_trait::async_trait;
+use hub_domain::{
+    EventId, EventKind,
+    ports::{JobQueue, QueueError, SyncProductToStore},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::{FanOutProductJob, JobNames, ReplicateOrderJob, SyncProductToStoreJob};
+
+/// Which storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueKind {
+    /// Redis, through apalis-redis.
+    Redis,
+    /// A SQLite file of its own, through apalis-sqlite.
+    Sqlite,
+}
+
+/// Queue settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueSettings {
+    /// `redis` or `sqlite`.
+    pub backend: QueueKind,
+    /// `redis://host:6379/0`, or `sqlite://path/queue.db` (its own file, never the hub's database).
+    pub url: String,
+    /// Queue names.
+    pub names: JobNames,
+    /// How long a push may take before the API answers 503.
+    pub push_timeout_ms: u64,
+    /// How often an idle worker looks for new jobs.
+    pub poll_interval_ms: u64,
+    /// Worker heartbeat; a worker silent for `heartbeat_secs × missed_heartbeats` is dead and its jobs
+    /// go back to the queue.
+    pub heartbeat_secs: u64,
+    /// See `heartbeat_secs`.
+    pub missed_heartbeats: usize,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        Self {
+            backend: QueueKind::Sqlite,
+            url: "sqlite://data/queue.db".into(),
+            names: JobNames::default(),
+            push_timeout_ms: 2_000,
+            poll_interval_ms: 50,
+            heartbeat_secs: 5,
+            missed_heartbeats: 3,
+        }
+    }
+}
+
+/// The three storages of one backend.
+#[derive(Clone)]
+pub(crate) enum Storages {
+    Redis {
+        conn: ConnectionManager,
+        fan_out: RedisStorage<FanOutProductJob>,
+        replicate: RedisStorage<ReplicateOrderJob>,
+        sync: RedisStorage<SyncProductToStoreJob>,
+    },
+    Sqlite {
+        pool: SqlitePool,
+        fan_out: SqliteStorage<FanOutProductJob>,
+        replicate: SqliteStorage<ReplicateOrderJob>,
+        sync: SqliteStorage<SyncProductToStoreJob>,
+    },
+}
+
+/// [`JobQueue`] on apalis storages. Cheap to clone.
+#[derive(Clone)]
+pub struct ApalisJobQueue {
+    pub(crate) storages: Storages,
+    pub(crate) settings: QueueSettings,
+}
+
+impl std::fmt::Debug for ApalisJobQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApalisJobQueue").field("backend", &self.settings.backend).finish_non_exhaustive()
+    }
+}
+
+impl ApalisJobQueue {
+    /// Connects to the configured storage. Redis connects lazily (the API starts while Redis is down and
+    /// answers 503 until it is back); SQLite creates its file and tables.
+    ///
+    /// # Errors
+    /// A malformed URL, or a SQLite file that cannot be created.
+    pub async fn connect(settings: QueueSettings) -> Result<Self, QueueError> {
+        let names = &settings.names;
+        let storages = match settings.backend {
+            QueueKind::Redis => {
+                let client = apalis_redis::Client::open(settings.url.as_str())
+                    .map_err(|e| QueueError::Unexpected(format!("queue.url: {e}")))?;
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(Duration::from_millis(settings.push_timeout_ms)))
+                    .set_response_timeout(Some(Duration::from_millis(settings.push_timeout_ms)))
+                    .set_number_of_retries(1)
+                    .set_max_delay(Duration::from_secs(1));
+                let conn = ConnectionManager::new_lazy_with_config(client, config)
+                    .map_err(|e| QueueError::Unexpected(format!("queue.url: {e}")))?;
+                let cfg = |queue: &str| {
+                    apalis_redis::Config::default()
+                        .queue(queue)
+                        .heartbeat_interval(Duration::from_secs(settings.heartbeat_secs))
+                        .missed_heartbeats(settings.missed_heartbeats)
+                        .emit_events(false)
+                        .persist_results(false)
+                };
+                Storages::Redis {
+                    fan_out: RedisStorage::new(conn.clone()).with_config(cfg(&names.fan_out_product)),
+                    replicate: RedisStorage::new(conn.clone()).with_config(cfg(&names.replicate_order)),
+                    sync: RedisStorage::new(conn.clone()).with_config(cfg(&names.sync_product_to_store)),
+                    conn,
+                }
+            }
+            QueueKind::Sqlite => {
+                let opts = SqliteConnectOptions::from_str(&settings.url)
+                    .map_err(|e| QueueError::Unexpected(format!("queue.url: {e}")))?
+                    .create_if_missing(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| QueueError::Unavailable(format!("queue database: {e}")))?;
+                SqliteStorage::setup(&pool).await.map_err(|e| QueueError::Unexpected(format!("queue setup: {e}")))?;
+                let cfg = |queue: &str| {
+                    apalis_sqlite::Config::default()
+                        .queue(queue)
+                        .heartbeat_interval(Duration::from_secs(settings.heartbeat_secs))
+                        .missed_heartbeats(settings.missed_heartbeats)
+                };
+                Storages::Sqlite {
+                    fan_out: SqliteStorage::new(&pool).with_config(cfg(&names.fan_out_product)),
+                    replicate: SqliteStorage::new(&pool).with_config(cfg(&names.replicate_order)),
+                    sync: SqliteStorage::new(&pool).with_config(cfg(&names.sync_product_to_store)),
+                    pool,
+                }
+            }
+        };
+        Ok(Self { storages, settings })
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_millis(self.settings.push_timeout_ms)
+    }
+
+    /// The settings it was built with.
+    pub fn settings(&self) -> &QueueSettings {
+        &self.settings
+    }
+}
+
+async fn bounded<F, E>(limit: Duration, what: &str, fut: F) -> Result<(), QueueError>
+where
+    F: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    match tokio::time::timeout(limit, fut).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(QueueError::Unavailable(format!("{what}: {e}"))),
+        Err(_) => Err(QueueError::Unavailable(format!("{what}: no answer within {} ms", limit.as_millis()))),
+    }
+}
+
+/// One try only at the storage level: retries with backoff belong to the worker's retry layer.
+fn single<T>(args: T) -> apalis::prelude::Task<T> {
+    TaskBuilder::new(args).max_attempts(1).build()
+}
+
+#[async_trait]
+impl JobQueue for ApalisJobQueue {
+    async fn enqueue_event(&self, id: &EventId, kind: EventKind) -> Result<(), QueueError> {
+        let event_id = id.as_str().to_owned();
+        let limit = self.timeout();
+        match (&self.storages, kind) {
+            (Storages::Redis { fan_out, .. }, EventKind::Product) => {
+                bounded(limit, "push", fan_out.clone().push_task(single(FanOutProductJob { event_id }))).await
+            }
+            (Storages::Redis { replicate, .. }, EventKind::Order) => {
+                bounded(limit, "push", replicate.clone().push_task(single(ReplicateOrderJob { event_id }))).await
+            }
+            (Storages::Sqlite { fan_out, .. }, EventKind::Product) => {
+                bounded(limit, "push", fan_out.clone().push_task(single(FanOutProductJob { event_id }))).await
+            }
+            (Storages::Sqlite { replicate, .. }, EventKind::Order) => {
+                bounded(limit, "push", replicate.clone().push_task(single(ReplicateOrderJob { event_id }))).await
+            }
+        }
+    }
+
+    async fn enqueue_syncs(&self, jobs: &[SyncProductToStore]) -> Result<(), QueueError> {
+        let tasks: Vec<_> = jobs
+            .iter()
+            .map(|j| single(SyncProductToStoreJob { store: j.store.as_str().to_owned(), sku: j.sku.as_str().to_owned() }))
+            .collect();
+        let limit = self.timeout();
+        match &self.storages {
+            Storages::Redis { sync, .. } => {
+                let mut s = sync.clone();
+                bounded(limit, "push", async move {
+                    for t in tasks {
+                        s.push_task(t).await?;
+                    }
+                    Ok::<_, apalis::prelude::TaskSinkError<apalis_redis::Error>>(())
+                })
+                .await
+            }
+            Storages::Sqlite { sync, .. } => {
+                let mut s = sync.clone();
+                bounded(limit, "push", async move {
+                    for t in tasks {
+                        s.push_task(t).await?;
+                    }
+                    Ok::<_, apalis::prelude::TaskSinkError<apalis_sqlite::Error>>(())
+                })
+                .await
+            }
+        }
+    }
+
+    async fn ping(&self) -> Result<(), QueueError> {
+        let limit = self.timeout();
+        match &self.storages {
+            Storages::Redis { conn, .. } => {
+                let mut c = conn.clone();
+                bounded(limit, "ping", async move { redis::cmd("PING").query_async::<String>(&mut c).await.map(|_| ()) })
+                    .await
+            }
+            Storages::Sqlite { pool, .. } => {
+                bounded(limit, "ping", async move { sqlx_ping(pool).await }).await
+            }
+        }
+    }
+}
+
+async fn sqlx_ping(pool: &SqlitePool) -> Result<(), apalis_sqlite::SqlxError> {
+    pool.acquire().await.map(|_| ())
+}

@@ -1,0 +1,198 @@
+//! The workers: one apalis worker per job type, each with a concurrency cap, a timeout and retries with
+//! exponential backoff and jitter. A job that exhausts its attempts or fails permanently is kept as failed
+//! (the inbox row carries its last error) and never re-run by the storage. A worker whose storage errors
+//! (Redis down) is rebuilt after a pause instead of dying.
+
+use std::{sync::Arc, time::Duration};
+
+use apalis::{
+    layers::retry::{
+        HasherRng, RetryPolicy,
+        backoff::{ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff},
+    },
+    prelude::*,
+};
+use hub_domain::{
+    EventId,
+    ports::Inbox,
+    services::{FanOutProduct, JobError},
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use crate::{
+    backend::{ApalisJobQueue, Storages},
+    jobs::FanOutProductJob,
+};
+
+/// Worker settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// This worker's name in the queue; unique per running process. Default: `<hostname>-<pid>`.
+    pub id: Option<String>,
+    /// Jobs run at once, per job type.
+    pub concurrency: usize,
+    /// Attempts per job, the first included.
+    pub max_attempts: usize,
+    /// First retry delay.
+    pub backoff_min_ms: u64,
+    /// Longest retry delay.
+    pub backoff_max_ms: u64,
+    /// A job running longer is cancelled and retried.
+    pub job_timeout_secs: u64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            id: None,
+            concurrency: 32,
+            max_attempts: 8,
+            backoff_min_ms: 500,
+            backoff_max_ms: 60_000,
+            job_timeout_secs: 120,
+        }
+    }
+}
+
+impl WorkerSettings {
+    /// The worker's name.
+    pub fn name(&self) -> String {
+        self.id.clone().unwrap_or_else(|| {
+            let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "hub".into());
+            format!("{host}-{}", std::process::id())
+        })
+    }
+}
+
+/// The use cases the workers run.
+#[derive(Clone)]
+pub struct JobHandlers {
+    /// Runs `FanOutProduct` jobs.
+    pub fan_out: Arc<FanOutProduct>,
+    /// Where failures are recorded.
+    pub inbox: Arc<dyn Inbox>,
+}
+
+#[derive(Clone)]
+struct Ctx {
+    handlers: JobHandlers,
+    max_attempts: usize,
+}
+
+/// Turns a use-case result into the worker's: retryable errors are retried by the retry layer until the
+/// last attempt, which (like a permanent error) becomes an [`AbortError`] so the storage keeps the job as
+/// dead instead of re-running it.
+async fn settle(ctx: &Ctx, id: &EventId, attempt: usize, result: Result<(), JobError>) -> Result<(), BoxDynError> {
+    let (message, give_up) = match result {
+        Ok(()) => return Ok(()),
+        Err(JobError::Permanent(m)) => (m, true),
+        Err(JobError::Retryable(m)) => (m, attempt >= ctx.max_attempts),
+    };
+    tracing::warn!(event_id = %id, attempt, give_up, error = %message, "job failed");
+    if let Err(e) = ctx.handlers.inbox.record_failure(id, &message, give_up).await {
+        tracing::error!(event_id = %id, error = %e, "could not record the job failure");
+    }
+    if give_up { Err(AbortError::new(message).into()) } else { Err(message.into()) }
+}
+
+async fn fan_out_product(job: FanOutProductJob, ctx: Data<Ctx>, attempt: Attempt) -> Result<(), BoxDynError> {
+    let Ok(id) = EventId::parse(&job.event_id) else {
+        return Err(AbortError::new(format!("malformed event id `{}`", job.event_id)).into());
+    };
+    let span = tracing::info_span!("fan_out_product", event_id = %id, attempt = attempt.current());
+    let result = ctx.handlers.fan_out.execute(&id).instrument(span).await.map(|_| ());
+    // `Attempt` is 1 on the first run.
+    settle(&ctx, &id, attempt.current(), result).await
+}
+
+/// Runs every worker until `shutdown` turns true; in-flight jobs then finish (or go back to the queue).
+pub async fn run_workers(queue: ApalisJobQueue, handlers: JobHandlers, settings: WorkerSettings, shutdown: watch::Receiver<bool>) {
+    let ctx = Ctx { handlers, max_attempts: settings.max_attempts.max(1) };
+    let name = settings.name();
+    let poll = Duration::from_millis(queue.settings.poll_interval_ms.max(1));
+    let mut tasks = tokio::task::JoinSet::new();
+    {
+        let (ctx, settings, shutdown, storages) = (ctx.clone(), settings.clone(), shutdown.clone(), queue.storages.clone());
+        let name = format!("{name}-fan-out");
+        tasks.spawn(async move {
+            supervise(&name, shutdown.clone(), || {
+                let (ctx, settings, storages, shutdown, name) =
+                    (ctx.clone(), settings.clone(), storages.clone(), shutdown.clone(), name.clone());
+                async move {
+                    let backoff = backoff(&settings);
+                    let retry = RetryPolicy::retries(settings.max_attempts.saturating_sub(1)).with_backoff(backoff);
+                    let timeout = Duration::from_secs(settings.job_timeout_secs);
+                    match storages {
+                        Storages::Redis { fan_out, .. } => {
+                            WorkerBuilder::new(name)
+                                .backend(fan_out.poll_with_interval(poll))
+                                .data(ctx)
+                                .concurrency(settings.concurrency)
+                                .retry(retry)
+                                .timeout(timeout)
+                                .build(fan_out_product)
+                                .run_until(stopped(shutdown))
+                                .await
+                        }
+                        Storages::Sqlite { fan_out, .. } => {
+                            WorkerBuilder::new(name)
+                                .backend(fan_out.poll_with_interval(poll))
+                                .data(ctx)
+                                .concurrency(settings.concurrency)
+                                .retry(retry)
+                                .timeout(timeout)
+                                .build(fan_out_product)
+                                .run_until(stopped(shutdown))
+                                .await
+                        }
+                    }
+                }
+            })
+            .await;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+fn backoff(settings: &WorkerSettings) -> ExponentialBackoff {
+    let min = Duration::from_millis(settings.backoff_min_ms.max(1));
+    let max = Duration::from_millis(settings.backoff_max_ms.max(settings.backoff_min_ms.max(1)));
+    ExponentialBackoffMaker::new(min, max, 0.5, HasherRng::default())
+        .expect("min ≤ max and a jitter in [0, 100]")
+        .make_backoff()
+}
+
+/// Resolves once `shutdown` turns true.
+async fn stopped(mut shutdown: watch::Receiver<bool>) -> Result<(), std::io::Error> {
+    while !*shutdown.borrow() {
+        if shutdown.changed().await.is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `make()` again after a pause whenever the worker stops with an error, until shutdown.
+async fn supervise<F, Fut>(name: &str, shutdown: watch::Receiver<bool>, make: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), WorkerError>>,
+{
+    let mut pause = Duration::from_millis(250);
+    loop {
+        let result = make().await;
+        if *shutdown.borrow() {
+            tracing::info!(worker = name, "worker stopped");
+            return;
+        }
+        match result {
+            Ok(()) => tracing::warn!(worker = name, "worker ended; restarting"),
+            Err(e) => tracing::warn!(worker = name, error = %e, "worker failed; restarting"),
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,19 @@
+//! The hub's schema, one migration per change, portable across MySQL/MariaDB and SQLite.
+//!
+//! Times are stored as microseconds since the Unix epoch (`BIGINT`): exact ordering and the same
+//! precision on every backend (MySQL `TIMESTAMP` would drop the microseconds).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_inbox_and_product_states;
+
+/// Runs the hub's migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_inbox_and_product_states::Migration)]
+    }
+}
