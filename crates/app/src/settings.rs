@@ -248,6 +248,7 @@ pub fn sqlite_path(url: &str) -> String {
 mod tests {
     use super::*;
     use figment::providers::Toml;
+    use hub_domain::StoreDirectory;
 
     fn load(toml: &str) -> Result<Settings, SettingsError> {
         Settings::from_figment(Figment::new().merge(Toml::string(toml)))

@@ -60,6 +60,17 @@ impl Default for QueueSettings {
     }
 }
 
+/// The kinds of job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// `FanOutProduct`.
+    FanOutProduct,
+    /// `ReplicateOrder`.
+    ReplicateOrder,
+    /// `SyncProductToStore`.
+    SyncProductToStore,
+}
+
 /// The three storages of one backend.
 #[derive(Clone)]
 pub(crate) enum Storages {
@@ -134,7 +145,15 @@ impl ApalisJobQueue {
                     .connect_with(opts)
                     .await
                     .map_err(|e| QueueError::Unavailable(format!("queue database: {e}")))?;
-                SqliteStorage::setup(&pool).await.map_err(|e| QueueError::Unexpected(format!("queue setup: {e}")))?;
+                // Two processes may set the file up at once (api and worker): retry while it is locked.
+                let mut tries = 0;
+                while let Err(e) = SqliteStorage::setup(&pool).await {
+                    tries += 1;
+                    if tries >= 20 || !e.to_string().contains("locked") {
+                        return Err(QueueError::Unexpected(format!("queue setup: {e}")));
+                    }
+                    tokio::time::sleep(Duration::from_millis(100 * tries)).await;
+                }
                 let cfg = |queue: &str| {
                     apalis_sqlite::Config::default()
                         .queue(queue)
@@ -154,6 +173,38 @@ impl ApalisJobQueue {
 
     fn timeout(&self) -> Duration {
         Duration::from_millis(self.settings.push_timeout_ms)
+    }
+
+    /// Jobs waiting in a queue (not running, not finished): the queue depth.
+    ///
+    /// # Errors
+    /// When the storage cannot be reached.
+    pub async fn depth(&self, job: JobKind) -> Result<u64, QueueError> {
+        let name = match job {
+            JobKind::FanOutProduct => &self.settings.names.fan_out_product,
+            JobKind::ReplicateOrder => &self.settings.names.replicate_order,
+            JobKind::SyncProductToStore => &self.settings.names.sync_product_to_store,
+        };
+        match &self.storages {
+            Storages::Redis { conn, fan_out, .. } => {
+                // apalis-redis schedules every push (run_at = now) and moves due tasks to the active list.
+                let config = fan_out.get_config().clone().queue(name);
+                let mut c = conn.clone();
+                let (active, scheduled): (u64, u64) = redis::pipe()
+                    .cmd("LLEN")
+                    .arg(config.active_jobs_list())
+                    .cmd("ZCARD")
+                    .arg(config.scheduled_jobs_set())
+                    .query_async(&mut c)
+                    .await
+                    .map_err(|e| QueueError::Unavailable(e.to_string()))?;
+                Ok(active + scheduled)
+            }
+            Storages::Sqlite { pool, .. } => {
+                let row: (i64,) = sqlx_count(pool, name).await.map_err(|e| QueueError::Unavailable(e.to_string()))?;
+                Ok(row.0.max(0) as u64)
+            }
+        }
     }
 
     /// The settings it was built with.
@@ -243,6 +294,13 @@ impl JobQueue for ApalisJobQueue {
             }
         }
     }
+}
+
+async fn sqlx_count(pool: &SqlitePool, queue: &str) -> Result<(i64,), apalis_sqlite::SqlxError> {
+    sqlx::query_as("SELECT COUNT(*) FROM Jobs WHERE job_type = ? AND status = 'Pending'")
+        .bind(queue)
+        .fetch_one(pool)
+        .await
 }
 
 async fn sqlx_ping(pool: &SqlitePool) -> Result<(), apalis_sqlite::SqlxError> {

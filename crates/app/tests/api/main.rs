@@ -1,0 +1,6 @@
+//! The hub's integration tests: one binary, real MariaDB and Redis, real SQLite files, port 0.
+
+mod helpers;
+mod ingest;
+mod reliability;
+mod spec;
