@@ -105,12 +105,21 @@ impl Application {
             };
             server = Some(hub_http::serve(listener, state, stores.clone(), settings.server.clone())?);
             port = Some(bound);
-            tracing::info!(port = bound, "listening on http://{}", settings.server.listen.replace(":0", &format!(":{bound}")));
+            tracing::info!(
+                port = bound,
+                "listening on http://{}",
+                settings.server.listen.replace(":0", &format!(":{bound}"))
+            );
         }
 
         if matches!(mode, Mode::Worker | Mode::All) {
             let handlers = JobHandlers {
-                fan_out: Arc::new(FanOutProduct::new(inbox.clone(), states.clone(), queue_port.clone(), stores.clone())),
+                fan_out: Arc::new(FanOutProduct::new(
+                    inbox.clone(),
+                    states.clone(),
+                    queue_port.clone(),
+                    stores.clone(),
+                )),
                 inbox: inbox.clone(),
             };
             let worker = settings.worker.clone();

@@ -153,7 +153,9 @@ impl Settings {
         if std::env::var("HUB_CONFIG").is_ok() && !path.exists() {
             return Err(SettingsError(format!("HUB_CONFIG: {} does not exist", path.display())));
         }
-        Self::from_figment(Figment::new().merge(Toml::file(path)).merge(Env::prefixed("HUB_").split("__").ignore(&["config"])))
+        Self::from_figment(
+            Figment::new().merge(Toml::file(path)).merge(Env::prefixed("HUB_").split("__").ignore(&["config"])),
+        )
     }
 
     /// Extracts from a prepared figment (tests).
@@ -192,7 +194,10 @@ impl Settings {
         if !ok {
             return Err(SettingsError(format!("queue.url: does not match queue.backend = {:?}", self.queue.backend)));
         }
-        if self.queue.backend == hub_queue::QueueKind::Sqlite && db.starts_with("sqlite:") && sqlite_path(db) == sqlite_path(q) {
+        if self.queue.backend == hub_queue::QueueKind::Sqlite
+            && db.starts_with("sqlite:")
+            && sqlite_path(db) == sqlite_path(q)
+        {
             return Err(SettingsError("queue.url: the SQLite queue needs its own file, not database.url's".into()));
         }
         Ok(())
@@ -205,14 +210,17 @@ impl Settings {
     pub fn store_directory(&self) -> Result<StaticStoreDirectory, SettingsError> {
         let mut stores = Vec::with_capacity(self.stores.len());
         for (i, s) in self.stores.iter().enumerate() {
-            let code = StoreCode::parse(&s.code).map_err(|e| SettingsError(format!("stores[{i}].code: {}", e.message)))?;
+            let code =
+                StoreCode::parse(&s.code).map_err(|e| SettingsError(format!("stores[{i}].code: {}", e.message)))?;
             let markup = match &s.markup_percent {
                 None => Decimal::ZERO,
                 Some(m) => m
                     .parse::<Decimal>()
                     .ok()
                     .filter(|d| *d > Decimal::from(-100) && *d < Decimal::from(10_000))
-                    .ok_or_else(|| SettingsError(format!("stores[{i}].markup_percent: a decimal between -100 and 10000")))?,
+                    .ok_or_else(|| {
+                        SettingsError(format!("stores[{i}].markup_percent: a decimal between -100 and 10000"))
+                    })?,
             };
             if s.role == StoreRole::Source && (s.markup_percent.is_some() || s.stock_buffer != 0) {
                 return Err(SettingsError(format!("stores[{i}].markup_percent: only client stores have a price rule")));

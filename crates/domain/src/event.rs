@@ -87,7 +87,7 @@ pub enum EventPayload {
     /// A product's state on the source.
     Product(ProductData),
     /// A client's order.
-    Order(OrderData),
+    Order(Box<OrderData>),
 }
 
 impl EventPayload {

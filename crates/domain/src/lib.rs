@@ -15,7 +15,7 @@ pub use money::Money;
 pub use order::{Address, Customer, OrderData, OrderLine};
 pub use product::{CombinationData, ProductData, Sku};
 pub use secret::Secret;
-pub use store::{PriceRule, Store, StoreCode, StoreDirectory, StoreRole, StaticStoreDirectory};
+pub use store::{PriceRule, StaticStoreDirectory, Store, StoreCode, StoreDirectory, StoreRole};
 
 /// A value failed the domain's rules; `field` is the dotted path of the offending input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

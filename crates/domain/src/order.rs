@@ -216,8 +216,19 @@ mod tests {
     #[test]
     fn an_order_without_lines_is_refused() {
         let c = Customer::new("a@b.c".into(), "A".into(), "G".into()).unwrap();
-        let e = OrderData::new(1, "R".into(), "EUR".into(), c, address("ES").unwrap(), vec![], Money::ZERO, Utc::now(), None, None)
-            .unwrap_err();
+        let e = OrderData::new(
+            1,
+            "R".into(),
+            "EUR".into(),
+            c,
+            address("ES").unwrap(),
+            vec![],
+            Money::ZERO,
+            Utc::now(),
+            None,
+            None,
+        )
+        .unwrap_err();
         assert_eq!(e.field, "lines");
     }
 

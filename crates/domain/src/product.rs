@@ -155,17 +155,8 @@ mod tests {
 
     #[test]
     fn negative_source_stock_is_published_as_zero() {
-        let p = ProductData::new(
-            1,
-            Sku::parse("A").unwrap(),
-            "n".into(),
-            Money::ZERO,
-            -4,
-            true,
-            Utc::now(),
-            vec![],
-        )
-        .unwrap();
+        let p = ProductData::new(1, Sku::parse("A").unwrap(), "n".into(), Money::ZERO, -4, true, Utc::now(), vec![])
+            .unwrap();
         assert_eq!(p.publishable_quantity(), 0);
     }
 }

@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use crate::{
-    EventKind, EventStatus, NewEvent, Store, StoreDirectory, StoreRole,
+    EventId, EventKind, EventStatus, NewEvent, Store, StoreDirectory, StoreRole,
     event::EventPayload,
-    ports::{Inbox, JobQueue, ProductStates, QueueError, Recorded, SourceProductState, StorageError, SyncProductToStore},
-    EventId,
+    ports::{
+        Inbox, JobQueue, ProductStates, QueueError, Recorded, SourceProductState, StorageError, SyncProductToStore,
+    },
 };
 
 /// What accepting an event did.
@@ -226,11 +227,8 @@ impl FanOutProduct {
     /// [`JobError::Permanent`] for an unknown event or one that is not a product event;
     /// [`JobError::Retryable`] when the database or the queue is down.
     pub async fn execute(&self, id: &EventId) -> Result<FanOut, JobError> {
-        let stored = self
-            .inbox
-            .load(id)
-            .await?
-            .ok_or_else(|| JobError::Permanent(format!("event {id} is not in the inbox")))?;
+        let stored =
+            self.inbox.load(id).await?.ok_or_else(|| JobError::Permanent(format!("event {id} is not in the inbox")))?;
         if stored.status == EventStatus::Processed {
             return Ok(FanOut::AlreadyProcessed);
         }
@@ -375,9 +373,7 @@ mod tests {
 
     fn inbox_holding(event: NewEvent, status: EventStatus) -> MockInbox {
         let mut inbox = MockInbox::new();
-        inbox
-            .expect_load()
-            .returning(move |_| Ok(Some(StoredEvent::new(event.clone(), status, Utc::now(), 0, None))));
+        inbox.expect_load().returning(move |_| Ok(Some(StoredEvent::new(event.clone(), status, Utc::now(), 0, None))));
         inbox
     }
 
@@ -436,15 +432,14 @@ mod tests {
         let mut inbox = MockInbox::new();
         inbox.expect_due_for_queueing().times(1).returning(|_, _, _| {
             Ok(vec![
-                crate::ports::PendingEvent { event_id: EventId::parse("event-0001").unwrap(), kind: EventKind::Product },
+                crate::ports::PendingEvent {
+                    event_id: EventId::parse("event-0001").unwrap(),
+                    kind: EventKind::Product,
+                },
                 crate::ports::PendingEvent { event_id: EventId::parse("event-0002").unwrap(), kind: EventKind::Order },
             ])
         });
-        inbox
-            .expect_mark_queued()
-            .withf(|ids| ids.len() == 2)
-            .times(1)
-            .returning(|_| Ok(()));
+        inbox.expect_mark_queued().withf(|ids| ids.len() == 2).times(1).returning(|_| Ok(()));
         let mut queue = MockJobQueue::new();
         queue.expect_enqueue_event().times(2).returning(|_, _| Ok(()));
         let uc = SweepInbox::new(Arc::new(inbox), Arc::new(queue));
@@ -457,8 +452,14 @@ mod tests {
         let mut inbox = MockInbox::new();
         inbox.expect_due_for_queueing().returning(|_, _, _| {
             Ok(vec![
-                crate::ports::PendingEvent { event_id: EventId::parse("event-0001").unwrap(), kind: EventKind::Product },
-                crate::ports::PendingEvent { event_id: EventId::parse("event-0002").unwrap(), kind: EventKind::Product },
+                crate::ports::PendingEvent {
+                    event_id: EventId::parse("event-0001").unwrap(),
+                    kind: EventKind::Product,
+                },
+                crate::ports::PendingEvent {
+                    event_id: EventId::parse("event-0002").unwrap(),
+                    kind: EventKind::Product,
+                },
             ])
         });
         inbox

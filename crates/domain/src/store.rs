@@ -20,7 +20,11 @@ impl StoreCode {
         let ok = !raw.is_empty()
             && raw.len() <= 64
             && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        if ok { Ok(Self(raw.to_owned())) } else { Err(InvalidValue::new("", "1-64 characters of a-z, 0-9, '-' and '_'")) }
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(InvalidValue::new("", "1-64 characters of a-z, 0-9, '-' and '_'"))
+        }
     }
 
     /// The code.
@@ -144,10 +148,16 @@ impl StaticStoreDirectory {
             }
             for (j, other) in stores.iter().enumerate().take(i) {
                 if other.code == s.code {
-                    return Err(InvalidValue::new(format!("stores[{i}].code"), format!("`{}` is also stores[{j}]", s.code)));
+                    return Err(InvalidValue::new(
+                        format!("stores[{i}].code"),
+                        format!("`{}` is also stores[{j}]", s.code),
+                    ));
                 }
                 if other.api_key == s.api_key {
-                    return Err(InvalidValue::new(format!("stores[{i}].api_key"), format!("the same key as stores[{j}]")));
+                    return Err(InvalidValue::new(
+                        format!("stores[{i}].api_key"),
+                        format!("the same key as stores[{j}]"),
+                    ));
                 }
             }
         }

@@ -29,12 +29,24 @@ pub struct ErrorDetail {
 
 /// An API error.
 #[api_v2_errors(
-    code = 401, description = "Missing or wrong X-API-KEY, or a bad or stale X-Hub-Signature", schema = "ErrorResponse",
-    code = 403, description = "The key's store may not post this kind of event", schema = "ErrorResponse",
-    code = 413, description = "Body over the configured limit (1 MiB by default)", schema = "ErrorResponse",
-    code = 415, description = "Content-Type is not application/json", schema = "ErrorResponse",
-    code = 422, description = "Malformed JSON or a field failing validation; `fields` names each", schema = "ErrorResponse",
-    code = 503, description = "Database or queue unavailable; retry after `Retry-After` seconds", schema = "ErrorResponse",
+    code = 401,
+    description = "Missing or wrong X-API-KEY, or a bad or stale X-Hub-Signature",
+    schema = "ErrorResponse",
+    code = 403,
+    description = "The key's store may not post this kind of event",
+    schema = "ErrorResponse",
+    code = 413,
+    description = "Body over the configured limit (1 MiB by default)",
+    schema = "ErrorResponse",
+    code = 415,
+    description = "Content-Type is not application/json",
+    schema = "ErrorResponse",
+    code = 422,
+    description = "Malformed JSON or a field failing validation; `fields` names each",
+    schema = "ErrorResponse",
+    code = 503,
+    description = "Database or queue unavailable; retry after `Retry-After` seconds",
+    schema = "ErrorResponse"
 )]
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -81,10 +93,7 @@ impl ApiError {
     /// A 422 for one field.
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
         let (field, message) = (field.into(), message.into());
-        ApiError::Invalid {
-            message: format!("{field}: {message}"),
-            fields: BTreeMap::from([(field, vec![message])]),
-        }
+        ApiError::Invalid { message: format!("{field}: {message}"), fields: BTreeMap::from([(field, vec![message])]) }
     }
 
     fn code(&self) -> &'static str {

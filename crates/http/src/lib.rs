@@ -34,13 +34,17 @@ pub struct HttpSettings {
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:8080".into(), body_limit_bytes: 1024 * 1024, signature_tolerance_secs: 300, workers: 0 }
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            body_limit_bytes: 1024 * 1024,
+            signature_tolerance_secs: 300,
+            workers: 0,
+        }
     }
 }
 
 fn spec() -> DefaultApiRaw {
-    let mut spec = DefaultApiRaw::default();
-    spec.info = Info {
+    let info = Info {
         title: "Fulfillment Hub".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         description: Some(
@@ -52,11 +56,11 @@ fn spec() -> DefaultApiRaw {
         ),
         ..Default::default()
     };
-    spec.tags = vec![
+    let tags = vec![
         Tag { name: "Sync".into(), description: Some("Events from the stores".into()), external_docs: None },
         Tag { name: "Health".into(), description: Some("Liveness and readiness".into()), external_docs: None },
     ];
-    spec
+    DefaultApiRaw { info, tags, ..Default::default() }
 }
 
 /// Starts the HTTP server on `listener`.

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use hub_domain::{
     ports::{Inbox, JobQueue},
     services::{AcceptError, AcceptOrderEvent, AcceptProductEvent, Acceptance},
 };
-use paperclip::actix::{Apiv2Schema, AcceptedJson, api_v2_operation};
+use paperclip::actix::{AcceptedJson, Apiv2Schema, api_v2_operation};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -29,11 +29,16 @@ pub struct AppState {
     pub queue: Arc<dyn JobQueue>,
 }
 
-fn accepted(event_id: &str, result: Result<Acceptance, AcceptError>) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
+fn accepted(
+    event_id: &str,
+    result: Result<Acceptance, AcceptError>,
+) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
     match result {
         Ok(a) => Ok(AcceptedJson(AcceptedResponse { event_id: event_id.to_owned(), status: a.as_str().to_owned() })),
         Err(e @ AcceptError::RoleNotAllowed { .. }) => Err(ApiError::Forbidden(e.to_string())),
-        Err(AcceptError::NotStored(m) | AcceptError::NotQueued(m)) => Err(ApiError::Unavailable { message: m, retry_after: 5 }),
+        Err(AcceptError::NotStored(m) | AcceptError::NotQueued(m)) => {
+            Err(ApiError::Unavailable { message: m, retry_after: 5 })
+        }
     }
 }
 
@@ -41,7 +46,12 @@ fn accepted(event_id: &str, result: Result<Acceptance, AcceptError>) -> Result<A
 ///
 /// Accepted (202) once the event is durably stored and queued; a repeated `event_id` is answered 202
 /// `duplicate` and ignored. Only the source store's key may post here.
-#[api_v2_operation(tags(Sync), operation_id = "syncProduct", consumes = "application/json", produces = "application/json")]
+#[api_v2_operation(
+    tags(Sync),
+    operation_id = "syncProduct",
+    consumes = "application/json",
+    produces = "application/json"
+)]
 pub async fn sync_product(
     _key: ApiKey,
     body: Webhook<ProductEventBody>,
@@ -57,7 +67,12 @@ pub async fn sync_product(
 ///
 /// Accepted (202) once the event is durably stored and queued; a repeated `event_id` is answered 202
 /// `duplicate` and ignored. Only a client store's key may post here.
-#[api_v2_operation(tags(Sync), operation_id = "syncOrder", consumes = "application/json", produces = "application/json")]
+#[api_v2_operation(
+    tags(Sync),
+    operation_id = "syncOrder",
+    consumes = "application/json",
+    produces = "application/json"
+)]
 pub async fn sync_order(
     _key: ApiKey,
     body: Webhook<OrderEventBody>,
@@ -71,8 +86,12 @@ pub async fn sync_order(
 
 fn log_acceptance<T>(kind: &str, body: &Webhook<T>, result: &Result<Acceptance, AcceptError>) {
     match result {
-        Ok(a) => tracing::debug!(event_id = %body.event.event_id, store = %body.store.code, kind, status = a.as_str(), "event accepted"),
-        Err(e) => tracing::warn!(event_id = %body.event.event_id, store = %body.store.code, kind, error = %e, "event not accepted"),
+        Ok(a) => {
+            tracing::debug!(event_id = %body.event.event_id, store = %body.store.code, kind, status = a.as_str(), "event accepted")
+        }
+        Err(e) => {
+            tracing::warn!(event_id = %body.event.event_id, store = %body.store.code, kind, error = %e, "event not accepted")
+        }
     }
 }
 
@@ -92,24 +111,24 @@ pub async fn health() -> web::Json<HealthResponse> {
     web::Json(HealthResponse { status: "ok".into(), checks: None })
 }
 
-/// Readiness: the database and the queue answer (503 otherwise).
+/// Readiness: the database and the queue answer (503 with `Retry-After` otherwise).
 #[api_v2_operation(tags(Health), operation_id = "ready")]
-pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthResponse>, ApiError> {
     let (db, queue) = futures::join!(state.inbox.ping(), state.queue.ping());
-    let mut checks = std::collections::BTreeMap::new();
-    checks.insert("database".to_owned(), db.as_ref().map(|()| "ok".to_owned()).unwrap_or_else(|_| "unavailable".into()));
-    checks.insert("queue".to_owned(), queue.as_ref().map(|()| "ok".to_owned()).unwrap_or_else(|_| "unavailable".into()));
+    let verdict =
+        |r: &Result<(), String>| r.as_ref().map(|()| "ok".to_owned()).unwrap_or_else(|_| "unavailable".into());
+    let (db, queue) = (db.map_err(|e| e.to_string()), queue.map_err(|e| e.to_string()));
+    let checks = std::collections::BTreeMap::from([
+        ("database".to_owned(), verdict(&db)),
+        ("queue".to_owned(), verdict(&queue)),
+    ]);
     if db.is_ok() && queue.is_ok() {
-        HttpResponse::Ok().json(HealthResponse { status: "ok".into(), checks: Some(checks) })
-    } else {
-        if let Err(e) = &db {
-            tracing::warn!(error = %e, "readiness: database");
-        }
-        if let Err(e) = &queue {
-            tracing::warn!(error = %e, "readiness: queue");
-        }
-        HttpResponse::ServiceUnavailable()
-            .insert_header(("Retry-After", "5"))
-            .json(HealthResponse { status: "unavailable".into(), checks: Some(checks) })
+        return Ok(web::Json(HealthResponse { status: "ok".into(), checks: Some(checks) }));
     }
+    let message = [db.err().map(|e| format!("database: {e}")), queue.err().map(|e| format!("queue: {e}"))]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(ApiError::Unavailable { message, retry_after: 5 })
 }

@@ -37,10 +37,8 @@ fn authenticate(req: &HttpRequest) -> Result<Arc<Store>, ApiError> {
     let stores = req
         .app_data::<web::Data<Arc<dyn StoreDirectory>>>()
         .ok_or_else(|| ApiError::Internal("store directory not configured".into()))?;
-    let key = req
-        .headers()
-        .get("X-API-KEY")
-        .ok_or_else(|| ApiError::Unauthorized("missing X-API-KEY header".into()))?;
+    let key =
+        req.headers().get("X-API-KEY").ok_or_else(|| ApiError::Unauthorized("missing X-API-KEY header".into()))?;
     stores.authenticate(key.as_bytes()).ok_or_else(|| ApiError::Unauthorized("unknown X-API-KEY".into()))
 }
 
@@ -70,7 +68,9 @@ impl<T: WebhookBody> FromRequest for Webhook<T> {
             if store.role != T::ROLE {
                 return Err(ApiError::Forbidden(format!(
                     "store `{}` is a {} store: only a {} store may post here",
-                    store.code, store.role, T::ROLE
+                    store.code,
+                    store.role,
+                    T::ROLE
                 )));
             }
             let is_json = req
@@ -93,7 +93,10 @@ impl<T: WebhookBody> FromRequest for Webhook<T> {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::Invalid { message: format!("could not read the body: {e}"), fields: BTreeMap::new() })?;
+                let chunk = chunk.map_err(|e| ApiError::Invalid {
+                    message: format!("could not read the body: {e}"),
+                    fields: BTreeMap::new(),
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge { limit });
                 }
@@ -101,7 +104,13 @@ impl<T: WebhookBody> FromRequest for Webhook<T> {
             }
             if let Some(secret) = &store.signing_secret {
                 let header = req.headers().get("X-Hub-Signature").and_then(|v| v.to_str().ok());
-                verify_signature(secret.expose().as_bytes(), header, &body, chrono::Utc::now().timestamp(), settings.signature_tolerance_secs)?;
+                verify_signature(
+                    secret.expose().as_bytes(),
+                    header,
+                    &body,
+                    chrono::Utc::now().timestamp(),
+                    settings.signature_tolerance_secs,
+                )?;
             }
             let de = &mut serde_json::Deserializer::from_slice(&body);
             let parsed: T = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -111,7 +120,11 @@ impl<T: WebhookBody> FromRequest for Webhook<T> {
                 let message = format!("malformed JSON: {inner}");
                 ApiError::Invalid {
                     message: message.clone(),
-                    fields: if field.is_empty() { BTreeMap::new() } else { BTreeMap::from([(field, vec![inner.to_string()])]) },
+                    fields: if field.is_empty() {
+                        BTreeMap::new()
+                    } else {
+                        BTreeMap::from([(field, vec![inner.to_string()])])
+                    },
                 }
             })?;
             if let Err(report) = parsed.validate() {
@@ -122,9 +135,8 @@ impl<T: WebhookBody> FromRequest for Webhook<T> {
                 let summary = fields.keys().cloned().collect::<Vec<_>>().join(", ");
                 return Err(ApiError::Invalid { message: format!("invalid fields: {summary}"), fields });
             }
-            let event = parsed
-                .try_into_domain(store.code.clone())
-                .map_err(|e| ApiError::invalid_field(e.field, e.message))?;
+            let event =
+                parsed.try_into_domain(store.code.clone()).map_err(|e| ApiError::invalid_field(e.field, e.message))?;
             Ok(Webhook { store, event, body: PhantomData })
         })
     }
@@ -134,7 +146,13 @@ impl<T: WebhookBody> FromRequest for Webhook<T> {
 ///
 /// # Errors
 /// [`ApiError::Unauthorized`] naming what is wrong (never the expected value).
-pub fn verify_signature(secret: &[u8], header: Option<&str>, body: &[u8], now: i64, tolerance: i64) -> Result<(), ApiError> {
+pub fn verify_signature(
+    secret: &[u8],
+    header: Option<&str>,
+    body: &[u8],
+    now: i64,
+    tolerance: i64,
+) -> Result<(), ApiError> {
     let header = header.ok_or_else(|| ApiError::Unauthorized("missing X-Hub-Signature header".into()))?;
     let mut t = None;
     let mut v1 = Vec::new();
@@ -156,7 +174,8 @@ pub fn verify_signature(secret: &[u8], header: Option<&str>, body: &[u8], now: i
     mac.update(b".");
     mac.update(body);
     let expected = hex::encode(mac.finalize().into_bytes());
-    if v1.iter().any(|sig| constant_time_eq::constant_time_eq(sig.to_ascii_lowercase().as_bytes(), expected.as_bytes())) {
+    if v1.iter().any(|sig| constant_time_eq::constant_time_eq(sig.to_ascii_lowercase().as_bytes(), expected.as_bytes()))
+    {
         Ok(())
     } else {
         Err(ApiError::Unauthorized("bad X-Hub-Signature".into()))

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use garde::Validate;
 use hub_domain::{
-    Address, CombinationData, Customer, EventId, InvalidValue, Money, NewEvent, OrderData, OrderLine, ProductData,
-    Sku, StoreCode, StoreRole, event::EventPayload,
+    Address, CombinationData, Customer, EventId, InvalidValue, Money, NewEvent, OrderData, OrderLine, ProductData, Sku,
+    StoreCode, StoreRole, event::EventPayload,
 };
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
@@ -293,7 +293,15 @@ impl WebhookBody for OrderEventBody {
         let customer = Customer::new(c.email, c.firstname, c.lastname).map_err(|e| e.within("order.customer"))?;
         let a = o.delivery_address;
         let address = Address::new(
-            a.firstname, a.lastname, a.company, a.address1, a.address2, a.postcode, a.city, a.country, a.phone,
+            a.firstname,
+            a.lastname,
+            a.company,
+            a.address1,
+            a.address2,
+            a.postcode,
+            a.city,
+            a.country,
+            a.phone,
         )
         .map_err(|e| e.within("order.delivery_address"))?;
         let lines = o
@@ -304,7 +312,8 @@ impl WebhookBody for OrderEventBody {
                 let at = format!("order.lines[{i}]");
                 OrderLine::new(
                     Sku::parse(&l.reference).map_err(|e| e.within(&format!("{at}.reference")))?,
-                    u32::try_from(l.quantity).map_err(|_| InvalidValue::new(format!("{at}.quantity"), "out of range"))?,
+                    u32::try_from(l.quantity)
+                        .map_err(|_| InvalidValue::new(format!("{at}.quantity"), "out of range"))?,
                     Money::parse(&l.unit_price_tax_incl).map_err(|e| e.within(&format!("{at}.unit_price_tax_incl")))?,
                 )
                 .map_err(|e| e.within(&at))
@@ -328,7 +337,7 @@ impl WebhookBody for OrderEventBody {
             store,
             parse_time(&self.occurred_at),
             self.sequence,
-            EventPayload::Order(order),
+            EventPayload::Order(Box::new(order)),
         ))
     }
 }

@@ -7,7 +7,10 @@ use hub_domain::{
     event::EventPayload,
     ports::{Inbox, PendingEvent, Recorded, StorageError},
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    Value,
+};
 
 use crate::{entities::inbox_events, from_micros, insert_ignore, micros, storage_error};
 

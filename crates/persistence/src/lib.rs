@@ -48,7 +48,10 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// # Errors
 /// When it does not.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
-    db.execute_raw(Statement::from_string(db.get_database_backend(), "SELECT 1")).await.map(|_| ()).map_err(storage_error)
+    db.execute_raw(Statement::from_string(db.get_database_backend(), "SELECT 1"))
+        .await
+        .map(|_| ())
+        .map_err(storage_error)
 }
 
 /// Translates a sea-orm error at the boundary: connection trouble is `Unavailable` (retry), the rest is
@@ -58,7 +61,19 @@ pub(crate) fn storage_error(e: DbErr) -> StorageError {
         DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => StorageError::Unavailable(e.to_string()),
         DbErr::Exec(_) | DbErr::Query(_) => {
             let text = e.to_string();
-            let transient = ["Connection refused", "Broken pipe", "connection reset", "timed out", "database is locked", "Lock wait timeout", "Deadlock", "gone away", "Lost connection", "PoolTimedOut", "pool timed out"];
+            let transient = [
+                "Connection refused",
+                "Broken pipe",
+                "connection reset",
+                "timed out",
+                "database is locked",
+                "Lock wait timeout",
+                "Deadlock",
+                "gone away",
+                "Lost connection",
+                "PoolTimedOut",
+                "pool timed out",
+            ];
             if transient.iter().any(|t| text.contains(t)) {
                 StorageError::Unavailable(text)
             } else {

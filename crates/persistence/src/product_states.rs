@@ -89,10 +89,8 @@ impl ProductStates for SeaOrmProductStates {
     }
 
     async fn latest(&self, sku: &Sku) -> Result<Option<SourceProductState>, StorageError> {
-        let Some(row) = product_states::Entity::find_by_id(sku.as_str().to_owned())
-            .one(&self.db)
-            .await
-            .map_err(storage_error)?
+        let Some(row) =
+            product_states::Entity::find_by_id(sku.as_str().to_owned()).one(&self.db).await.map_err(storage_error)?
         else {
             return Ok(None);
         };

@@ -254,7 +254,9 @@ impl JobQueue for ApalisJobQueue {
     async fn enqueue_syncs(&self, jobs: &[SyncProductToStore]) -> Result<(), QueueError> {
         let tasks: Vec<_> = jobs
             .iter()
-            .map(|j| single(SyncProductToStoreJob { store: j.store.as_str().to_owned(), sku: j.sku.as_str().to_owned() }))
+            .map(|j| {
+                single(SyncProductToStoreJob { store: j.store.as_str().to_owned(), sku: j.sku.as_str().to_owned() })
+            })
             .collect();
         let limit = self.timeout();
         match &self.storages {
@@ -286,12 +288,14 @@ impl JobQueue for ApalisJobQueue {
         match &self.storages {
             Storages::Redis { conn, .. } => {
                 let mut c = conn.clone();
-                bounded(limit, "ping", async move { redis::cmd("PING").query_async::<String>(&mut c).await.map(|_| ()) })
-                    .await
+                bounded(
+                    limit,
+                    "ping",
+                    async move { redis::cmd("PING").query_async::<String>(&mut c).await.map(|_| ()) },
+                )
+                .await
             }
-            Storages::Sqlite { pool, .. } => {
-                bounded(limit, "ping", async move { sqlx_ping(pool).await }).await
-            }
+            Storages::Sqlite { pool, .. } => bounded(limit, "ping", async move { sqlx_ping(pool).await }).await,
         }
     }
 }

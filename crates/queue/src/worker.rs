@@ -109,13 +109,19 @@ async fn fan_out_product(job: FanOutProductJob, ctx: Data<Ctx>, attempt: Attempt
 }
 
 /// Runs every worker until `shutdown` turns true; in-flight jobs then finish (or go back to the queue).
-pub async fn run_workers(queue: ApalisJobQueue, handlers: JobHandlers, settings: WorkerSettings, shutdown: watch::Receiver<bool>) {
+pub async fn run_workers(
+    queue: ApalisJobQueue,
+    handlers: JobHandlers,
+    settings: WorkerSettings,
+    shutdown: watch::Receiver<bool>,
+) {
     let ctx = Ctx { handlers, max_attempts: settings.max_attempts.max(1) };
     let name = settings.name();
     let poll = Duration::from_millis(queue.settings.poll_interval_ms.max(1));
     let mut tasks = tokio::task::JoinSet::new();
     {
-        let (ctx, settings, shutdown, storages) = (ctx.clone(), settings.clone(), shutdown.clone(), queue.storages.clone());
+        let (ctx, settings, shutdown, storages) =
+            (ctx.clone(), settings.clone(), shutdown.clone(), queue.storages.clone());
         let name = format!("{name}-fan-out");
         tasks.spawn(async move {
             supervise(&name, shutdown.clone(), || {

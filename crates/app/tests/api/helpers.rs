@@ -8,7 +8,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use figment::{Figment, providers::{Format, Toml}};
+use figment::{
+    Figment,
+    providers::{Format, Toml},
+};
 use hub_app::{Application, Mode, RunningApp, Settings};
 use hub_domain::{EventId, EventStatus, ports::Inbox};
 use hub_persistence::SeaOrmInbox;
@@ -30,7 +33,8 @@ pub enum Backend {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 pub fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() % 1_000_000_000_000;
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() % 1_000_000_000_000;
     format!("{prefix}{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::SeqCst))
 }
 
@@ -76,14 +80,20 @@ impl Env {
             ),
             Backend::MariaDbRedis => {
                 let name = format!("hub_test_{id}");
-                let admin = sea_orm::Database::connect(format!("{}/mysql", mysql_base())).await.expect("MariaDB reachable");
+                let admin =
+                    sea_orm::Database::connect(format!("{}/mysql", mysql_base())).await.expect("MariaDB reachable");
                 admin
-                    .execute_raw(Statement::from_string(admin.get_database_backend(), format!("CREATE DATABASE `{name}`")))
+                    .execute_raw(Statement::from_string(
+                        admin.get_database_backend(),
+                        format!("CREATE DATABASE `{name}`"),
+                    ))
                     .await
                     .unwrap();
                 (
                     format!("{}/{name}", mysql_base()),
-                    format!("backend = \"redis\"\nurl = \"{redis}\"\n[queue.names]\nfan_out_product = \"{id}:fan-out\"\nreplicate_order = \"{id}:replicate\"\nsync_product_to_store = \"{id}:sync\""),
+                    format!(
+                        "backend = \"redis\"\nurl = \"{redis}\"\n[queue.names]\nfan_out_product = \"{id}:fan-out\"\nreplicate_order = \"{id}:replicate\"\nsync_product_to_store = \"{id}:sync\""
+                    ),
                 )
             }
         };

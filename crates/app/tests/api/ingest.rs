@@ -88,8 +88,14 @@ async fn keys_roles_and_signatures_are_enforced() {
     let product = product_event(&new_id(), "WHS-0001", "10.00", 1, "2026-11-27T09:59:58Z");
 
     assert_error(api.post("/api/sync/product", None, &product).await, 401, "unauthorized").await;
-    assert_error(api.post("/api/sync/product", Some("not-a-key-0123456789"), &product).await, 401, "unauthorized").await;
-    assert_error(api.post("/api/sync/product", Some(&SOURCE_KEY[..SOURCE_KEY.len() - 1]), &product).await, 401, "unauthorized").await;
+    assert_error(api.post("/api/sync/product", Some("not-a-key-0123456789"), &product).await, 401, "unauthorized")
+        .await;
+    assert_error(
+        api.post("/api/sync/product", Some(&SOURCE_KEY[..SOURCE_KEY.len() - 1]), &product).await,
+        401,
+        "unauthorized",
+    )
+    .await;
     // A retailer must never change the catalog for every other retailer.
     assert_error(api.post("/api/sync/product", Some(CLIENT_KEY), &product).await, 403, "forbidden").await;
     // The source does not post orders.
@@ -112,7 +118,8 @@ async fn keys_roles_and_signatures_are_enforced() {
     assert_error(send(None).await.unwrap(), 401, "unauthorized").await;
     assert_error(send(Some(sign("wrong-secret-0123456789", now, &order))).await.unwrap(), 401, "unauthorized").await;
     assert_error(send(Some(sign(SIGNING_SECRET, now, &format!("{order} ")))).await.unwrap(), 401, "unauthorized").await;
-    let stale = assert_error(send(Some(sign(SIGNING_SECRET, now - 301, &order))).await.unwrap(), 401, "unauthorized").await;
+    let stale =
+        assert_error(send(Some(sign(SIGNING_SECRET, now - 301, &order))).await.unwrap(), 401, "unauthorized").await;
     assert!(stale["error"]["message"].as_str().unwrap().contains("stale"));
     assert_error(send(Some(sign(SIGNING_SECRET, now + 301, &order))).await.unwrap(), 401, "unauthorized").await;
     assert_eq!(api.count("SELECT COUNT(*) FROM inbox_events").await, 0, "nothing refused was stored");
@@ -128,35 +135,60 @@ async fn keys_roles_and_signatures_are_enforced() {
 async fn invalid_payloads_get_field_level_errors_and_store_nothing() {
     let env = Env::new(Backend::Sqlite).await;
     let api = env.spawn(Mode::Api).await;
-    let mut product: Value = serde_json::from_str(&product_event(&new_id(), "WHS-0001", "10.00", 1, "2026-11-27T09:59:58Z")).unwrap();
+    let mut product: Value =
+        serde_json::from_str(&product_event(&new_id(), "WHS-0001", "10.00", 1, "2026-11-27T09:59:58Z")).unwrap();
 
     let mut no_reference = product.clone();
     no_reference["product"].as_object_mut().unwrap().remove("reference");
-    let e = assert_error(api.post("/api/sync/product", Some(SOURCE_KEY), &no_reference.to_string()).await, 422, "invalid_payload").await;
+    let e = assert_error(
+        api.post("/api/sync/product", Some(SOURCE_KEY), &no_reference.to_string()).await,
+        422,
+        "invalid_payload",
+    )
+    .await;
     assert!(e["error"]["message"].as_str().unwrap().contains("reference"), "{e}");
 
     let mut empty_reference = product.clone();
     empty_reference["product"]["reference"] = "  ".into();
-    let e = assert_error(api.post("/api/sync/product", Some(SOURCE_KEY), &empty_reference.to_string()).await, 422, "invalid_payload").await;
+    let e = assert_error(
+        api.post("/api/sync/product", Some(SOURCE_KEY), &empty_reference.to_string()).await,
+        422,
+        "invalid_payload",
+    )
+    .await;
     assert!(e["error"]["fields"]["product.reference"].is_array(), "{e}");
 
     product["product"]["price"] = "abc".into();
-    let e = assert_error(api.post("/api/sync/product", Some(SOURCE_KEY), &product.to_string()).await, 422, "invalid_payload").await;
+    let e = assert_error(
+        api.post("/api/sync/product", Some(SOURCE_KEY), &product.to_string()).await,
+        422,
+        "invalid_payload",
+    )
+    .await;
     assert!(e["error"]["fields"]["product.price"][0].as_str().unwrap().contains("abc"), "{e}");
 
     let mut order = order_event(&new_id());
     order["order"]["lines"][0]["quantity"] = (-2).into();
-    let e = assert_error(api.post("/api/sync/order", Some(CLIENT_KEY), &order.to_string()).await, 422, "invalid_payload").await;
+    let e =
+        assert_error(api.post("/api/sync/order", Some(CLIENT_KEY), &order.to_string()).await, 422, "invalid_payload")
+            .await;
     assert!(e["error"]["fields"]["order.lines[0].quantity"].is_array(), "{e}");
 
     let mut no_city = order_event(&new_id());
     no_city["order"]["delivery_address"]["city"] = "".into();
-    let e = assert_error(api.post("/api/sync/order", Some(CLIENT_KEY), &no_city.to_string()).await, 422, "invalid_payload").await;
+    let e =
+        assert_error(api.post("/api/sync/order", Some(CLIENT_KEY), &no_city.to_string()).await, 422, "invalid_payload")
+            .await;
     assert!(e["error"]["fields"]["order.delivery_address.city"].is_array(), "{e}");
 
     let mut wrong_type = order_event(&new_id());
     wrong_type["order"]["lines"][0]["quantity"] = "two".into();
-    let e = assert_error(api.post("/api/sync/order", Some(CLIENT_KEY), &wrong_type.to_string()).await, 422, "invalid_payload").await;
+    let e = assert_error(
+        api.post("/api/sync/order", Some(CLIENT_KEY), &wrong_type.to_string()).await,
+        422,
+        "invalid_payload",
+    )
+    .await;
     assert!(e["error"]["fields"]["order.lines[0].quantity"].is_array(), "{e}");
 
     let huge = format!(r#"{{"event_id":"{}","pad":"{}"}}"#, new_id(), "x".repeat(2 * 1024 * 1024));
@@ -185,13 +217,31 @@ async fn invalid_payloads_get_field_level_errors_and_store_nothing() {
 async fn no_input_makes_the_api_answer_500() {
     let env = Env::new(Backend::Sqlite).await;
     let api = env.spawn(Mode::Api).await;
-    let base: Value = serde_json::from_str(&product_event(&new_id(), "WHS-0001", "10.00", 1, "2026-11-27T09:59:58Z")).unwrap();
+    let base: Value =
+        serde_json::from_str(&product_event(&new_id(), "WHS-0001", "10.00", 1, "2026-11-27T09:59:58Z")).unwrap();
     // Replace each leaf with values of every other JSON type: never a 5xx.
-    let replacements = [Value::Null, Value::Bool(true), serde_json::json!(-1), serde_json::json!(1e300), serde_json::json!(""), serde_json::json!([]), serde_json::json!({}), serde_json::json!("9".repeat(400))];
+    let replacements = [
+        Value::Null,
+        Value::Bool(true),
+        serde_json::json!(-1),
+        serde_json::json!(1e300),
+        serde_json::json!(""),
+        serde_json::json!([]),
+        serde_json::json!({}),
+        serde_json::json!("9".repeat(400)),
+    ];
     let paths: Vec<Vec<&str>> = vec![
-        vec!["event_id"], vec!["occurred_at"], vec!["sequence"], vec!["product", "id"], vec!["product", "reference"],
-        vec!["product", "name"], vec!["product", "price"], vec!["product", "quantity"], vec!["product", "active"],
-        vec!["product", "updated_at"], vec!["product", "combinations"],
+        vec!["event_id"],
+        vec!["occurred_at"],
+        vec!["sequence"],
+        vec!["product", "id"],
+        vec!["product", "reference"],
+        vec!["product", "name"],
+        vec!["product", "price"],
+        vec!["product", "quantity"],
+        vec!["product", "active"],
+        vec!["product", "updated_at"],
+        vec!["product", "combinations"],
     ];
     for path in &paths {
         for r in &replacements {
@@ -221,11 +271,22 @@ async fn an_older_state_never_overwrites_a_newer_one() {
     let app = env.spawn(Mode::All).await;
     let newer = new_id();
     let older = new_id();
-    app.post("/api/sync/product", Some(SOURCE_KEY), &product_event(&newer, "WHS-ORD", "12.00", 5, "2026-11-27T10:00:05Z")).await;
+    app.post(
+        "/api/sync/product",
+        Some(SOURCE_KEY),
+        &product_event(&newer, "WHS-ORD", "12.00", 5, "2026-11-27T10:00:05Z"),
+    )
+    .await;
     eventually(20, "newer processed", || async { app.status_of(&newer).await == Some(EventStatus::Processed) }).await;
-    app.post("/api/sync/product", Some(SOURCE_KEY), &product_event(&older, "WHS-ORD", "11.00", 9, "2026-11-27T10:00:01Z")).await;
+    app.post(
+        "/api/sync/product",
+        Some(SOURCE_KEY),
+        &product_event(&older, "WHS-ORD", "11.00", 9, "2026-11-27T10:00:01Z"),
+    )
+    .await;
     eventually(20, "older processed", || async { app.status_of(&older).await == Some(EventStatus::Processed) }).await;
-    let kept = app.count(&format!("SELECT COUNT(*) FROM product_states WHERE sku = 'WHS-ORD' AND event_id = '{newer}'")).await;
+    let kept =
+        app.count(&format!("SELECT COUNT(*) FROM product_states WHERE sku = 'WHS-ORD' AND event_id = '{newer}'")).await;
     assert_eq!(kept, 1, "the newer state is kept");
     app.stop().await;
 }

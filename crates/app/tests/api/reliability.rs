@@ -1,6 +1,9 @@
 //! Nothing accepted is lost: a Redis outage, a worker killed with SIGKILL.
 
-use std::{process::{Child, Command, Stdio}, time::Duration};
+use std::{
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
 
 use futures::StreamExt;
 use hub_app::Mode;
@@ -61,13 +64,26 @@ async fn with_redis_down_the_api_answers_503_and_the_sweeper_queues_the_stored_e
     let app = env.spawn(Mode::All).await;
 
     let before = new_id();
-    let r = app.post("/api/sync/product", Some(SOURCE_KEY), &product_event(&before, "WHS-R1", "10.00", 1, "2026-11-27T09:59:58Z")).await;
+    let r = app
+        .post(
+            "/api/sync/product",
+            Some(SOURCE_KEY),
+            &product_event(&before, "WHS-R1", "10.00", 1, "2026-11-27T09:59:58Z"),
+        )
+        .await;
     assert_eq!(r.status(), 202);
-    eventually(20, "first event processed", || async { app.status_of(&before).await == Some(EventStatus::Processed) }).await;
+    eventually(20, "first event processed", || async { app.status_of(&before).await == Some(EventStatus::Processed) })
+        .await;
 
     redis.stop();
     let during = new_id();
-    let r = app.post("/api/sync/product", Some(SOURCE_KEY), &product_event(&during, "WHS-R2", "10.00", 1, "2026-11-27T09:59:58Z")).await;
+    let r = app
+        .post(
+            "/api/sync/product",
+            Some(SOURCE_KEY),
+            &product_event(&during, "WHS-R2", "10.00", 1, "2026-11-27T09:59:58Z"),
+        )
+        .await;
     assert_eq!(r.status(), 503);
     assert!(r.headers().get("retry-after").is_some(), "503 carries Retry-After");
     let body: serde_json::Value = r.json().await.unwrap();
@@ -77,7 +93,13 @@ async fn with_redis_down_the_api_answers_503_and_the_sweeper_queues_the_stored_e
     assert_eq!(ready.status(), 503);
 
     // The sender retries later: the hub answers duplicate, and the event is safe.
-    let again = app.post("/api/sync/product", Some(SOURCE_KEY), &product_event(&during, "WHS-R2", "10.00", 1, "2026-11-27T09:59:58Z")).await;
+    let again = app
+        .post(
+            "/api/sync/product",
+            Some(SOURCE_KEY),
+            &product_event(&during, "WHS-R2", "10.00", 1, "2026-11-27T09:59:58Z"),
+        )
+        .await;
     assert_eq!(again.status(), 202);
 
     let _redis = PrivateRedis::start(port);
@@ -113,7 +135,8 @@ async fn a_killed_worker_loses_nothing(backend: Backend) {
     assert!((at_kill as usize) < N, "the worker was killed mid-batch ({at_kill}/{N} done)");
 
     let mut restarted = env.process("hub-worker", "kill-test-worker");
-    eventually(120, "every accepted event processed after the restart", || async { processed().await as usize == N }).await;
+    eventually(120, "every accepted event processed after the restart", || async { processed().await as usize == N })
+        .await;
     assert_eq!(api.count("SELECT COUNT(*) FROM product_states WHERE sku LIKE 'KILL-%'").await as usize, N);
     restarted.kill().unwrap();
     restarted.wait().unwrap();

@@ -26,9 +26,11 @@ async fn the_openapi_document_lists_both_webhooks_the_key_scheme_and_every_error
         for code in ["202", "401", "403", "413", "415", "422", "503"] {
             assert!(op["responses"][code].is_object(), "{path} documents {code}");
         }
-        assert!(op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
-            .as_str()
-            .is_some_and(|r| r.ends_with("ErrorResponse")));
+        assert!(
+            op["responses"]["422"]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("ErrorResponse"))
+        );
     }
     let schemas = spec["components"]["schemas"].as_object().unwrap();
     for name in ["ProductEventBody", "OrderEventBody", "ErrorResponse", "AcceptedResponse"] {

@@ -1,0 +1,225 @@
+<?php
+
+/**
+ * Fulfillment Hub - PrestaShop connector module (fulfillment_connector).
+ *
+ * @author    Fulfillment Hub
+ * @copyright Fulfillment Hub
+ * @license   LicenseRef-Commercial
+ */
+
+declare(strict_types=1);
+
+if (!defined('_PS_VERSION_')) {
+    exit;
+}
+
+require_once __DIR__ . '/autoload.php';
+
+use FulfillmentConnector\ConnectorFactory;
+
+/**
+ * Event-Driven Fulfillment Connector: pushes catalog changes (SOURCE store) or orders (CLIENT store)
+ * to the Fulfillment Hub through a durable outbox. The class only wires PrestaShop to the services
+ * in src/.
+ */
+class Fulfillment_connector extends Module
+{
+    private ?ConnectorFactory $factory = null;
+
+    public function __construct()
+    {
+        $this->name = 'fulfillment_connector';
+        $this->tab = 'administration';
+        $this->version = '1.0.0';
+        $this->author = 'Fulfillment Hub';
+        $this->need_instance = 0;
+        $this->ps_versions_compliancy = ['min' => '8.0.0', 'max' => '9.99.99'];
+        $this->bootstrap = true;
+
+        parent::__construct();
+
+        $this->displayName = $this->trans('Event-Driven Fulfillment Connector', [], 'Modules.Fulfillmentconnector.Admin');
+        $this->description = $this->trans(
+            'Sends product, price and stock changes (wholesaler store) or new orders (retailer store) to the Fulfillment Hub.',
+            [],
+            'Modules.Fulfillmentconnector.Admin'
+        );
+        $this->confirmUninstall = $this->trans(
+            'Uninstalling deletes the outbox, including events not yet delivered to the hub. Continue?',
+            [],
+            'Modules.Fulfillmentconnector.Admin'
+        );
+    }
+
+    public function isUsingNewTranslationSystem(): bool
+    {
+        return true;
+    }
+
+    /**
+     * Replaces the services' PrestaShop-backed defaults (tests, and tools that embed the module).
+     */
+    public function setConnectorFactory(ConnectorFactory $factory): void
+    {
+        $this->factory = $factory;
+    }
+
+    public function connector(): ConnectorFactory
+    {
+        return $this->factory ??= new ConnectorFactory($this);
+    }
+
+    public function install(): bool
+    {
+        if (PHP_VERSION_ID < 80100) {
+            $this->_errors[] = $this->trans('This module needs PHP 8.1 or later.', [], 'Modules.Fulfillmentconnector.Admin');
+
+            return false;
+        }
+        if (!extension_loaded('curl')) {
+            $this->_errors[] = $this->trans('This module needs the PHP curl extension.', [], 'Modules.Fulfillmentconnector.Admin');
+
+            return false;
+        }
+        if (!parent::install()) {
+            return false;
+        }
+        $installer = $this->connector()->installer();
+        if (!$installer->install($this)) {
+            foreach ($installer->errors() as $error) {
+                $this->_errors[] = $error;
+            }
+
+            return false;
+        }
+
+        return true;
+    }
+
+    public function uninstall(): bool
+    {
+        return $this->connector()->installer()->uninstall() && parent::uninstall();
+    }
+
+    public function getContent(): string
+    {
+        return $this->connector()->configurationPage()->render();
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionProductSave(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->productHooks()->onProductSave($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionObjectProductAddAfter(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->productHooks()->onProductObjectSaved($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionObjectProductUpdateAfter(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->productHooks()->onProductObjectSaved($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionObjectProductDeleteAfter(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->productHooks()->onProductObjectDeleted($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionUpdateQuantity(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->productHooks()->onUpdateQuantity($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionObjectStockAvailableUpdateAfter(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->productHooks()->onProductPartSaved($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionObjectCombinationAddAfter(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->productHooks()->onProductPartSaved($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionObjectCombinationUpdateAfter(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->productHooks()->onProductPartSaved($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionObjectCombinationDeleteAfter(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->productHooks()->onProductPartSaved($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionValidateOrder(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->orderHooks()->onOrderValidated($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionValidateOrderAfter(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->orderHooks()->onOrderValidated($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionOrderStatusPostUpdate(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->orderHooks()->onOrderStatusChanged($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionDispatcherBefore(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->dispatcherHooks()->onDispatch($params));
+    }
+
+    /**
+     * A hook must never break the shop's own operation (saving a product, placing an order).
+     */
+    private function runHook(callable $handler): void
+    {
+        try {
+            $handler();
+        } catch (\Throwable $e) {
+            $this->connector()->logger()->error('Hook failed: ' . $e->getMessage());
+        }
+    }
+}

@@ -1,0 +1,97 @@
+<?php
+
+/**
+ * Fulfillment Hub - PrestaShop connector module (fulfillment_connector).
+ *
+ * @author    Fulfillment Hub
+ * @copyright Fulfillment Hub
+ * @license   LicenseRef-Commercial
+ */
+
+declare(strict_types=1);
+
+namespace FulfillmentConnector\Install;
+
+use FulfillmentConnector\Repository\DbOutboxRepository;
+use FulfillmentConnector\Repository\SettingsRepository;
+
+if (!defined('_PS_VERSION_')) {
+    exit;
+}
+
+/**
+ * Registers the hooks and creates the outbox on install; removes both, and the settings, on uninstall.
+ * Both roles register every hook: the role decides at run time which ones produce events, so a store
+ * can change role without reinstalling.
+ */
+final class Installer
+{
+    public const HOOKS = [
+        // SOURCE: product, combination and stock changes.
+        'actionProductSave',
+        'actionObjectProductAddAfter',
+        'actionObjectProductUpdateAfter',
+        'actionObjectProductDeleteAfter',
+        'actionUpdateQuantity',
+        'actionObjectStockAvailableUpdateAfter',
+        'actionObjectCombinationAddAfter',
+        'actionObjectCombinationUpdateAfter',
+        'actionObjectCombinationDeleteAfter',
+        // CLIENT: orders.
+        'actionValidateOrder',
+        'actionValidateOrderAfter',
+        'actionOrderStatusPostUpdate',
+        // Both: opportunistic delivery of due events.
+        'actionDispatcherBefore',
+    ];
+
+    /** @var list<string> */
+    private array $errors = [];
+
+    public function __construct(
+        private readonly \Db $db,
+        private readonly SettingsRepository $settings,
+    ) {
+    }
+
+    public function install(\Module $module): bool
+    {
+        foreach (DbOutboxRepository::createSchemaSql() as $sql) {
+            if (!$this->db->execute($sql)) {
+                $this->errors[] = 'Could not create the outbox table: ' . $this->db->getMsgError();
+
+                return false;
+            }
+        }
+        if (!$module->registerHook(self::HOOKS)) {
+            $this->errors[] = 'Could not register the hooks.';
+
+            return false;
+        }
+        // Create the cron secret now so the cron URL is stable from the first visit of the page.
+        $this->settings->cronSecret();
+
+        return true;
+    }
+
+    public function uninstall(): bool
+    {
+        $ok = true;
+        foreach (DbOutboxRepository::dropSchemaSql() as $sql) {
+            $ok = $this->db->execute($sql) && $ok;
+        }
+        foreach (SettingsRepository::ALL_KEYS as $key) {
+            $ok = \Configuration::deleteByName($key) && $ok;
+        }
+
+        return $ok;
+    }
+
+    /**
+     * @return list<string>
+     */
+    public function errors(): array
+    {
+        return $this->errors;
+    }
+}

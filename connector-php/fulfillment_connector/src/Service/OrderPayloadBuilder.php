@@ -1,0 +1,78 @@
+<?php
+
+/**
+ * Fulfillment Hub - PrestaShop connector module (fulfillment_connector).
+ *
+ * @author    Fulfillment Hub
+ * @copyright Fulfillment Hub
+ * @license   LicenseRef-Commercial
+ */
+
+declare(strict_types=1);
+
+namespace FulfillmentConnector\Service;
+
+use FulfillmentConnector\Exception\UnsyncableEntityException;
+use FulfillmentConnector\Model\OrderSnapshot;
+
+if (!defined('_PS_VERSION_')) {
+    exit;
+}
+
+/**
+ * The `order` member of a POST /sync/order body (wire contract v1).
+ */
+final class OrderPayloadBuilder
+{
+    /**
+     * @return array<string, mixed> in contract order
+     *
+     * @throws UnsyncableEntityException when the order has no line with a positive quantity
+     */
+    public function build(OrderSnapshot $order, ?string $timezone = null): array
+    {
+        $lines = [];
+        foreach ($order->lines as $line) {
+            if ($line['quantity'] < 1) {
+                continue;
+            }
+            $lines[] = [
+                'reference' => $line['reference'],
+                'quantity' => $line['quantity'],
+                'unit_price_tax_incl' => Format::money($line['unit_price_tax_incl']),
+            ];
+        }
+        if ($lines === []) {
+            throw new UnsyncableEntityException(sprintf('Order #%d has no line to replicate.', $order->id));
+        }
+
+        $address = $order->deliveryAddress;
+
+        return [
+            'id' => $order->id,
+            'reference' => $order->reference,
+            'currency' => strtoupper($order->currencyIso),
+            'state' => (string) $order->state,
+            'valid' => $order->valid,
+            'customer' => [
+                'email' => $order->customer['email'],
+                'firstname' => $order->customer['firstname'],
+                'lastname' => $order->customer['lastname'],
+            ],
+            'delivery_address' => [
+                'firstname' => $address['firstname'],
+                'lastname' => $address['lastname'],
+                'company' => $address['company'],
+                'address1' => $address['address1'],
+                'address2' => $address['address2'],
+                'postcode' => $address['postcode'],
+                'city' => $address['city'],
+                'country' => strtoupper($address['country']),
+                'phone' => $address['phone'],
+            ],
+            'lines' => $lines,
+            'total_paid_tax_incl' => Format::money($order->totalPaidTaxIncl),
+            'placed_at' => Format::localToUtc($order->dateAdd, $timezone),
+        ];
+    }
+}

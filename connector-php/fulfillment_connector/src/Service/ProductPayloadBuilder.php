@@ -1,0 +1,68 @@
+<?php
+
+/**
+ * Fulfillment Hub - PrestaShop connector module (fulfillment_connector).
+ *
+ * @author    Fulfillment Hub
+ * @copyright Fulfillment Hub
+ * @license   LicenseRef-Commercial
+ */
+
+declare(strict_types=1);
+
+namespace FulfillmentConnector\Service;
+
+use FulfillmentConnector\Exception\UnsyncableEntityException;
+use FulfillmentConnector\Model\ProductSnapshot;
+
+if (!defined('_PS_VERSION_')) {
+    exit;
+}
+
+/**
+ * The `product` member of a POST /sync/product body (wire contract v1).
+ */
+final class ProductPayloadBuilder
+{
+    private const MAX_REFERENCE = 64;
+    private const MAX_NAME = 255;
+
+    /**
+     * @return array<string, mixed> in contract order: id, reference, name, price, quantity, active,
+     *                              updated_at, combinations
+     *
+     * @throws UnsyncableEntityException when the product has no usable reference
+     */
+    public function build(ProductSnapshot $product, ?string $timezone = null): array
+    {
+        if ($product->reference === '') {
+            throw new UnsyncableEntityException(sprintf('Product #%d has no reference: the hub cannot match it.', $product->id));
+        }
+        if (mb_strlen($product->reference) > self::MAX_REFERENCE) {
+            throw new UnsyncableEntityException(sprintf('Product #%d has a reference longer than 64 characters.', $product->id));
+        }
+
+        $combinations = [];
+        foreach ($product->combinations as $combination) {
+            $combinations[] = [
+                'id' => $combination->id,
+                'reference' => $combination->reference,
+                'ean13' => $combination->ean13,
+                // An object even when empty: the contract's attributes is a map, never a list.
+                'attributes' => (object) $combination->attributes,
+                'quantity' => $combination->quantity,
+            ];
+        }
+
+        return [
+            'id' => $product->id,
+            'reference' => $product->reference,
+            'name' => mb_substr($product->name, 0, self::MAX_NAME),
+            'price' => Format::price($product->price),
+            'quantity' => $product->quantity,
+            'active' => $product->active,
+            'updated_at' => Format::localToUtc($product->dateUpd, $timezone),
+            'combinations' => $combinations,
+        ];
+    }
+}

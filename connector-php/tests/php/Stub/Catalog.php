@@ -1,0 +1,83 @@
+<?php
+
+/**
+ * Catalog stand-ins with PrestaShop's request-level caching: a loaded Product and a read stock
+ * quantity are cached under the same keys as in PrestaShop 8, so reading stale values is possible
+ * here exactly as it is in a real shop.
+ */
+
+declare(strict_types=1);
+
+class Product
+{
+    /** @var array<int, array<string, mixed>> id => fields; `name` is keyed by language id */
+    public static array $rows = [];
+
+    /** @var array<int, list<array<string, mixed>>> id => getAttributeCombinations() rows */
+    public static array $combinationRows = [];
+
+    /** @var int how many times a product was read from the "database" */
+    public static int $loads = 0;
+
+    public $id;
+    public $reference;
+    public $name;
+    public $price;
+    public $active;
+    public $date_upd;
+
+    public function __construct($id_product = null, $full = false, $id_lang = null, $id_shop = null, $context = null)
+    {
+        if ($id_product === null) {
+            return;
+        }
+        $cacheKey = 'objectmodel_Product_' . (int) $id_product . '_' . (int) $id_shop . '_' . (int) $id_lang;
+        if (!Cache::isStored($cacheKey)) {
+            ++self::$loads;
+            Cache::store($cacheKey, self::$rows[(int) $id_product] ?? null);
+        }
+        $row = Cache::retrieve($cacheKey);
+        if ($row === null) {
+            return;
+        }
+        $this->id = (int) $id_product;
+        $this->reference = $row['reference'];
+        $this->name = $id_lang === null ? $row['name'] : ($row['name'][(int) $id_lang] ?? '');
+        $this->price = $row['price'];
+        $this->active = $row['active'];
+        $this->date_upd = $row['date_upd'];
+    }
+
+    public function getAttributeCombinations($id_lang = null, $groupByIdAttributeGroup = true)
+    {
+        return self::$combinationRows[(int) $this->id] ?? [];
+    }
+}
+
+class Combination
+{
+    public $id;
+    public $id_product;
+}
+
+class StockAvailable
+{
+    /** @var array<string, int> "<id_product>-<id_product_attribute>" => quantity */
+    public static array $quantities = [];
+
+    public $id;
+    public $id_product;
+    public $id_product_attribute;
+    public $quantity;
+
+    public static function getQuantityAvailableByProduct($id_product = null, $id_product_attribute = null, $id_shop = null)
+    {
+        $id_product_attribute = $id_product_attribute ?? 0;
+        $key = 'StockAvailable::getQuantityAvailableByProduct_' . (int) $id_product . '-' . (int) $id_product_attribute . '-' . (int) $id_shop;
+        if (!Cache::isStored($key)) {
+            Cache::store($key, self::$quantities[(int) $id_product . '-' . (int) $id_product_attribute] ?? 0);
+        }
+
+        return Cache::retrieve($key);
+    }
+}

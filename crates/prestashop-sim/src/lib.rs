@@ -1,0 +1,1 @@
+//! A PrestaShop Webservice simulator (work in progress: see crates/prestashop-sim/README.md).
