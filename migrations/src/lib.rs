@@ -6,6 +6,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_inbox_and_product_states;
+mod m20261128_000002_product_links;
 
 /// Runs the hub's migrations.
 #[derive(Debug)]
@@ -14,6 +15,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_inbox_and_product_states::Migration)]
+        vec![
+            Box::new(m20261128_000001_inbox_and_product_states::Migration),
+            Box::new(m20261128_000002_product_links::Migration),
+        ]
     }
 }

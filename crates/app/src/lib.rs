@@ -7,12 +7,13 @@ pub mod telemetry;
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use anyhow::Context;
+use hub_domain::sync::{ProductLinks, StoreGateway, SyncProductToStore};
 use hub_domain::{
     StoreDirectory,
     ports::{Inbox, JobQueue, ProductStates},
     services::{AcceptOrderEvent, AcceptProductEvent, FanOutProduct, SweepInbox},
 };
-use hub_persistence::{SeaOrmInbox, SeaOrmProductStates};
+use hub_persistence::{SeaOrmInbox, SeaOrmProductLinks, SeaOrmProductStates};
 use hub_queue::{ApalisJobQueue, JobHandlers};
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -113,12 +114,24 @@ impl Application {
         }
 
         if matches!(mode, Mode::Worker | Mode::All) {
+            let links: Arc<dyn ProductLinks> = Arc::new(SeaOrmProductLinks::new(db.clone()));
+            let gateway: Arc<dyn StoreGateway> = Arc::new(
+                hub_prestashop::WebserviceGateway::new(settings.webservice_targets())
+                    .map_err(|e| anyhow::anyhow!(e))?,
+            );
             let handlers = JobHandlers {
                 fan_out: Arc::new(FanOutProduct::new(
                     inbox.clone(),
                     states.clone(),
                     queue_port.clone(),
                     stores.clone(),
+                )),
+                sync: Arc::new(SyncProductToStore::new(
+                    states.clone(),
+                    links,
+                    gateway,
+                    stores.clone(),
+                    settings.worker.name(),
                 )),
                 inbox: inbox.clone(),
             };

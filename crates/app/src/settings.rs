@@ -132,6 +132,9 @@ pub struct StoreSettings {
     /// Client stock buffer: units held back.
     #[serde(default)]
     pub stock_buffer: i64,
+    /// Concurrency, rate, timeout and circuit breaker for calls to its Webservice.
+    #[serde(default)]
+    pub limits: hub_prestashop::StoreLimits,
 }
 
 fn yes() -> bool {
@@ -178,6 +181,10 @@ impl Settings {
         }
         if self.worker.max_attempts == 0 {
             return Err(SettingsError("worker.max_attempts: at least 1".into()));
+        }
+        const JOBS: [&str; 3] = ["fan_out_product", "sync_product_to_store", "replicate_order"];
+        if let Some(bad) = self.worker.jobs.iter().find(|j| !JOBS.contains(&j.as_str())) {
+            return Err(SettingsError(format!("worker.jobs: unknown job `{bad}` (known: {})", JOBS.join(", "))));
         }
         if self.worker.backoff_min_ms > self.worker.backoff_max_ms {
             return Err(SettingsError("worker.backoff_min_ms: must not exceed worker.backoff_max_ms".into()));
@@ -233,6 +240,11 @@ impl Settings {
             {
                 return Err(SettingsError(format!("stores[{i}].webservice.url: must start with http:// or https://")));
             }
+            if s.limits.concurrency == 0 || s.limits.timeout_ms == 0 || s.limits.rate_per_sec < 0.0 {
+                return Err(SettingsError(format!(
+                    "stores[{i}].limits: concurrency and timeout_ms at least 1, rate_per_sec not negative"
+                )));
+            }
             stores.push(Store::new(
                 code,
                 s.role,
@@ -243,6 +255,24 @@ impl Settings {
             ));
         }
         StaticStoreDirectory::new(stores).map_err(|e| SettingsError(e.to_string()))
+    }
+}
+
+impl Settings {
+    /// The stores' Webservices.
+    pub fn webservice_targets(&self) -> Vec<hub_prestashop::WebserviceTarget> {
+        self.stores
+            .iter()
+            .filter_map(|s| {
+                let ws = s.webservice.as_ref()?;
+                Some(hub_prestashop::WebserviceTarget {
+                    store: StoreCode::parse(&s.code).ok()?,
+                    url: ws.url.clone(),
+                    key: ws.key.clone(),
+                    limits: s.limits.clone(),
+                })
+            })
+            .collect()
     }
 }
 

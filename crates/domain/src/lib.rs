@@ -9,6 +9,7 @@ pub mod product;
 pub mod secret;
 pub mod services;
 pub mod store;
+pub mod sync;
 
 pub use event::{EventId, EventKind, EventStatus, NewEvent, StoredEvent};
 pub use money::Money;

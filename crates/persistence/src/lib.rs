@@ -2,6 +2,7 @@
 
 mod entities;
 mod inbox;
+mod product_links;
 mod product_states;
 
 use std::time::Duration;
@@ -11,6 +12,7 @@ use hub_domain::ports::StorageError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
 pub use inbox::SeaOrmInbox;
+pub use product_links::SeaOrmProductLinks;
 pub use product_states::SeaOrmProductStates;
 
 /// Opens a pool on `url` (`mysql://…` or `sqlite://path?mode=rwc`). SQLite runs in WAL mode with

@@ -1,1 +1,284 @@
+//! The PrestaShop Webservice adapter: [`WebserviceGateway`] implements the domain's [`StoreGateway`] over
+//! one [`WebserviceClient`] per store. Reads use `display=[…]` lists in JSON (they keep falsy fields);
+//! writes send XML, with PATCH on 8.0+ and GET-modify-PUT of the whole object before — never a minimal PUT.
 
+pub mod client;
+pub mod xml;
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+pub use client::{Circuit, StoreLimits, WebserviceClient};
+use hub_domain::{
+    Money, Secret, Sku, StoreCode,
+    sync::{GatewayError, Lookup, RemoteCombination, RemoteProduct, RemoteStockRow, StoreGateway},
+};
+use reqwest::Method;
+use serde_json::Value;
+
+/// How to reach one store's Webservice.
+#[derive(Debug, Clone)]
+pub struct WebserviceTarget {
+    /// The store.
+    pub store: StoreCode,
+    /// Shop base URL.
+    pub url: String,
+    /// Webservice key.
+    pub key: Secret,
+    /// Its limits.
+    pub limits: StoreLimits,
+}
+
+/// [`StoreGateway`] over the stores' Webservices.
+#[derive(Debug, Clone)]
+pub struct WebserviceGateway {
+    clients: Arc<HashMap<StoreCode, Arc<WebserviceClient>>>,
+}
+
+/// Installs the TLS crypto provider reqwest needs (once per process; later calls do nothing).
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl WebserviceGateway {
+    /// One pooled HTTP client (keep-alive) shared by every store's [`WebserviceClient`].
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn new(targets: Vec<WebserviceTarget>) -> Result<Self, String> {
+        install_tls_provider();
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("fulfillment-hub/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let clients = targets
+            .into_iter()
+            .map(|t| {
+                let c = WebserviceClient::new(t.store.as_str(), &t.url, t.key, http.clone(), t.limits);
+                (t.store, Arc::new(c))
+            })
+            .collect();
+        Ok(Self { clients: Arc::new(clients) })
+    }
+
+    /// The client of `store`.
+    ///
+    /// # Errors
+    /// [`GatewayError::Permanent`] when the store has no Webservice configured.
+    pub fn client(&self, store: &StoreCode) -> Result<&Arc<WebserviceClient>, GatewayError> {
+        self.clients
+            .get(store)
+            .ok_or_else(|| GatewayError::Permanent(format!("store {store} has no [stores.webservice] configured")))
+    }
+
+    /// Every store's circuit state.
+    pub fn circuits(&self) -> Vec<(StoreCode, Circuit)> {
+        self.clients.iter().map(|(s, c)| (s.clone(), c.circuit())).collect()
+    }
+}
+
+fn json(body: &str) -> Result<Value, GatewayError> {
+    serde_json::from_str(body).map_err(|e| GatewayError::Retryable(format!("unreadable JSON from the store: {e}")))
+}
+
+/// A list answer's rows: `{"products":[…]}`, or the bare `[]` PrestaShop sends for an empty list.
+fn rows<'a>(v: &'a Value, resource: &str) -> &'a [Value] {
+    match v {
+        Value::Object(m) => m.get(resource).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default(),
+        _ => &[],
+    }
+}
+
+fn num(v: &Value) -> u64 {
+    match v {
+        Value::Number(n) => n.as_u64().unwrap_or_default(),
+        Value::String(s) => s.trim().parse().unwrap_or_default(),
+        _ => 0,
+    }
+}
+
+fn int(v: &Value) -> i64 {
+    match v {
+        Value::Number(n) => n.as_i64().unwrap_or_default(),
+        Value::String(s) => s.trim().parse().unwrap_or_default(),
+        _ => 0,
+    }
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        _ => None,
+    }
+}
+
+/// A filter value PrestaShop can express: `[`, `]`, `|` and `%` have meanings in `filter[...]`.
+fn filterable(sku: &Sku) -> Result<String, GatewayError> {
+    let s = sku.as_str();
+    if s.contains(['[', ']', '|', '%']) {
+        return Err(GatewayError::Permanent(format!(
+            "reference `{s}` holds [ ] | or %, which the Webservice filter cannot match exactly"
+        )));
+    }
+    Ok(format!("[{s}]"))
+}
+
+impl WebserviceGateway {
+    async fn stock_rows(&self, c: &WebserviceClient, product_id: u64) -> Result<Vec<RemoteStockRow>, GatewayError> {
+        let a = c
+            .send(
+                Method::GET,
+                "stock_availables",
+                &[
+                    ("filter[id_product]", format!("[{product_id}]")),
+                    ("display", "[id,id_product_attribute,quantity]".into()),
+                    ("sort", "[id_ASC]".into()),
+                    ("output_format", "JSON".into()),
+                ],
+                None,
+            )
+            .await?;
+        let v = json(&a.body)?;
+        Ok(rows(&v, "stock_availables")
+            .iter()
+            .map(|r| RemoteStockRow {
+                id: num(&r["id"]),
+                combination_id: num(&r["id_product_attribute"]),
+                quantity: int(&r["quantity"]),
+            })
+            .collect())
+    }
+
+    async fn combinations(
+        &self,
+        c: &WebserviceClient,
+        product_id: u64,
+    ) -> Result<Vec<RemoteCombination>, GatewayError> {
+        let a = c
+            .send(
+                Method::GET,
+                "combinations",
+                &[
+                    ("filter[id_product]", format!("[{product_id}]")),
+                    ("display", "[id,reference,ean13]".into()),
+                    ("sort", "[id_ASC]".into()),
+                    ("output_format", "JSON".into()),
+                ],
+                None,
+            )
+            .await?;
+        let v = json(&a.body)?;
+        Ok(rows(&v, "combinations")
+            .iter()
+            .map(|r| RemoteCombination {
+                id: num(&r["id"]),
+                reference: text(&r["reference"]),
+                ean13: text(&r["ean13"]),
+            })
+            .collect())
+    }
+
+    /// Learns the shop's version when no answer told it yet (a worker restarted on cached links).
+    async fn know_version(&self, c: &WebserviceClient) -> Result<(), GatewayError> {
+        if !c.version_known() {
+            c.send(Method::GET, "", &[], None).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl StoreGateway for WebserviceGateway {
+    async fn find_by_reference(&self, store: &StoreCode, sku: &Sku) -> Result<Lookup, GatewayError> {
+        let c = self.client(store)?;
+        let a = c
+            .send(
+                Method::GET,
+                "products",
+                &[
+                    ("filter[reference]", filterable(sku)?),
+                    ("display", "[id,reference,price,active]".into()),
+                    ("sort", "[id_ASC]".into()),
+                    ("output_format", "JSON".into()),
+                ],
+                None,
+            )
+            .await?;
+        let v = json(&a.body)?;
+        let found = rows(&v, "products");
+        match found {
+            [] => Ok(Lookup::NotFound),
+            [p] => {
+                let id = num(&p["id"]);
+                let price = Money::parse(p["price"].as_str().unwrap_or("0")).map_err(|e| {
+                    GatewayError::Permanent(format!("store {store}: product {id} price: {}", e.message))
+                })?;
+                let active = int(&p["active"]) == 1;
+                let stock = self.stock_rows(c, id).await?;
+                let combinations = if stock.iter().any(|r| r.combination_id != 0) {
+                    self.combinations(c, id).await?
+                } else {
+                    Vec::new()
+                };
+                Ok(Lookup::Found(RemoteProduct { id, price, active, stock, combinations }))
+            }
+            many => Ok(Lookup::Ambiguous(many.iter().map(|p| num(&p["id"])).collect())),
+        }
+    }
+
+    async fn set_stock(
+        &self,
+        store: &StoreCode,
+        _product_id: u64,
+        row: &RemoteStockRow,
+        quantity: i64,
+    ) -> Result<(), GatewayError> {
+        let c = self.client(store)?;
+        self.know_version(c).await?;
+        let path = format!("stock_availables/{}", row.id);
+        if c.supports_patch() {
+            let body =
+                xml::object("stock_available", &[("id", row.id.to_string()), ("quantity", quantity.to_string())]);
+            c.send(Method::PATCH, &path, &[], Some(body)).await?;
+        } else {
+            let full = c.send(Method::GET, &path, &[], None).await?;
+            let body = xml::rewrite_for_put(&full.body, "stock_available", &[("quantity", quantity.to_string())], &[])
+                .map_err(GatewayError::Retryable)?;
+            c.send(Method::PUT, &path, &[], Some(body)).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_price_and_active(
+        &self,
+        store: &StoreCode,
+        product_id: u64,
+        price: &Money,
+        active: bool,
+    ) -> Result<(), GatewayError> {
+        let c = self.client(store)?;
+        self.know_version(c).await?;
+        let path = format!("products/{product_id}");
+        let price = format!("{:.6}", price.as_decimal());
+        let active = if active { "1" } else { "0" }.to_owned();
+        if c.supports_patch() {
+            let body = xml::object("product", &[("id", product_id.to_string()), ("price", price), ("active", active)]);
+            c.send(Method::PATCH, &path, &[], Some(body)).await?;
+        } else {
+            let full = c.send(Method::GET, &path, &[], None).await?;
+            let body = xml::rewrite_for_put(
+                &full.body,
+                "product",
+                &[("price", price), ("active", active)],
+                &["manufacturer_name", "quantity"],
+            )
+            .map_err(GatewayError::Retryable)?;
+            c.send(Method::PUT, &path, &[], Some(body)).await?;
+        }
+        Ok(())
+    }
+}

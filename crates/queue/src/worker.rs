@@ -13,9 +13,10 @@ use apalis::{
     prelude::*,
 };
 use hub_domain::{
-    EventId,
+    EventId, Sku, StoreCode,
     ports::Inbox,
     services::{FanOutProduct, JobError},
+    sync::SyncProductToStore,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -23,7 +24,7 @@ use tracing::Instrument;
 
 use crate::{
     backend::{ApalisJobQueue, Storages},
-    jobs::FanOutProductJob,
+    jobs::{FanOutProductJob, SyncProductToStoreJob},
 };
 
 /// Worker settings.
@@ -42,6 +43,9 @@ pub struct WorkerSettings {
     pub backoff_max_ms: u64,
     /// A job running longer is cancelled and retried.
     pub job_timeout_secs: u64,
+    /// Which job types this process runs (dedicated sync workers, say): any of `fan_out_product`,
+    /// `sync_product_to_store`, `replicate_order`.
+    pub jobs: Vec<String>,
 }
 
 impl Default for WorkerSettings {
@@ -53,6 +57,7 @@ impl Default for WorkerSettings {
             backoff_min_ms: 500,
             backoff_max_ms: 60_000,
             job_timeout_secs: 120,
+            jobs: vec!["fan_out_product".into(), "sync_product_to_store".into()],
         }
     }
 }
@@ -72,7 +77,9 @@ impl WorkerSettings {
 pub struct JobHandlers {
     /// Runs `FanOutProduct` jobs.
     pub fan_out: Arc<FanOutProduct>,
-    /// Where failures are recorded.
+    /// Runs `SyncProductToStore` jobs.
+    pub sync: Arc<SyncProductToStore>,
+    /// Where event failures are recorded.
     pub inbox: Arc<dyn Inbox>,
 }
 
@@ -82,20 +89,48 @@ struct Ctx {
     max_attempts: usize,
 }
 
-/// Turns a use-case result into the worker's: retryable errors are retried by the retry layer until the
-/// last attempt, which (like a permanent error) becomes an [`AbortError`] so the storage keeps the job as
-/// dead instead of re-running it.
+/// Whether a failed attempt is the last one.
+fn gives_up(ctx: &Ctx, attempt: usize, result: &Result<(), JobError>) -> Option<(String, bool)> {
+    match result {
+        Ok(()) => None,
+        Err(JobError::Permanent(m)) => Some((m.clone(), true)),
+        Err(JobError::Retryable(m)) => Some((m.clone(), attempt >= ctx.max_attempts)),
+    }
+}
+
+/// Retryable errors are retried by the retry layer until the last attempt, which (like a permanent error)
+/// becomes an [`AbortError`] so the storage keeps the job as dead instead of re-running it.
+fn verdict(message: String, give_up: bool) -> Result<(), BoxDynError> {
+    if give_up { Err(AbortError::new(message).into()) } else { Err(message.into()) }
+}
+
+/// Settles an event job: failures are counted on the inbox row, with the last error.
 async fn settle(ctx: &Ctx, id: &EventId, attempt: usize, result: Result<(), JobError>) -> Result<(), BoxDynError> {
-    let (message, give_up) = match result {
-        Ok(()) => return Ok(()),
-        Err(JobError::Permanent(m)) => (m, true),
-        Err(JobError::Retryable(m)) => (m, attempt >= ctx.max_attempts),
-    };
+    let Some((message, give_up)) = gives_up(ctx, attempt, &result) else { return Ok(()) };
     tracing::warn!(event_id = %id, attempt, give_up, error = %message, "job failed");
     if let Err(e) = ctx.handlers.inbox.record_failure(id, &message, give_up).await {
         tracing::error!(event_id = %id, error = %e, "could not record the job failure");
     }
-    if give_up { Err(AbortError::new(message).into()) } else { Err(message.into()) }
+    verdict(message, give_up)
+}
+
+async fn sync_product_to_store(
+    job: SyncProductToStoreJob,
+    ctx: Data<Ctx>,
+    attempt: Attempt,
+) -> Result<(), BoxDynError> {
+    let (Ok(store), Ok(sku)) = (StoreCode::parse(&job.store), Sku::parse(&job.sku)) else {
+        return Err(AbortError::new(format!("malformed sync job {}/{}", job.store, job.sku)).into());
+    };
+    let span = tracing::info_span!("sync_product_to_store", store = %store, sku = %sku, attempt = attempt.current());
+    let result = ctx.handlers.sync.execute(&store, &sku).instrument(span).await.map(|_| ());
+    let Some((message, give_up)) = gives_up(&ctx, attempt.current(), &result) else { return Ok(()) };
+    if give_up {
+        tracing::error!(store = %store, sku = %sku, attempt = attempt.current(), error = %message, "sync failed for good");
+    } else {
+        tracing::warn!(store = %store, sku = %sku, attempt = attempt.current(), error = %message, "sync failed; will retry");
+    }
+    verdict(message, give_up)
 }
 
 async fn fan_out_product(job: FanOutProductJob, ctx: Data<Ctx>, attempt: Attempt) -> Result<(), BoxDynError> {
@@ -108,7 +143,52 @@ async fn fan_out_product(job: FanOutProductJob, ctx: Data<Ctx>, attempt: Attempt
     settle(&ctx, &id, attempt.current(), result).await
 }
 
-/// Runs every worker until `shutdown` turns true; in-flight jobs then finish (or go back to the queue).
+/// Builds and runs one apalis worker for `$field` of the storages with `$handler`, under supervision.
+macro_rules! spawn_worker {
+    ($tasks:expr, $ctx:expr, $settings:expr, $shutdown:expr, $storages:expr, $poll:expr, $name:expr, $field:ident, $handler:expr) => {{
+        let (ctx, settings, shutdown, storages, poll, name) =
+            ($ctx.clone(), $settings.clone(), $shutdown.clone(), $storages.clone(), $poll, $name);
+        $tasks.spawn(async move {
+            supervise(&name, shutdown.clone(), || {
+                let (ctx, settings, storages, shutdown, name) =
+                    (ctx.clone(), settings.clone(), storages.clone(), shutdown.clone(), name.clone());
+                async move {
+                    let retry =
+                        RetryPolicy::retries(settings.max_attempts.saturating_sub(1)).with_backoff(backoff(&settings));
+                    let timeout = Duration::from_secs(settings.job_timeout_secs);
+                    match storages {
+                        Storages::Redis { $field, .. } => {
+                            WorkerBuilder::new(name)
+                                .backend($field.poll_with_interval(poll))
+                                .data(ctx)
+                                .concurrency(settings.concurrency)
+                                .retry(retry)
+                                .timeout(timeout)
+                                .build($handler)
+                                .run_until(stopped(shutdown))
+                                .await
+                        }
+                        Storages::Sqlite { $field, .. } => {
+                            WorkerBuilder::new(name)
+                                .backend($field.poll_with_interval(poll))
+                                .data(ctx)
+                                .concurrency(settings.concurrency)
+                                .retry(retry)
+                                .timeout(timeout)
+                                .build($handler)
+                                .run_until(stopped(shutdown))
+                                .await
+                        }
+                    }
+                }
+            })
+            .await;
+        });
+    }};
+}
+
+/// Runs the configured workers until `shutdown` turns true; in-flight jobs then finish (or go back to the
+/// queue).
 pub async fn run_workers(
     queue: ApalisJobQueue,
     handlers: JobHandlers,
@@ -118,47 +198,34 @@ pub async fn run_workers(
     let ctx = Ctx { handlers, max_attempts: settings.max_attempts.max(1) };
     let name = settings.name();
     let poll = Duration::from_millis(queue.settings.poll_interval_ms.max(1));
+    let storages = queue.storages.clone();
     let mut tasks = tokio::task::JoinSet::new();
-    {
-        let (ctx, settings, shutdown, storages) =
-            (ctx.clone(), settings.clone(), shutdown.clone(), queue.storages.clone());
-        let name = format!("{name}-fan-out");
-        tasks.spawn(async move {
-            supervise(&name, shutdown.clone(), || {
-                let (ctx, settings, storages, shutdown, name) =
-                    (ctx.clone(), settings.clone(), storages.clone(), shutdown.clone(), name.clone());
-                async move {
-                    let backoff = backoff(&settings);
-                    let retry = RetryPolicy::retries(settings.max_attempts.saturating_sub(1)).with_backoff(backoff);
-                    let timeout = Duration::from_secs(settings.job_timeout_secs);
-                    match storages {
-                        Storages::Redis { fan_out, .. } => {
-                            WorkerBuilder::new(name)
-                                .backend(fan_out.poll_with_interval(poll))
-                                .data(ctx)
-                                .concurrency(settings.concurrency)
-                                .retry(retry)
-                                .timeout(timeout)
-                                .build(fan_out_product)
-                                .run_until(stopped(shutdown))
-                                .await
-                        }
-                        Storages::Sqlite { fan_out, .. } => {
-                            WorkerBuilder::new(name)
-                                .backend(fan_out.poll_with_interval(poll))
-                                .data(ctx)
-                                .concurrency(settings.concurrency)
-                                .retry(retry)
-                                .timeout(timeout)
-                                .build(fan_out_product)
-                                .run_until(stopped(shutdown))
-                                .await
-                        }
-                    }
-                }
-            })
-            .await;
-        });
+    let runs = |job: &str| settings.jobs.iter().any(|j| j == job);
+    if runs("fan_out_product") {
+        spawn_worker!(
+            tasks,
+            ctx,
+            settings,
+            shutdown,
+            storages,
+            poll,
+            format!("{name}-fan-out"),
+            fan_out,
+            fan_out_product
+        );
+    }
+    if runs("sync_product_to_store") {
+        spawn_worker!(
+            tasks,
+            ctx,
+            settings,
+            shutdown,
+            storages,
+            poll,
+            format!("{name}-sync"),
+            sync,
+            sync_product_to_store
+        );
     }
     while tasks.join_next().await.is_some() {}
 }

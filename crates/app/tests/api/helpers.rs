@@ -149,7 +149,13 @@ signing_secret = "{SIGNING_SECRET}"
     }
 
     pub async fn spawn(&self, mode: Mode) -> TestApp {
-        let settings = self.settings();
+        self.spawn_with(mode, |_| {}).await
+    }
+
+    /// Spawns with adjusted settings.
+    pub async fn spawn_with(&self, mode: Mode, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = self.settings();
+        adjust(&mut settings);
         let app = Application::build(settings.clone(), mode).await.expect("app starts").spawn();
         let db = hub_app::database(&settings).await.unwrap();
         let queue = ApalisJobQueue::connect(settings.queue.clone()).await.unwrap();

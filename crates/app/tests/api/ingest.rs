@@ -30,7 +30,8 @@ async fn accepted_once_queued_once_and_fanned_out(backend: Backend) {
     assert_eq!(api.depth(JobKind::FanOutProduct).await, 1, "queued once");
 
     // A worker fans it out: one SyncProductToStore per active client (retail-1, retail-2; retail-signed is inactive).
-    let worker = env.spawn(Mode::Worker).await;
+    // Only fan-out workers here: the sync to stores has its own tests.
+    let worker = env.spawn_with(Mode::Worker, |s| s.worker.jobs = vec!["fan_out_product".into()]).await;
     eventually(20, "event processed", || async { api.status_of(&id).await == Some(EventStatus::Processed) }).await;
     assert_eq!(api.depth(JobKind::SyncProductToStore).await, 2);
     assert_eq!(api.depth(JobKind::FanOutProduct).await, 0);

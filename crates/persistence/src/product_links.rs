@@ -1,0 +1,102 @@
+//! Links of source SKUs to client products, and the per-(store, SKU) write lease, on sea-orm.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use hub_domain::{
+    Sku, StoreCode,
+    ports::StorageError,
+    sync::{ProductLink, ProductLinks},
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
+
+use crate::{insert_ignore, micros, storage_error};
+
+/// [`ProductLinks`] on a sea-orm connection.
+#[derive(Debug, Clone)]
+pub struct SeaOrmProductLinks {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmProductLinks {
+    /// Wraps a connection whose schema is migrated.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64, StorageError> {
+        let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), sql, values);
+        self.db.execute_raw(stmt).await.map(|r| r.rows_affected()).map_err(storage_error)
+    }
+
+    /// Makes sure the row exists (a lease needs one), as `unlinked` with no data.
+    async fn ensure_row(&self, store: &StoreCode, sku: &Sku) -> Result<(), StorageError> {
+        let sql = format!(
+            "{} INTO product_links (store, sku, status, lease_until_us, updated_at_us) VALUES (?, ?, 'unlinked', 0, ?)",
+            insert_ignore(self.db.get_database_backend())
+        );
+        self.exec(&sql, vec![store.as_str().into(), sku.as_str().into(), micros(Utc::now()).into()]).await.map(|_| ())
+    }
+}
+
+#[async_trait]
+impl ProductLinks for SeaOrmProductLinks {
+    async fn get(&self, store: &StoreCode, sku: &Sku) -> Result<Option<ProductLink>, StorageError> {
+        let stmt = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            "SELECT data FROM product_links WHERE store = ? AND sku = ?",
+            vec![store.as_str().into(), sku.as_str().into()],
+        );
+        let Some(row) = self.db.query_one_raw(stmt).await.map_err(storage_error)? else {
+            return Ok(None);
+        };
+        let data: Option<String> = row.try_get_by_index(0).map_err(storage_error)?;
+        data.map(|d| {
+            serde_json::from_str(&d)
+                .map_err(|e| StorageError::Unexpected(format!("product_links {store}/{sku}: bad data: {e}")))
+        })
+        .transpose()
+    }
+
+    async fn save(&self, link: &ProductLink) -> Result<(), StorageError> {
+        self.ensure_row(&link.store, &link.sku).await?;
+        let data = serde_json::to_string(link).map_err(|e| StorageError::Unexpected(e.to_string()))?;
+        self.exec(
+            "UPDATE product_links SET status = ?, client_product_id = ?, data = ?, updated_at_us = ? WHERE store = ? AND sku = ?",
+            vec![
+                link.status.as_str().into(),
+                link.client_product_id.map(|i| i as i64).into(),
+                data.into(),
+                micros(Utc::now()).into(),
+                link.store.as_str().into(),
+                link.sku.as_str().into(),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn lease(&self, store: &StoreCode, sku: &Sku, owner: &str, ttl: Duration) -> Result<bool, StorageError> {
+        self.ensure_row(store, sku).await?;
+        let now = micros(Utc::now());
+        let until = now + ttl.as_micros() as i64;
+        let taken = self
+            .exec(
+                "UPDATE product_links SET lease_owner = ?, lease_until_us = ? \
+                 WHERE store = ? AND sku = ? AND (lease_until_us < ? OR lease_owner = ?)",
+                vec![owner.into(), until.into(), store.as_str().into(), sku.as_str().into(), now.into(), owner.into()],
+            )
+            .await?;
+        Ok(taken > 0)
+    }
+
+    async fn release(&self, store: &StoreCode, sku: &Sku, owner: &str) -> Result<(), StorageError> {
+        self.exec(
+            "UPDATE product_links SET lease_owner = NULL, lease_until_us = 0 WHERE store = ? AND sku = ? AND lease_owner = ?",
+            vec![store.as_str().into(), sku.as_str().into(), owner.into()],
+        )
+        .await
+        .map(|_| ())
+    }
+}

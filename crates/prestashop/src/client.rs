@@ -1,0 +1,259 @@
+//! One store's Webservice: reqwest with keep-alive, a concurrency cap, a request-rate cap and a circuit
+//! breaker, and the classification of every failure as retryable, gone or permanent.
+
+use std::{
+    sync::{
+        Mutex,
+        atomic::{AtomicU8, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use hub_domain::{Secret, sync::GatewayError};
+use reqwest::{Method, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+
+use crate::xml;
+
+/// Limits and timeouts for one store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreLimits {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Requests per second at most (0: no cap).
+    pub rate_per_sec: f64,
+    /// Per-request timeout.
+    pub timeout_ms: u64,
+    /// Consecutive retryable failures that open the circuit.
+    pub breaker_failures: u32,
+    /// How long an open circuit fails fast before letting a request try.
+    pub breaker_open_secs: u64,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        Self { concurrency: 8, rate_per_sec: 100.0, timeout_ms: 10_000, breaker_failures: 5, breaker_open_secs: 10 }
+    }
+}
+
+/// Circuit breaker state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Circuit {
+    /// Requests flow.
+    Closed,
+    /// Failing fast until the pause ends.
+    Open,
+    /// The pause ended: the next request decides.
+    HalfOpen,
+}
+
+#[derive(Debug)]
+struct Breaker {
+    failures: u32,
+    open_until: Option<Instant>,
+}
+
+/// A Webservice answer.
+#[derive(Debug)]
+pub struct Answer {
+    /// Status.
+    pub status: StatusCode,
+    /// Body text.
+    pub body: String,
+}
+
+const VERSION_UNKNOWN: u8 = 0;
+const VERSION_PRE_8: u8 = 1;
+const VERSION_8_PLUS: u8 = 2;
+
+/// One store's Webservice client.
+#[derive(Debug)]
+pub struct WebserviceClient {
+    store: String,
+    base: String,
+    key: Secret,
+    http: reqwest::Client,
+    limits: StoreLimits,
+    slots: Semaphore,
+    next_slot: Mutex<Instant>,
+    breaker: Mutex<Breaker>,
+    version: AtomicU8,
+}
+
+impl WebserviceClient {
+    /// A client for the shop at `base_url` (the Webservice is under `/api/`).
+    pub fn new(store: &str, base_url: &str, key: Secret, http: reqwest::Client, limits: StoreLimits) -> Self {
+        Self {
+            store: store.to_owned(),
+            base: base_url.trim_end_matches('/').to_owned(),
+            key,
+            http,
+            slots: Semaphore::new(limits.concurrency.max(1)),
+            limits,
+            next_slot: Mutex::new(Instant::now()),
+            breaker: Mutex::new(Breaker { failures: 0, open_until: None }),
+            version: AtomicU8::new(VERSION_UNKNOWN),
+        }
+    }
+
+    /// The circuit's state now.
+    pub fn circuit(&self) -> Circuit {
+        let b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        match b.open_until {
+            Some(t) if Instant::now() < t => Circuit::Open,
+            Some(_) => Circuit::HalfOpen,
+            None => Circuit::Closed,
+        }
+    }
+
+    /// True once an answer said the shop runs PrestaShop 8.0 or later (PATCH available). Unknown until the
+    /// first answer: callers read before they write.
+    pub fn supports_patch(&self) -> bool {
+        self.version.load(Ordering::Relaxed) != VERSION_PRE_8
+    }
+
+    /// True once an answer carried `PSWS-Version`.
+    pub fn version_known(&self) -> bool {
+        self.version.load(Ordering::Relaxed) != VERSION_UNKNOWN
+    }
+
+    fn check_breaker(&self) -> Result<(), GatewayError> {
+        let b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        match b.open_until {
+            Some(t) if Instant::now() < t => Err(GatewayError::Retryable(format!(
+                "store {}: circuit open after {} consecutive failures",
+                self.store, b.failures
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn record(&self, ok: bool) {
+        let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        if ok {
+            if b.open_until.is_some() {
+                tracing::info!(store = %self.store, "circuit closed");
+            }
+            b.failures = 0;
+            b.open_until = None;
+        } else {
+            b.failures += 1;
+            let threshold = self.limits.breaker_failures.max(1);
+            if b.failures >= threshold {
+                if b.open_until.is_none_or(|t| Instant::now() >= t) {
+                    tracing::warn!(store = %self.store, failures = b.failures, "circuit open");
+                }
+                b.open_until = Some(Instant::now() + Duration::from_secs(self.limits.breaker_open_secs));
+            }
+        }
+    }
+
+    /// Waits for this request's slot under the rate cap.
+    async fn pace(&self) {
+        if self.limits.rate_per_sec <= 0.0 {
+            return;
+        }
+        let gap = Duration::from_secs_f64(1.0 / self.limits.rate_per_sec);
+        let at = {
+            let mut next = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let at = (*next).max(now);
+            *next = at + gap;
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+
+    /// Sends one request to `/api/{path}` (with `query`) and classifies the outcome: 2xx → the answer;
+    /// 404 → [`GatewayError::Gone`]; 5xx, 429, timeouts, connection errors, an open circuit →
+    /// [`GatewayError::Retryable`]; other 4xx → [`GatewayError::Permanent`] with the shop's error codes.
+    ///
+    /// # Errors
+    /// As above.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<String>,
+    ) -> Result<Answer, GatewayError> {
+        self.check_breaker()?;
+        let _slot = self.slots.acquire().await.map_err(|e| GatewayError::Retryable(e.to_string()))?;
+        self.pace().await;
+        self.check_breaker()?;
+        let url = reqwest::Url::parse_with_params(&format!("{}/api/{path}", self.base), query)
+            .map_err(|e| GatewayError::Permanent(format!("store {}: bad Webservice URL: {e}", self.store)))?;
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .basic_auth(self.key.expose(), Some(""))
+            .timeout(Duration::from_millis(self.limits.timeout_ms));
+        if let Some(b) = body {
+            req = req.header(header::CONTENT_TYPE, "text/xml").body(b);
+        }
+        let started = Instant::now();
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                self.record(false);
+                let what = if e.is_timeout() { "timeout" } else { "connection error" };
+                tracing::warn!(store = %self.store, %method, path, "webservice {what}");
+                return Err(GatewayError::Retryable(format!("store {}: {method} {path}: {what}", self.store)));
+            }
+        };
+        let status = resp.status();
+        if let Some(v) = resp.headers().get("PSWS-Version").and_then(|v| v.to_str().ok()) {
+            let major = v.split('.').next().and_then(|m| m.parse::<u32>().ok()).unwrap_or(0);
+            if major > 0 {
+                self.version.store(if major >= 8 { VERSION_8_PLUS } else { VERSION_PRE_8 }, Ordering::Relaxed);
+            }
+        }
+        let body = match resp.text().await {
+            Ok(b) => b,
+            Err(_) => {
+                self.record(false);
+                return Err(GatewayError::Retryable(format!("store {}: {method} {path}: body cut off", self.store)));
+            }
+        };
+        tracing::debug!(store = %self.store, %method, path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "webservice call");
+        if status.is_success() {
+            self.record(true);
+            return Ok(Answer { status, body });
+        }
+        let detail = describe(&body);
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT
+        {
+            self.record(false);
+            return Err(GatewayError::Retryable(format!("store {}: {method} {path}: {status}{detail}", self.store)));
+        }
+        // The shop answered: it is alive, whatever it thinks of this request.
+        self.record(true);
+        if status == StatusCode::NOT_FOUND {
+            return Err(GatewayError::Gone(format!("store {}: {method} {path}: 404{detail}", self.store)));
+        }
+        Err(GatewayError::Permanent(format!("store {}: {method} {path}: {status}{detail}", self.store)))
+    }
+}
+
+/// The shop's error codes and messages, for the job's last error.
+fn describe(body: &str) -> String {
+    let mut errors = xml::errors(body);
+    if errors.is_empty()
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(body)
+        && let Some(list) = v.get("errors").and_then(|e| e.as_array())
+    {
+        errors = list
+            .iter()
+            .map(|e| (e["code"].to_string(), e["message"].as_str().unwrap_or_default().to_owned()))
+            .collect();
+    }
+    if errors.is_empty() {
+        String::new()
+    } else {
+        let parts: Vec<String> = errors.into_iter().map(|(c, m)| format!("[{c}] {m}")).collect();
+        format!(" — {}", parts.join("; "))
+    }
+}
