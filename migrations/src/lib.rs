@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_inbox_and_product_states;
 mod m20261128_000002_product_links;
+mod m20261128_000003_inbox_batch_id;
 
 /// Runs the hub's migrations.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_inbox_and_product_states::Migration),
             Box::new(m20261128_000002_product_links::Migration),
+            Box::new(m20261128_000003_inbox_batch_id::Migration),
         ]
     }
 }

@@ -85,7 +85,8 @@ impl Application {
     pub async fn build(settings: Settings, mode: Mode) -> anyhow::Result<Self> {
         let stores: Arc<dyn StoreDirectory> = Arc::new(settings.store_directory()?);
         let db = database(&settings).await?;
-        let inbox: Arc<dyn Inbox> = Arc::new(SeaOrmInbox::new(db.clone()));
+        let inbox: Arc<dyn Inbox> =
+            Arc::new(SeaOrmInbox::with_group_commit(db.clone(), settings.database.group_commit_max));
         let states: Arc<dyn ProductStates> = Arc::new(SeaOrmProductStates::new(db.clone()));
         ensure_sqlite_dir(&settings.queue.url)?;
         let queue = ApalisJobQueue::connect(settings.queue.clone()).await.context("queue")?;
@@ -173,12 +174,15 @@ impl Application {
         match self.server {
             Some(server) => {
                 let handle = server.handle();
-                tokio::pin!(server);
+                // The server runs on its own task, so stopping it below drains it while it is still polled.
+                let mut running = tokio::spawn(server);
                 tokio::select! {
-                    r = &mut server => r?,
-                    _ = signal => {
-                        tracing::info!("shutting down");
+                    r = &mut running => r??,
+                    r = signal => {
+                        r?;
+                        tracing::info!("shutting down: finishing requests in flight");
                         handle.stop(true).await;
+                        running.await??;
                     }
                 }
             }
@@ -187,10 +191,12 @@ impl Application {
                 tracing::info!("shutting down");
             }
         }
+        tracing::info!("stopping workers: in-flight jobs finish or go back to the queue");
         let _ = self.shutdown.send(true);
         for task in self.background {
             let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
         }
+        tracing::info!("stopped");
         Ok(())
     }
 

@@ -43,11 +43,18 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Apply pending migrations at start-up (`hub migrate` does it on its own).
     pub auto_migrate: bool,
+    /// Most events written by one inbox statement (group commit of concurrent requests); 1 disables it.
+    pub group_commit_max: usize,
 }
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self { url: Secret::new("sqlite://data/hub.db?mode=rwc"), max_connections: 16, auto_migrate: true }
+        Self {
+            url: Secret::new("sqlite://data/hub.db?mode=rwc"),
+            max_connections: 16,
+            auto_migrate: true,
+            group_commit_max: 256,
+        }
     }
 }
 

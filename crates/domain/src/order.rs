@@ -47,7 +47,7 @@ pub struct Address {
     pub address1: String,
     /// Second street line, may be empty.
     pub address2: String,
-    /// Postal code.
+    /// Postal code; empty for countries without one.
     pub postcode: String,
     /// City.
     pub city: String,
@@ -77,7 +77,9 @@ impl Address {
         require("firstname", &firstname, 255)?;
         require("lastname", &lastname, 255)?;
         require("address1", &address1, 128)?;
-        require("postcode", &postcode, 12)?;
+        if postcode.chars().count() > 12 {
+            return Err(InvalidValue::new("postcode", "at most 12 characters"));
+        }
         require("city", &city, 64)?;
         let country = country.trim().to_ascii_uppercase();
         if country.len() != 2 || !country.chars().all(|c| c.is_ascii_alphabetic()) {

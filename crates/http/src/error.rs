@@ -23,8 +23,8 @@ pub struct ErrorDetail {
     /// Human-readable explanation.
     pub message: String,
     /// Field path (`product.price`, `order.lines[0].quantity`) → messages; only for `invalid_payload`.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
-    pub fields: BTreeMap<String, Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fields: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// An API error.
@@ -137,8 +137,8 @@ impl ResponseError for ApiError {
             other => other.to_string(),
         };
         let fields = match self {
-            ApiError::Invalid { fields, .. } => fields.clone(),
-            _ => BTreeMap::new(),
+            ApiError::Invalid { fields, .. } if !fields.is_empty() => Some(fields.clone()),
+            _ => None,
         };
         let mut resp = HttpResponse::build(self.status_code());
         if let ApiError::Unavailable { retry_after, .. } = self {

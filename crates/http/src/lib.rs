@@ -2,6 +2,7 @@
 //! OpenAPI document (paperclip) with Swagger UI.
 
 pub mod error;
+pub mod openapi;
 pub mod routes;
 pub mod webhook;
 pub mod wire;
@@ -76,8 +77,19 @@ pub fn serve(
     let state = web::Data::new(state);
     let stores = web::Data::new(stores);
     let settings_data = web::Data::new(settings.clone());
+    let spec_cell: Arc<std::sync::OnceLock<serde_json::Value>> = Arc::default();
     let mut server = HttpServer::new(move || {
+        let published = spec_cell.clone();
         App::new()
+            // The annotated document; registered before paperclip's route at the same path, so it wins
+            // (paperclip's route only tells Swagger UI where the document is).
+            .service(web::resource("/api/openapi.json").route(web::get().to({
+                let cell = spec_cell.clone();
+                move || {
+                    let cell = cell.clone();
+                    async move { web::Json(cell.get().cloned().unwrap_or_default()) }
+                }
+            })))
             .wrap(middleware::NormalizePath::trim())
             .app_data(state.clone())
             .app_data(stores.clone())
@@ -90,6 +102,10 @@ pub fn serve(
             .service(pweb::resource("/api/sync/order").route(pweb::post().to(routes::sync_order)))
             .service(pweb::resource("/health").route(pweb::get().to(routes::health)))
             .service(pweb::resource("/ready").route(pweb::get().to(routes::ready)))
+            .with_raw_json_spec_v3(|app, spec| {
+                let _ = published.set(openapi::annotate(spec));
+                app
+            })
             .with_json_spec_v3_at("/api/openapi.json")
             .with_json_spec_at("/api/openapi-v2.json")
             .with_swagger_ui_at("/api/documentation")

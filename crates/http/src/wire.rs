@@ -255,8 +255,9 @@ pub struct AddressBody {
     #[garde(length(chars, max = 128))]
     #[serde(default)]
     pub address2: String,
-    /// Postal code.
-    #[garde(length(chars, min = 1, max = 12))]
+    /// Postal code (empty for countries without one).
+    #[garde(length(chars, max = 12))]
+    #[serde(default)]
     pub postcode: String,
     /// City.
     #[garde(length(chars, min = 1, max = 64))]

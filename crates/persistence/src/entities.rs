@@ -22,6 +22,7 @@ pub(crate) mod inbox_events {
         pub processed_at_us: Option<i64>,
         pub attempts: i32,
         pub last_error: Option<String>,
+        pub batch_id: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,7 @@
 //! The inbox of accepted events, on sea-orm.
 
+use std::collections::{HashMap, HashSet};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hub_domain::{
@@ -12,18 +14,153 @@ use sea_orm::{
     Value,
 };
 
+use tokio::sync::{mpsc, oneshot};
+
 use crate::{entities::inbox_events, from_micros, insert_ignore, micros, storage_error};
 
+type RecordReply = oneshot::Sender<Result<Recorded, StorageError>>;
+
 /// [`Inbox`] on a sea-orm connection (MySQL/MariaDB or SQLite).
+///
+/// With group commit, concurrent `record` calls are gathered into one multi-row `INSERT` (one commit for
+/// many events; each caller still returns only once its row is durable), and `mark_queued` is applied in
+/// the background in batches (it only spares the sweeper work).
 #[derive(Debug, Clone)]
 pub struct SeaOrmInbox {
     db: DatabaseConnection,
+    records: Option<mpsc::Sender<(NewEvent, RecordReply)>>,
+    marks: Option<mpsc::Sender<EventId>>,
 }
 
 impl SeaOrmInbox {
-    /// Wraps a connection whose schema is migrated.
+    /// Wraps a connection whose schema is migrated; one statement per call.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self { db, records: None, marks: None }
+    }
+
+    /// Wraps a connection with group commit of up to `max_batch` events per statement. Needs a tokio
+    /// runtime (it spawns the batching tasks).
+    pub fn with_group_commit(db: DatabaseConnection, max_batch: usize) -> Self {
+        let max_batch = max_batch.clamp(1, 1000);
+        let (rtx, mut rrx) = mpsc::channel::<(NewEvent, RecordReply)>(max_batch * 8);
+        let (mtx, mut mrx) = mpsc::channel::<EventId>(max_batch * 64);
+        let plain = Self::new(db.clone());
+        let writer = plain.clone();
+        tokio::spawn(async move {
+            while let Some(first) = rrx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < max_batch {
+                    match rrx.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (events, replies): (Vec<NewEvent>, Vec<RecordReply>) = batch.into_iter().unzip();
+                match writer.record_batch(&events).await {
+                    Ok(outcomes) => {
+                        for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                            let _ = reply.send(Ok(outcome));
+                        }
+                    }
+                    Err(e) => {
+                        for reply in replies {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        let marker = plain;
+        tokio::spawn(async move {
+            while let Some(first) = mrx.recv().await {
+                let mut ids = vec![first];
+                while ids.len() < max_batch {
+                    match mrx.try_recv() {
+                        Ok(next) => ids.push(next),
+                        Err(_) => break,
+                    }
+                }
+                if let Err(e) = marker.mark_queued_now(&ids).await {
+                    tracing::warn!(error = %e, count = ids.len(), "could not mark events queued; the sweeper will");
+                }
+            }
+        });
+        Self { db, records: Some(rtx), marks: Some(mtx) }
+    }
+
+    /// Records several events in one statement; returns, per event, whether it was new.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    pub async fn record_batch(&self, events: &[NewEvent]) -> Result<Vec<Recorded>, StorageError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A batch may hold one event_id twice: only its first occurrence can be new.
+        let mut first_of: HashMap<&str, usize> = HashMap::new();
+        let mut unique = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            if let std::collections::hash_map::Entry::Vacant(slot) = first_of.entry(e.event_id.as_str()) {
+                slot.insert(i);
+                unique.push(e);
+            }
+        }
+        let batch_id: i64 = rand::random::<i64>() & i64::MAX;
+        let now = micros(Utc::now());
+        let marks = vec!["(?, ?, ?, ?, 'received', ?, ?, ?, 0, ?)"; unique.len()].join(", ");
+        let sql = format!(
+            "{} INTO inbox_events (event_id, store, kind, payload, status, sequence, occurred_at_us, received_at_us, attempts, batch_id) \
+             VALUES {marks}",
+            insert_ignore(self.db.get_database_backend())
+        );
+        let mut values: Vec<Value> = Vec::with_capacity(unique.len() * 8);
+        for e in &unique {
+            let payload = serde_json::to_string(&e.payload).map_err(|x| StorageError::Unexpected(x.to_string()))?;
+            values.extend([
+                e.event_id.as_str().into(),
+                e.store.as_str().into(),
+                e.kind().as_str().into(),
+                payload.into(),
+                e.sequence.map(|s| s as i64).into(),
+                micros(e.occurred_at).into(),
+                now.into(),
+                batch_id.into(),
+            ]);
+        }
+        let inserted = self.exec(&sql, values).await?;
+        let new: HashSet<String> = if inserted as usize == unique.len() {
+            unique.iter().map(|e| e.event_id.as_str().to_owned()).collect()
+        } else {
+            let stmt = Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                "SELECT event_id FROM inbox_events WHERE batch_id = ?",
+                vec![batch_id.into()],
+            );
+            let rows = self.db.query_all_raw(stmt).await.map_err(storage_error)?;
+            rows.iter().filter_map(|r| r.try_get_by_index::<String>(0).ok()).collect()
+        };
+        Ok(events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let first = first_of.get(e.event_id.as_str()) == Some(&i);
+                if first && new.contains(e.event_id.as_str()) { Recorded::New } else { Recorded::Duplicate }
+            })
+            .collect())
+    }
+
+    async fn mark_queued_now(&self, ids: &[EventId]) -> Result<(), StorageError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let marks = vec!["?"; ids.len()].join(",");
+        let sql = format!(
+            "UPDATE inbox_events SET status = 'queued', queued_at_us = ? \
+             WHERE status IN ('received', 'queued') AND event_id IN ({marks})"
+        );
+        let mut values: Vec<Value> = vec![micros(Utc::now()).into()];
+        values.extend(ids.iter().map(|i| Value::from(i.as_str())));
+        self.exec(&sql, values).await.map(|_| ())
     }
 
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64, StorageError> {
@@ -49,42 +186,28 @@ fn decode(row: inbox_events::Model) -> Result<StoredEvent, StorageError> {
 #[async_trait]
 impl Inbox for SeaOrmInbox {
     async fn record(&self, event: &NewEvent) -> Result<Recorded, StorageError> {
-        let payload = serde_json::to_string(&event.payload).map_err(|e| StorageError::Unexpected(e.to_string()))?;
-        let sql = format!(
-            "{} INTO inbox_events (event_id, store, kind, payload, status, sequence, occurred_at_us, received_at_us, attempts) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            insert_ignore(self.db.get_database_backend())
-        );
-        let inserted = self
-            .exec(
-                &sql,
-                vec![
-                    event.event_id.as_str().into(),
-                    event.store.as_str().into(),
-                    event.kind().as_str().into(),
-                    payload.into(),
-                    EventStatus::Received.as_str().into(),
-                    event.sequence.map(|s| s as i64).into(),
-                    micros(event.occurred_at).into(),
-                    micros(Utc::now()).into(),
-                ],
-            )
-            .await?;
-        Ok(if inserted == 1 { Recorded::New } else { Recorded::Duplicate })
+        let Some(records) = &self.records else {
+            return self.record_batch(std::slice::from_ref(event)).await.map(|r| r[0]);
+        };
+        let (tx, rx) = oneshot::channel();
+        records
+            .send((event.clone(), tx))
+            .await
+            .map_err(|_| StorageError::Unavailable("inbox writer stopped".into()))?;
+        rx.await.map_err(|_| StorageError::Unavailable("inbox writer stopped".into()))?
     }
 
     async fn mark_queued(&self, ids: &[EventId]) -> Result<(), StorageError> {
-        if ids.is_empty() {
-            return Ok(());
+        match &self.marks {
+            Some(marks) => {
+                for id in ids {
+                    // Full channel: leave it to the sweeper rather than slow the request down.
+                    let _ = marks.try_send(id.clone());
+                }
+                Ok(())
+            }
+            None => self.mark_queued_now(ids).await,
         }
-        let marks = vec!["?"; ids.len()].join(",");
-        let sql = format!(
-            "UPDATE inbox_events SET status = 'queued', queued_at_us = ? \
-             WHERE status IN ('received', 'queued') AND event_id IN ({marks})"
-        );
-        let mut values: Vec<Value> = vec![micros(Utc::now()).into()];
-        values.extend(ids.iter().map(|i| Value::from(i.as_str())));
-        self.exec(&sql, values).await.map(|_| ())
     }
 
     async fn load(&self, id: &EventId) -> Result<Option<StoredEvent>, StorageError> {

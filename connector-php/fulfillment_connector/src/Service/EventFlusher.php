@@ -73,18 +73,18 @@ final class EventFlusher
         $sequences = [];
 
         foreach ($recorded['products'] as $idProduct => $occurredAt) {
-            $sequence = $this->write(EventType::Product, $idShop, $idProduct, $occurredAt, function () use ($recorded, $idProduct, $idShop, $idLang): array {
+            $sequence = $this->write(EventType::Product, $idShop, $idProduct, $occurredAt, function () use ($recorded, $idProduct, $idShop, $idLang, $occurredAt): array {
                 $snapshot = $recorded['deleted'][$idProduct] ?? $this->products->snapshot($idProduct, $idShop, $idLang);
 
-                return $this->productPayloads->build($snapshot);
+                return $this->productPayloads->build($snapshot, null, $occurredAt);
             });
             if ($sequence !== null) {
                 $sequences[] = $sequence;
             }
         }
         foreach ($recorded['orders'] as $idOrder => $occurredAt) {
-            $sequence = $this->write(EventType::Order, $idShop, $idOrder, $occurredAt, function () use ($idOrder): array {
-                return $this->orderPayloads->build($this->orders->snapshot($idOrder));
+            $sequence = $this->write(EventType::Order, $idShop, $idOrder, $occurredAt, function () use ($idOrder, $occurredAt): array {
+                return $this->orderPayloads->build($this->orders->snapshot($idOrder), null, $occurredAt);
             });
             if ($sequence !== null) {
                 $sequences[] = $sequence;

@@ -64,6 +64,16 @@ final class Format
     }
 
     /**
+     * A local PrestaShop datetime as RFC 3339 UTC, like localToUtc(), or `$fallback` (to the second)
+     * when the date is empty or invalid: the hub requires a timestamp.
+     */
+    public static function localToUtcOr(?string $localDateTime, ?string $timezone, \DateTimeImmutable $fallback): string
+    {
+        return self::localToUtc($localDateTime, $timezone)
+            ?? $fallback->setTimezone(new \DateTimeZone('UTC'))->format('Y-m-d\TH:i:s\Z');
+    }
+
+    /**
      * An instant as RFC 3339 UTC with microseconds ("2026-11-27T10:00:00.123456Z").
      */
     public static function instant(\DateTimeImmutable $instant): string

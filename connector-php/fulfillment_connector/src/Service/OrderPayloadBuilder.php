@@ -25,11 +25,14 @@ if (!defined('_PS_VERSION_')) {
 final class OrderPayloadBuilder
 {
     /**
+     * `placed_at` is the order's `date_add`; when that is empty or zero, `$changedAt`, the time of the
+     * hook: the hub requires a timestamp.
+     *
      * @return array<string, mixed> in contract order
      *
-     * @throws UnsyncableEntityException when the order has no line with a positive quantity
+     * @throws UnsyncableEntityException when the order has no line with a positive quantity, or no date
      */
-    public function build(OrderSnapshot $order, ?string $timezone = null): array
+    public function build(OrderSnapshot $order, ?string $timezone = null, ?\DateTimeImmutable $changedAt = null): array
     {
         $lines = [];
         foreach ($order->lines as $line) {
@@ -72,7 +75,17 @@ final class OrderPayloadBuilder
             ],
             'lines' => $lines,
             'total_paid_tax_incl' => Format::money($order->totalPaidTaxIncl),
-            'placed_at' => Format::localToUtc($order->dateAdd, $timezone),
+            'placed_at' => $this->placedAt($order, $timezone, $changedAt),
         ];
+    }
+
+    private function placedAt(OrderSnapshot $order, ?string $timezone, ?\DateTimeImmutable $changedAt): string
+    {
+        if ($changedAt !== null) {
+            return Format::localToUtcOr($order->dateAdd, $timezone, $changedAt);
+        }
+
+        return Format::localToUtc($order->dateAdd, $timezone)
+            ?? throw new UnsyncableEntityException(sprintf('Order #%d has no creation date.', $order->id));
     }
 }

@@ -28,12 +28,15 @@ final class ProductPayloadBuilder
     private const MAX_NAME = 255;
 
     /**
+     * `updated_at` is the product's `date_upd`; when that is empty or zero (products imported straight
+     * into the database), `$changedAt`, the time of the change: the hub requires a timestamp.
+     *
      * @return array<string, mixed> in contract order: id, reference, name, price, quantity, active,
      *                              updated_at, combinations
      *
-     * @throws UnsyncableEntityException when the product has no usable reference
+     * @throws UnsyncableEntityException when the product has no usable reference, or no date at all
      */
-    public function build(ProductSnapshot $product, ?string $timezone = null): array
+    public function build(ProductSnapshot $product, ?string $timezone = null, ?\DateTimeImmutable $changedAt = null): array
     {
         if ($product->reference === '') {
             throw new UnsyncableEntityException(sprintf('Product #%d has no reference: the hub cannot match it.', $product->id));
@@ -61,8 +64,18 @@ final class ProductPayloadBuilder
             'price' => Format::price($product->price),
             'quantity' => $product->quantity,
             'active' => $product->active,
-            'updated_at' => Format::localToUtc($product->dateUpd, $timezone),
+            'updated_at' => $this->updatedAt($product, $timezone, $changedAt),
             'combinations' => $combinations,
         ];
+    }
+
+    private function updatedAt(ProductSnapshot $product, ?string $timezone, ?\DateTimeImmutable $changedAt): string
+    {
+        if ($changedAt !== null) {
+            return Format::localToUtcOr($product->dateUpd, $timezone, $changedAt);
+        }
+
+        return Format::localToUtc($product->dateUpd, $timezone)
+            ?? throw new UnsyncableEntityException(sprintf('Product #%d has no update date.', $product->id));
     }
 }

@@ -96,6 +96,29 @@ final class OrderEventTest extends ConnectorTestCase
         self::assertSame('15.73', Format::money('15.725'));
     }
 
+    public function testAnOrderWithoutCreationDateIsSentWithTheTimeOfTheHook(): void
+    {
+        $this->configure('CLIENT');
+        $this->givenOrder42();
+        \StubEntity::$rows[\Order::class][42]['date_add'] = '0000-00-00 00:00:00';
+        $this->http->push($this->http::accepted());
+
+        $this->module()->hookActionOrderStatusPostUpdate(['id_order' => 42]);
+        $this->endRequest();
+
+        $sent = json_decode((string) $this->http->requests[0]['body'], true);
+        self::assertSame('2026-11-27T10:00:00Z', $sent['order']['placed_at']);
+    }
+
+    public function testWithoutAnyDateTheOrderBuilderRefusesRatherThanSendingNull(): void
+    {
+        $this->givenOrder42();
+        \StubEntity::$rows[\Order::class][42]['date_add'] = '';
+
+        $this->expectException(UnsyncableEntityException::class);
+        (new OrderPayloadBuilder())->build((new OrderRepository())->snapshot(42));
+    }
+
     public function testAnOrderWithoutLinesCannotBeReplicated(): void
     {
         $this->givenOrder42();

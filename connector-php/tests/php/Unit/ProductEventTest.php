@@ -115,6 +115,29 @@ final class ProductEventTest extends ConnectorTestCase
         (new ProductPayloadBuilder())->build(new ProductSnapshot(9, '', 'No ref', '1', 1, true, '2026-01-01 00:00:00', []));
     }
 
+    public function testAProductWithoutUpdateDateIsSentWithTheTimeOfTheChange(): void
+    {
+        // The hub requires updated_at: a zero date_upd (rows imported straight into the database)
+        // falls back to when the hook saw the change, never to null.
+        $this->configure('SOURCE');
+        $this->givenMugInCatalog();
+        \Product::$rows[6]['date_upd'] = '0000-00-00 00:00:00';
+        $this->http->push($this->http::accepted());
+
+        $this->module()->hookActionProductSave(['id_product' => 6]);
+        $this->endRequest();
+
+        $sent = json_decode((string) $this->http->requests[0]['body'], true);
+        self::assertSame('2026-11-27T10:00:00Z', $sent['product']['updated_at']);
+        self::assertSame('2026-11-27T10:00:00.123456Z', $sent['occurred_at']);
+    }
+
+    public function testWithoutAnyDateTheBuilderRefusesRatherThanSendingNull(): void
+    {
+        $this->expectException(UnsyncableEntityException::class);
+        (new ProductPayloadBuilder())->build(new ProductSnapshot(9, 'REF', 'No date', '1', 1, true, '', []));
+    }
+
     public function testAMissingProductIsReportedAsNotFound(): void
     {
         $this->expectException(EntityNotFoundException::class);

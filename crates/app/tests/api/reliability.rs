@@ -152,3 +152,27 @@ async fn a_worker_killed_mid_batch_loses_nothing_on_mariadb_and_redis() {
 async fn a_worker_killed_mid_batch_loses_nothing_on_sqlite() {
     a_killed_worker_loses_nothing(Backend::Sqlite).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_hub_gracefully() {
+    let env = Env::new(Backend::Sqlite).await;
+    let port = free_port();
+    let toml = env.toml.replace("listen = \"127.0.0.1:0\"", &format!("listen = \"127.0.0.1:{port}\""));
+    let config = env.dir.join("sigterm.toml");
+    std::fs::write(&config, toml).unwrap();
+    let mut hub = Command::new(binary("hub")).env("HUB_CONFIG", &config).env("RUST_LOG", "warn").spawn().unwrap();
+    let http = reqwest::Client::new();
+    eventually(20, "hub up", || async { http.get(format!("http://127.0.0.1:{port}/health")).send().await.is_ok() })
+        .await;
+    let status = Command::new("kill").args(["-TERM", &hub.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let exit = loop {
+        if let Some(s) = hub.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "the hub did not stop within 15 s of SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "clean exit, got {exit:?}");
+}

@@ -36,6 +36,17 @@ async fn the_openapi_document_lists_both_webhooks_the_key_scheme_and_every_error
     for name in ["ProductEventBody", "OrderEventBody", "ErrorResponse", "AcceptedResponse"] {
         assert!(schemas.keys().any(|k| k.ends_with(name)), "schema {name}");
     }
+    // The validation rules garde enforces are published too.
+    let product = &spec["components"]["schemas"]["ProductEventBody"]["properties"]["product"];
+    assert!(product["properties"]["price"]["pattern"].is_string());
+    assert_eq!(product["properties"]["reference"]["maxLength"], 64);
+    assert!(!product["required"].as_array().unwrap().iter().any(|f| f == "combinations"));
+    let lines = &spec["components"]["schemas"]["OrderEventBody"]["properties"]["order"]["properties"]["lines"];
+    assert_eq!(lines["minItems"], 1);
+    assert_eq!(lines["items"]["properties"]["quantity"]["minimum"], 1);
+    let error = &spec["components"]["schemas"]["ErrorResponse"]["properties"]["error"];
+    assert!(!error["required"].as_array().unwrap().iter().any(|f| f == "fields"), "fields is only sent for 422");
+
     let swagger = api.http.get(format!("{}/api/documentation", api.base)).send().await.unwrap();
     assert_eq!(swagger.status(), 200);
     // Kept for .ci/run, which validates it with an OpenAPI validator.

@@ -1,0 +1,104 @@
+//! The published OpenAPI document: paperclip's, plus the validation rules it cannot read from garde
+//! (lengths, patterns, bounds, formats) and the fields the server treats as optional, so a body that
+//! matches the document is one the API accepts.
+
+use serde_json::{Value, json};
+
+const MONEY: &str = r"^[0-9]{1,14}(\.[0-9]{1,6})?$";
+const EVENT_ID: &str = "^[A-Za-z0-9._:-]{8,64}$";
+
+/// Walks `schema` through `properties` (and `items` for `[]`) along `path`.
+fn at<'a>(spec: &'a mut Value, schema: &str, path: &[&str]) -> Option<&'a mut Value> {
+    let mut cur = spec.get_mut("components")?.get_mut("schemas")?.get_mut(schema)?;
+    for step in path {
+        cur = if *step == "[]" { cur.get_mut("items")? } else { cur.get_mut("properties")?.get_mut(*step)? };
+    }
+    Some(cur)
+}
+
+fn merge(spec: &mut Value, schema: &str, path: &[&str], rules: Value) {
+    if let (Some(target), Value::Object(rules)) = (at(spec, schema, path), rules)
+        && let Some(obj) = target.as_object_mut()
+    {
+        obj.extend(rules);
+    }
+}
+
+/// Removes `fields` from the `required` list of the object at `path`.
+fn optional(spec: &mut Value, schema: &str, path: &[&str], fields: &[&str]) {
+    if let Some(req) = at(spec, schema, path).and_then(|o| o.get_mut("required")).and_then(Value::as_array_mut) {
+        req.retain(|f| !fields.iter().any(|x| f == x));
+    }
+}
+
+/// Adds what paperclip cannot know to the generated document.
+pub fn annotate(mut spec: Value) -> Value {
+    let p = "ProductEventBody";
+    merge(&mut spec, p, &["event_id"], json!({"minLength": 8, "maxLength": 64, "pattern": EVENT_ID}));
+    merge(&mut spec, p, &["occurred_at"], json!({"format": "date-time"}));
+    merge(&mut spec, p, &["sequence"], json!({"minimum": 0}));
+    merge(&mut spec, p, &["product", "reference"], json!({"minLength": 1, "maxLength": 64}));
+    merge(&mut spec, p, &["product", "name"], json!({"maxLength": 255}));
+    merge(&mut spec, p, &["product", "price"], json!({"pattern": MONEY, "example": "11.90"}));
+    merge(&mut spec, p, &["product", "updated_at"], json!({"format": "date-time"}));
+    merge(&mut spec, p, &["product", "combinations", "[]", "reference"], json!({"maxLength": 64}));
+    merge(&mut spec, p, &["product", "combinations", "[]", "ean13"], json!({"maxLength": 13}));
+    optional(&mut spec, p, &["product"], &["name", "combinations"]);
+    optional(&mut spec, p, &["product", "combinations", "[]"], &["attributes"]);
+
+    let o = "OrderEventBody";
+    merge(&mut spec, o, &["event_id"], json!({"minLength": 8, "maxLength": 64, "pattern": EVENT_ID}));
+    merge(&mut spec, o, &["occurred_at"], json!({"format": "date-time"}));
+    merge(&mut spec, o, &["sequence"], json!({"minimum": 0}));
+    merge(&mut spec, o, &["order", "reference"], json!({"minLength": 1, "maxLength": 32}));
+    merge(&mut spec, o, &["order", "currency"], json!({"pattern": "^[A-Za-z]{3}$", "example": "EUR"}));
+    merge(&mut spec, o, &["order", "lines"], json!({"minItems": 1, "maxItems": 500}));
+    merge(&mut spec, o, &["order", "lines", "[]", "reference"], json!({"minLength": 1, "maxLength": 64}));
+    merge(&mut spec, o, &["order", "lines", "[]", "quantity"], json!({"minimum": 1, "maximum": 100_000}));
+    merge(&mut spec, o, &["order", "lines", "[]", "unit_price_tax_incl"], json!({"pattern": MONEY}));
+    merge(&mut spec, o, &["order", "total_paid_tax_incl"], json!({"pattern": MONEY}));
+    merge(&mut spec, o, &["order", "placed_at"], json!({"format": "date-time"}));
+    merge(&mut spec, o, &["order", "state"], json!({"maxLength": 32}));
+    merge(&mut spec, o, &["order", "customer", "email"], json!({"format": "email", "maxLength": 255}));
+    for name in ["firstname", "lastname"] {
+        merge(&mut spec, o, &["order", "customer", name], json!({"minLength": 1, "maxLength": 255}));
+        merge(&mut spec, o, &["order", "delivery_address", name], json!({"minLength": 1, "maxLength": 255}));
+    }
+    let address = [
+        ("company", 0, 255),
+        ("address1", 1, 128),
+        ("address2", 0, 128),
+        ("postcode", 0, 12),
+        ("city", 1, 64),
+        ("phone", 0, 32),
+    ];
+    for (name, min, max) in address {
+        merge(&mut spec, o, &["order", "delivery_address", name], json!({"minLength": min, "maxLength": max}));
+    }
+    merge(
+        &mut spec,
+        o,
+        &["order", "delivery_address", "country"],
+        json!({"pattern": "^[A-Za-z]{2}$", "example": "ES"}),
+    );
+    optional(&mut spec, o, &["order", "delivery_address"], &["company", "address2", "postcode", "phone"]);
+    spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_land_on_the_nested_fields_and_optional_fields_leave_required() {
+        let spec = json!({"components": {"schemas": {"ProductEventBody": {"properties": {
+            "event_id": {"type": "string"},
+            "product": {"properties": {"price": {"type": "string"}, "name": {"type": "string"}}, "required": ["name", "price"]}
+        }}}}});
+        let out = annotate(spec);
+        let p = &out["components"]["schemas"]["ProductEventBody"]["properties"];
+        assert_eq!(p["product"]["properties"]["price"]["pattern"], MONEY);
+        assert_eq!(p["event_id"]["maxLength"], 64);
+        assert_eq!(p["product"]["required"], json!(["price"]));
+    }
+}
