@@ -85,8 +85,11 @@ impl Application {
     pub async fn build(settings: Settings, mode: Mode) -> anyhow::Result<Self> {
         let stores: Arc<dyn StoreDirectory> = Arc::new(settings.store_directory()?);
         let db = database(&settings).await?;
-        let inbox: Arc<dyn Inbox> =
-            Arc::new(SeaOrmInbox::with_group_commit(db.clone(), settings.database.group_commit_max));
+        let inbox: Arc<dyn Inbox> = Arc::new(SeaOrmInbox::with_group_commit(
+            db.clone(),
+            settings.database.group_commit_max,
+            settings.database.group_commit_writers,
+        ));
         let states: Arc<dyn ProductStates> = Arc::new(SeaOrmProductStates::new(db.clone()));
         ensure_sqlite_dir(&settings.queue.url)?;
         let queue = ApalisJobQueue::connect(settings.queue.clone()).await.context("queue")?;

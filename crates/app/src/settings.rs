@@ -45,6 +45,8 @@ pub struct DatabaseSettings {
     pub auto_migrate: bool,
     /// Most events written by one inbox statement (group commit of concurrent requests); 1 disables it.
     pub group_commit_max: usize,
+    /// Inbox statements in flight at once (each waits for its commit's fsync).
+    pub group_commit_writers: usize,
 }
 
 impl Default for DatabaseSettings {
@@ -54,6 +56,7 @@ impl Default for DatabaseSettings {
             max_connections: 16,
             auto_migrate: true,
             group_commit_max: 256,
+            group_commit_writers: 4,
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The inbox of accepted events, on sea-orm.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -38,38 +41,48 @@ impl SeaOrmInbox {
         Self { db, records: None, marks: None }
     }
 
-    /// Wraps a connection with group commit of up to `max_batch` events per statement. Needs a tokio
-    /// runtime (it spawns the batching tasks).
-    pub fn with_group_commit(db: DatabaseConnection, max_batch: usize) -> Self {
+    /// Wraps a connection with group commit of up to `max_batch` events per statement and `writers`
+    /// statements in flight. Needs a tokio runtime (it spawns the batching tasks).
+    pub fn with_group_commit(db: DatabaseConnection, max_batch: usize, writers: usize) -> Self {
         let max_batch = max_batch.clamp(1, 1000);
-        let (rtx, mut rrx) = mpsc::channel::<(NewEvent, RecordReply)>(max_batch * 8);
+        let (rtx, rrx) = mpsc::channel::<(NewEvent, RecordReply)>(max_batch * 8);
         let (mtx, mut mrx) = mpsc::channel::<EventId>(max_batch * 64);
         let plain = Self::new(db.clone());
-        let writer = plain.clone();
-        tokio::spawn(async move {
-            while let Some(first) = rrx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < max_batch {
-                    match rrx.try_recv() {
-                        Ok(next) => batch.push(next),
-                        Err(_) => break,
-                    }
-                }
-                let (events, replies): (Vec<NewEvent>, Vec<RecordReply>) = batch.into_iter().unzip();
-                match writer.record_batch(&events).await {
-                    Ok(outcomes) => {
-                        for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                            let _ = reply.send(Ok(outcome));
+        // Several writers: while one batch waits for its commit (an fsync), the next one is already
+        // being written, and InnoDB merges the concurrent commits.
+        let rrx = Arc::new(tokio::sync::Mutex::new(rrx));
+        for _ in 0..writers.max(1) {
+            let (writer, rrx) = (plain.clone(), rrx.clone());
+            tokio::spawn(async move {
+                loop {
+                    let batch = {
+                        let mut rx = rrx.lock().await;
+                        let Some(first) = rx.recv().await else { return };
+                        let mut batch = vec![first];
+                        while batch.len() < max_batch {
+                            match rx.try_recv() {
+                                Ok(next) => batch.push(next),
+                                Err(_) => break,
+                            }
+                        }
+                        batch
+                    };
+                    let (events, replies): (Vec<NewEvent>, Vec<RecordReply>) = batch.into_iter().unzip();
+                    match writer.record_batch(&events).await {
+                        Ok(outcomes) => {
+                            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                                let _ = reply.send(Ok(outcome));
+                            }
+                        }
+                        Err(e) => {
+                            for reply in replies {
+                                let _ = reply.send(Err(e.clone()));
+                            }
                         }
                     }
-                    Err(e) => {
-                        for reply in replies {
-                            let _ = reply.send(Err(e.clone()));
-                        }
-                    }
                 }
-            }
-        });
+            });
+        }
         let marker = plain;
         tokio::spawn(async move {
             while let Some(first) = mrx.recv().await {

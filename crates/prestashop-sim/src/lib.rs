@@ -1,1 +1,305 @@
-//! A PrestaShop Webservice simulator (work in progress: see crates/prestashop-sim/README.md).
+//! A PrestaShop 8.2.1 Webservice simulator for tests and demos.
+//!
+//! It serves `/api/` over HTTP the way a real shop does wherever a client touches it — authentication and
+//! key permissions, XML and JSON output with PrestaShop's quirks, error codes, `display`/`filter`/`sort`/
+//! `limit`, PUT as a full replace and PATCH, stock rows that follow products and combinations, and orders
+//! created through `validateOrder` semantics (including the state-8 "Payment error" trap) — and adds test
+//! controls: latency, injected failures and a request log. See the crate's README for what it does not do.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use prestashop_sim::{Failure, SimConfig, Simulator};
+//! let sim = Simulator::start(SimConfig::default()).await?;
+//! let url = format!("{}/api/products", sim.base_url());
+//! sim.inject(Failure::status(503).on_resource("orders").times(1));
+//! # let _ = url;
+//! sim.stop().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod control;
+mod error;
+mod orders;
+mod query;
+mod render;
+mod schema;
+mod server;
+mod store;
+mod util;
+mod validate;
+mod write;
+mod ws;
+mod xmlin;
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use serde::Serialize;
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+
+use crate::{control::Control, server::Shared, ws::Webservice};
+
+/// The main key of a [`SimConfig::default`] simulator.
+pub const DEFAULT_KEY: &str = "SIMKEY0123456789ABCDEFGHIJKLMNOP";
+
+/// What one key may do on one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Permission {
+    /// Resource name, e.g. `products`.
+    pub resource: String,
+    /// Methods allowed, e.g. `["GET", "HEAD"]`.
+    pub methods: Vec<String>,
+}
+
+/// An extra Webservice key with its own permissions (the main key may do everything).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeySpec {
+    /// The key; PrestaShop keys are 32 characters, any other length is refused with code 18.
+    pub key: String,
+    /// An inactive key is refused like an unknown one (codes 20 and 21).
+    pub active: bool,
+    /// Resources and methods the key may use: a missing resource gives 401/26, a missing method 405/25.
+    pub permissions: Vec<Permission>,
+}
+
+impl KeySpec {
+    /// An active key with no permission yet.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self { key: key.into(), active: true, permissions: Vec::new() }
+    }
+
+    /// Allows `methods` on `resource`.
+    #[must_use]
+    pub fn allow(mut self, resource: impl Into<String>, methods: &[&str]) -> Self {
+        self.permissions.push(Permission {
+            resource: resource.into(),
+            methods: methods.iter().map(|m| m.to_ascii_uppercase()).collect(),
+        });
+        self
+    }
+
+    /// Marks the key inactive.
+    #[must_use]
+    pub fn inactive(mut self) -> Self {
+        self.active = false;
+        self
+    }
+}
+
+/// How to start a simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The main key: every resource, every method.
+    pub key: String,
+    /// Extra keys with per-resource, per-method permissions.
+    pub keys: Vec<KeySpec>,
+    /// Delay added before each answer.
+    pub latency: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self { key: DEFAULT_KEY.to_owned(), keys: Vec::new(), latency: Duration::ZERO }
+    }
+}
+
+/// What an injected failure does to a matching request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FailureKind {
+    /// Answer with this status and a small HTML body (429 and 503 carry `Retry-After: 1`); the request is
+    /// not processed.
+    Status(u16),
+    /// Never answer: the connection stays open until the client gives up or the simulator stops; the
+    /// request is not processed.
+    Timeout,
+    /// Close the connection without answering; the request is not processed.
+    Drop,
+    /// Process the request (state changes happen), then close the connection without answering — the
+    /// "it worked but the answer was lost" case.
+    ProcessThenDrop,
+}
+
+/// A failure to inject into matching requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// Only requests on this resource (e.g. `orders`); `None`: any.
+    pub resource: Option<String>,
+    /// Only requests with this method (any case); `None`: any.
+    pub method: Option<String>,
+    /// What happens.
+    pub kind: FailureKind,
+    /// Fail this many matching requests, then stop; `None`: no limit.
+    pub count: Option<usize>,
+    /// Fail for this long after injection; `None`: until cleared.
+    pub duration: Option<Duration>,
+}
+
+impl Failure {
+    /// A failure of `kind` on every request until cleared.
+    pub fn new(kind: FailureKind) -> Self {
+        Self { resource: None, method: None, kind, count: None, duration: None }
+    }
+
+    /// Answer with `status`.
+    pub fn status(status: u16) -> Self {
+        Self::new(FailureKind::Status(status))
+    }
+
+    /// Only on `resource`.
+    #[must_use]
+    pub fn on_resource(mut self, resource: &str) -> Self {
+        self.resource = Some(resource.to_owned());
+        self
+    }
+
+    /// Only for `method`.
+    #[must_use]
+    pub fn on_method(mut self, method: &str) -> Self {
+        self.method = Some(method.to_ascii_uppercase());
+        self
+    }
+
+    /// Only the next `n` matching requests.
+    #[must_use]
+    pub fn times(mut self, n: usize) -> Self {
+        self.count = Some(n);
+        self
+    }
+
+    /// Only during `d` from now.
+    #[must_use]
+    pub fn for_duration(mut self, d: Duration) -> Self {
+        self.duration = Some(d);
+        self
+    }
+}
+
+/// One request the simulator received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`…
+    pub method: String,
+    /// The path, e.g. `/api/products/6`.
+    pub path: String,
+    /// The raw (still URL-encoded) query string, without `?`.
+    pub query: String,
+    /// Request headers in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// The request body as text.
+    pub body: String,
+    /// The status answered; 0 when no answer was sent (timeout, dropped connection) or none yet.
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    /// The resource named by the path (`products` for `/api/products/6`), `""` for `/api/`.
+    pub fn resource(&self) -> &str {
+        self.path.strip_prefix("/api/").and_then(|r| r.split('/').next()).unwrap_or("")
+    }
+
+    /// A decoded query parameter, e.g. `query_param("filter[reference]")`.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        util::parse_query(&self.query).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+/// A running simulator.
+pub struct Simulator {
+    addr: SocketAddr,
+    key: String,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Starts a fresh shop on `127.0.0.1:0`, served on the current tokio runtime.
+    ///
+    /// # Errors
+    /// When the port cannot be bound.
+    pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
+        Self::bind(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
+    }
+
+    /// Starts a fresh shop on `addr`.
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn bind(addr: SocketAddr, config: SimConfig) -> std::io::Result<Simulator> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let shared = Arc::new(Shared {
+            ws: Webservice::new(config.key.clone(), config.keys, base),
+            control: Control::new(config.latency),
+        });
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), rx));
+        Ok(Simulator { addr, key: config.key, shared, shutdown: tx, task: Some(task) })
+    }
+
+    /// `http://127.0.0.1:PORT`; the Webservice is at `{base_url}/api/`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the simulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The main key.
+    pub fn key(&self) -> String {
+        self.key.clone()
+    }
+
+    /// Every request received since start or the last [`clear_requests`](Self::clear_requests).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.control.requests()
+    }
+
+    /// Forgets the logged requests.
+    pub fn clear_requests(&self) {
+        self.shared.control.clear_requests();
+    }
+
+    /// Sets the delay added before each answer.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.control.set_latency(latency);
+    }
+
+    /// Adds a failure; the first matching active failure applies to a request.
+    pub fn inject(&self, failure: Failure) {
+        self.shared.control.inject(failure);
+    }
+
+    /// Removes every injected failure.
+    pub fn clear_failures(&self) {
+        self.shared.control.clear_failures();
+    }
+
+    /// A JSON dump of the shop's tables, for debugging (tests should read state through `/api/`).
+    pub fn state_snapshot(&self) -> serde_json::Value {
+        self.shared.ws.store().snapshot()
+    }
+
+    /// Stops serving and closes every connection.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}

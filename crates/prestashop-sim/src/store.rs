@@ -1,0 +1,653 @@
+//! The shop's state: one table of records per resource, the seed data a fresh shop holds (one language,
+//! EUR, a few countries, two carriers, the default order states), how a written value is stored (the
+//! database's view of `NULL` and loose strings), and the getters and computed associations PrestaShop
+//! evaluates when it renders an object.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+
+use crate::{
+    schema::{self, AssocSource, Field, Kind, Resource},
+    util,
+};
+
+/// A field's value: SQL `NULL`, a string, or one string per language id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Value {
+    Null,
+    Text(String),
+    Lang(BTreeMap<u32, String>),
+}
+
+impl Value {
+    pub(crate) fn text(s: impl Into<String>) -> Self {
+        Self::Text(s.into())
+    }
+
+    /// The scalar value as a string (`NULL` and language values give `""`).
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Self::Text(s) => s,
+            _ => "",
+        }
+    }
+}
+
+/// One association entry: its sub-fields in order.
+pub(crate) type Row = Vec<(&'static str, String)>;
+
+/// One object: its fields by name and its stored associations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub fields: BTreeMap<&'static str, Value>,
+    pub assocs: BTreeMap<&'static str, Vec<Row>>,
+}
+
+impl Record {
+    /// The scalar value of `name`, `""` when absent or `NULL`.
+    pub(crate) fn get(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", Value::as_str)
+    }
+
+    /// The scalar value of `name` cast to an integer as PHP does.
+    pub(crate) fn int(&self, name: &str) -> i64 {
+        util::php_int(self.get(name))
+    }
+
+    pub(crate) fn set(&mut self, name: &'static str, v: impl Into<String>) {
+        self.fields.insert(name, Value::Text(v.into()));
+    }
+
+    /// The value of a language field in `lang`.
+    pub(crate) fn lang(&self, name: &str, lang: u32) -> &str {
+        match self.fields.get(name) {
+            Some(Value::Lang(m)) => m.get(&lang).map_or("", String::as_str),
+            Some(Value::Text(s)) => s,
+            _ => "",
+        }
+    }
+}
+
+/// All the records of one resource.
+#[derive(Debug, Default)]
+pub(crate) struct Table {
+    pub next_id: u64,
+    pub rows: BTreeMap<u64, Record>,
+}
+
+/// One of the default order states.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OrderState {
+    pub id: u64,
+    pub name: &'static str,
+    /// Counts as a valid sale.
+    pub logable: bool,
+    pub paid: bool,
+    /// Creates the invoice.
+    pub invoice: bool,
+    pub shipped: bool,
+    pub color: &'static str,
+    pub template: &'static str,
+}
+
+const fn os(id: u64, name: &'static str, flags: [bool; 4], color: &'static str, template: &'static str) -> OrderState {
+    OrderState { id, name, logable: flags[0], paid: flags[1], invoice: flags[2], shipped: flags[3], color, template }
+}
+
+/// The order states of a default install: flags are logable, paid, invoice, shipped.
+pub(crate) const ORDER_STATES: &[OrderState] = &[
+    os(1, "Awaiting check payment", [false, false, false, false], "#34209E", "cheque"),
+    os(2, "Payment accepted", [true, true, true, false], "#3498D8", "payment"),
+    os(3, "Processing in progress", [true, true, true, false], "#3498D8", "preparation"),
+    os(4, "Shipped", [true, true, true, true], "#01b887", "shipped"),
+    os(5, "Delivered", [true, true, true, true], "#01b887", ""),
+    os(6, "Canceled", [false, false, false, false], "#2C3E50", "order_canceled"),
+    os(7, "Refunded", [false, true, true, false], "#ec2e15", "refund"),
+    os(8, "Payment error", [false, false, false, false], "#8f0621", "payment_error"),
+    os(9, "On backorder (paid)", [true, true, true, false], "#3498D8", "outofstock"),
+    os(10, "Awaiting bank wire payment", [false, false, false, false], "#34209E", "bankwire"),
+    os(11, "Remote payment accepted", [true, true, true, false], "#3498D8", "payment"),
+    os(12, "On backorder (not paid)", [false, false, false, false], "#34209E", "outofstock"),
+    os(13, "Awaiting Cash On Delivery validation", [false, false, false, false], "#34209E", "cashondelivery"),
+];
+
+/// `PS_OS_CANCELED`.
+pub(crate) const STATE_CANCELED: u64 = 6;
+/// `PS_OS_ERROR`.
+pub(crate) const STATE_ERROR: u64 = 8;
+/// `PS_OS_WS_PAYMENT`.
+pub(crate) const STATE_WS_PAYMENT: u64 = 11;
+
+/// Payment modules installed and active in the simulated shop.
+pub(crate) const PAYMENT_MODULES: &[&str] = &["ps_wirepayment", "ps_checkpayment", "ps_cashondelivery"];
+
+/// The tax rate (percent) of a tax rules group, whatever the address (see README).
+pub(crate) fn tax_rate(id_tax_rules_group: i64) -> rust_decimal::Decimal {
+    use rust_decimal::Decimal;
+    match id_tax_rules_group {
+        1 => Decimal::new(20, 0),
+        2 => Decimal::new(10, 0),
+        3 => Decimal::new(55, 1),
+        4 => Decimal::new(21, 1),
+        _ => Decimal::ZERO,
+    }
+}
+
+/// A carrier's shipping price, tax excluded, whatever the cart (see README).
+pub(crate) fn shipping_price(id_carrier: i64) -> rust_decimal::Decimal {
+    match id_carrier {
+        2 => rust_decimal::Decimal::new(7, 0),
+        _ => rust_decimal::Decimal::ZERO,
+    }
+}
+
+/// The whole shop.
+#[derive(Debug)]
+pub(crate) struct Store {
+    pub tables: BTreeMap<&'static str, Table>,
+    /// Active language ids.
+    pub languages: Vec<u32>,
+    /// Carts already turned into an order.
+    pub ordered_carts: BTreeSet<u64>,
+    pub next_invoice: u64,
+    pub next_order_detail: u64,
+}
+
+impl Store {
+    /// A fresh shop: reference data only, no catalog, no customers.
+    pub(crate) fn seeded() -> Self {
+        let mut s = Self {
+            tables: schema::RESOURCES.iter().map(|r| (r.name, Table { next_id: 1, rows: BTreeMap::new() })).collect(),
+            languages: vec![1],
+            ordered_carts: BTreeSet::new(),
+            next_invoice: 1,
+            next_order_detail: 1,
+        };
+        s.seed_reference_data();
+        s
+    }
+
+    fn seed_reference_data(&mut self) {
+        self.seed(
+            "languages",
+            1,
+            &[
+                ("name", "English (English)"),
+                ("iso_code", "en"),
+                ("locale", "en-US"),
+                ("language_code", "en-us"),
+                ("active", "1"),
+                ("is_rtl", "0"),
+                ("date_format_lite", "m/d/Y"),
+                ("date_format_full", "m/d/Y H:i:s"),
+            ],
+        );
+        self.seed(
+            "currencies",
+            1,
+            &[
+                ("names", "Euro"),
+                ("name", "Euro"),
+                ("symbol", "€"),
+                ("iso_code", "EUR"),
+                ("numeric_iso_code", "978"),
+                ("precision", "2"),
+                ("conversion_rate", "1.000000"),
+                ("deleted", "0"),
+                ("active", "1"),
+                ("unofficial", "0"),
+                ("modified", "0"),
+                ("pattern", ""),
+            ],
+        );
+        let countries: &[(u64, &str, &str, &str, &str)] = &[
+            (1, "DE", "Germany", "49", "NNNNN"),
+            (3, "BE", "Belgium", "32", "NNNN"),
+            (6, "ES", "Spain", "34", "NNNNN"),
+            (8, "FR", "France", "33", "NNNNN"),
+            (10, "IT", "Italy", "39", "NNNNN"),
+            (12, "LU", "Luxemburg", "352", "NNNN"),
+            (13, "NL", "Netherlands", "31", "NNNN LL"),
+            (15, "PT", "Portugal", "351", "NNNN-NNN"),
+            (17, "GB", "United Kingdom", "44", ""),
+            (21, "US", "United States", "1", "NNNNN"),
+        ];
+        for &(id, iso, name, prefix, zip) in countries {
+            let zone = match iso {
+                "US" => "2",
+                "GB" => "7",
+                _ => "1",
+            };
+            self.seed(
+                "countries",
+                id,
+                &[
+                    ("id_zone", zone),
+                    ("id_currency", "0"),
+                    ("call_prefix", prefix),
+                    ("iso_code", iso),
+                    ("active", "1"),
+                    ("contains_states", if iso == "US" || iso == "IT" { "1" } else { "0" }),
+                    ("need_identification_number", "0"),
+                    ("need_zip_code", if zip.is_empty() { "0" } else { "1" }),
+                    ("zip_code_format", zip),
+                    ("display_tax_label", "1"),
+                    ("name", name),
+                ],
+            );
+        }
+        let carriers: &[(u64, &str, &str, &str, &str)] = &[
+            (1, "Click and collect", "1", "Pick up in-store", "0"),
+            (2, "My carrier", "0", "Delivery next day!", "2"),
+        ];
+        for &(id, name, free, delay, position) in carriers {
+            let id_s = id.to_string();
+            self.seed(
+                "carriers",
+                id,
+                &[
+                    ("deleted", "0"),
+                    ("is_module", "0"),
+                    ("id_tax_rules_group", "1"),
+                    ("id_reference", &id_s),
+                    ("name", name),
+                    ("active", "1"),
+                    ("is_free", free),
+                    ("url", ""),
+                    ("shipping_handling", "0"),
+                    ("shipping_external", "0"),
+                    ("range_behavior", "0"),
+                    ("shipping_method", if free == "1" { "0" } else { "2" }),
+                    ("max_width", "0"),
+                    ("max_height", "0"),
+                    ("max_depth", "0"),
+                    ("max_weight", "0.000000"),
+                    ("grade", "0"),
+                    ("external_module_name", ""),
+                    ("need_range", if free == "1" { "0" } else { "1" }),
+                    ("position", position),
+                    ("delay", delay),
+                ],
+            );
+        }
+        for &OrderState { id, name, logable, paid, invoice, shipped, color, template } in ORDER_STATES {
+            let b = |x: bool| if x { "1" } else { "0" };
+            self.seed(
+                "order_states",
+                id,
+                &[
+                    ("unremovable", "1"),
+                    ("delivery", b(shipped)),
+                    ("hidden", "0"),
+                    ("send_email", b(!template.is_empty())),
+                    ("module_name", ""),
+                    ("invoice", b(invoice)),
+                    ("color", color),
+                    ("logable", b(logable)),
+                    ("shipped", b(shipped)),
+                    ("paid", b(paid)),
+                    ("pdf_delivery", b(shipped)),
+                    ("pdf_invoice", b(invoice)),
+                    ("deleted", "0"),
+                    ("name", name),
+                    ("template", template),
+                ],
+            );
+        }
+    }
+
+    fn seed(&mut self, resource: &'static str, id: u64, values: &[(&'static str, &str)]) {
+        let Some(res) = schema::resource(resource) else { return };
+        let mut rec = Record::default();
+        rec.set("id", id.to_string());
+        for &(name, v) in values {
+            if let Some(f) = res.field(name) {
+                let value = if f.is_lang() {
+                    Value::Lang(self.languages.iter().map(|&l| (l, v.to_owned())).collect())
+                } else {
+                    Value::text(v)
+                };
+                rec.fields.insert(f.name, value);
+            }
+        }
+        let rec = self.normalise(res, &rec);
+        let table = self.table_mut(resource);
+        table.next_id = table.next_id.max(id + 1);
+        table.rows.insert(id, rec);
+    }
+
+    pub(crate) fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    pub(crate) fn table_mut(&mut self, name: &'static str) -> &mut Table {
+        self.tables.entry(name).or_default()
+    }
+
+    pub(crate) fn get(&self, resource: &str, id: u64) -> Option<&Record> {
+        self.table(resource).and_then(|t| t.rows.get(&id))
+    }
+
+    pub(crate) fn get_mut(&mut self, resource: &'static str, id: u64) -> Option<&mut Record> {
+        self.table_mut(resource).rows.get_mut(&id)
+    }
+
+    /// Reserves the next id of `resource`.
+    pub(crate) fn next_id(&mut self, resource: &'static str) -> u64 {
+        let t = self.table_mut(resource);
+        let id = t.next_id.max(1);
+        t.next_id = id + 1;
+        id
+    }
+
+    /// Stores `rec` under `id`, as the database would keep it.
+    pub(crate) fn put(&mut self, res: &'static Resource, id: u64, rec: &Record) {
+        let mut stored = self.normalise(res, rec);
+        stored.set("id", id.to_string());
+        self.table_mut(res.name).rows.insert(id, stored);
+    }
+
+    /// The record as the database stores it: `NULL` and loose strings become what the column holds.
+    pub(crate) fn normalise(&self, res: &Resource, rec: &Record) -> Record {
+        let mut out = Record { fields: BTreeMap::new(), assocs: rec.assocs.clone() };
+        for f in res.fields {
+            let v = rec.fields.get(f.name).cloned().unwrap_or(Value::Null);
+            out.fields.insert(f.name, self.normalise_value(f, v));
+        }
+        for a in res.assocs {
+            if a.source == AssocSource::Computed {
+                out.assocs.remove(a.name);
+            }
+        }
+        out
+    }
+
+    fn normalise_value(&self, f: &Field, v: Value) -> Value {
+        match f.kind {
+            Kind::Lang => {
+                let mut m: BTreeMap<u32, String> = self.languages.iter().map(|&l| (l, String::new())).collect();
+                match v {
+                    Value::Lang(given) => {
+                        for (l, v) in given {
+                            if let Some(slot) = m.get_mut(&l) {
+                                *slot = v;
+                            }
+                        }
+                    }
+                    Value::Text(s) => m.values_mut().for_each(|x| x.clone_from(&s)),
+                    Value::Null => {}
+                }
+                Value::Lang(m)
+            }
+            Kind::Nullable => match v {
+                Value::Text(s) if !s.is_empty() => Value::Text(s),
+                _ => Value::Null,
+            },
+            _ => {
+                let s = match v {
+                    Value::Text(s) => s,
+                    _ => String::new(),
+                };
+                Value::Text(match f.kind {
+                    Kind::Int => util::php_int(&s).to_string(),
+                    Kind::Bool => i64::from(util::php_int(&s) != 0 || s.trim() == "true").to_string(),
+                    Kind::Dec(places) => util::fixed(util::php_decimal(&s), places),
+                    Kind::Date if s.is_empty() => "0000-00-00".to_owned(),
+                    Kind::DateTime if s.is_empty() => "0000-00-00 00:00:00".to_owned(),
+                    _ => s,
+                })
+            }
+        }
+    }
+
+    /// The value a getter field shows for `rec` (an in-memory object or a stored one).
+    pub(crate) fn getter(&self, res: &Resource, f: &Field, rec: &Record) -> Value {
+        let id = rec.int("id");
+        match (res.name, f.name) {
+            ("products", "id_default_image") => Value::text(
+                rec.assocs
+                    .get("images")
+                    .and_then(|v| v.first())
+                    .map(|r| row_get(r, "id").to_owned())
+                    .unwrap_or_default(),
+            ),
+            ("products", "id_default_combination") => Value::text(self.default_combination(id).to_string()),
+            ("products", "position_in_category") => {
+                let cat = rec.int("id_category_default");
+                if cat <= 0 {
+                    return Value::text("");
+                }
+                let pos = self
+                    .table("products")
+                    .map(|t| {
+                        t.rows
+                            .iter()
+                            .filter(|(pid, r)| **pid as i64 <= id && r.int("id_category_default") == cat)
+                            .count()
+                    })
+                    .unwrap_or(0);
+                Value::text(pos.max(1).to_string())
+            }
+            ("products", "manufacturer_name") => Value::text(""),
+            ("products", "type") => Value::text(match (rec.get("product_type"), rec.get("is_virtual")) {
+                ("virtual", _) | (_, "1") => "virtual",
+                ("pack", _) => "pack",
+                _ => "simple",
+            }),
+            ("orders", "shipping_number") => Value::text(rec.get("shipping_number")),
+            _ => rec.fields.get(f.name).cloned().unwrap_or(Value::Null),
+        }
+    }
+
+    /// The combination marked `default_on` of a product, or 0.
+    pub(crate) fn default_combination(&self, id_product: i64) -> i64 {
+        self.table("combinations")
+            .and_then(|t| {
+                t.rows
+                    .values()
+                    .find(|c| c.int("id_product") == id_product && c.get("default_on") == "1")
+                    .map(|c| c.int("id"))
+            })
+            .unwrap_or(0)
+    }
+
+    /// The rows of an association of `rec`, stored or computed.
+    pub(crate) fn assoc_rows(&self, res: &Resource, name: &str, rec: &Record) -> Vec<Row> {
+        let id = rec.int("id");
+        match (res.name, name) {
+            ("products", "stock_availables") => self
+                .rows_where("stock_availables", |r| r.int("id_product") == id && id > 0)
+                .map(|r| {
+                    vec![
+                        ("id", r.get("id").to_owned()),
+                        ("id_product_attribute", r.get("id_product_attribute").to_owned()),
+                    ]
+                })
+                .collect(),
+            ("products", "combinations") => self
+                .rows_where("combinations", |r| r.int("id_product") == id && id > 0)
+                .map(|r| vec![("id", r.get("id").to_owned())])
+                .collect(),
+            ("products", "product_option_values") => {
+                let mut ids: Vec<i64> = Vec::new();
+                let values = self
+                    .rows_where("combinations", |r| r.int("id_product") == id && id > 0)
+                    .flat_map(|c| c.assocs.get("product_option_values").cloned().unwrap_or_default())
+                    .map(|row| util::php_int(row_get(&row, "id")));
+                for v in values {
+                    if !ids.contains(&v) {
+                        ids.push(v);
+                    }
+                }
+                ids.into_iter().map(|v| vec![("id", v.to_string())]).collect()
+            }
+            ("product_options", "product_option_values") => self
+                .rows_where("product_option_values", |r| r.int("id_attribute_group") == id && id > 0)
+                .map(|r| vec![("id", r.get("id").to_owned())])
+                .collect(),
+            _ => rec.assocs.get(name).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// The records of `resource` matching `pred`, by id.
+    pub(crate) fn rows_where<'a>(
+        &'a self,
+        resource: &str,
+        pred: impl Fn(&Record) -> bool + 'a,
+    ) -> impl Iterator<Item = &'a Record> + 'a {
+        self.table(resource).into_iter().flat_map(|t| t.rows.values()).filter(move |r| pred(r))
+    }
+
+    /// The stock row of a product or combination in shop 1.
+    pub(crate) fn stock_row_id(&self, id_product: i64, id_attr: i64) -> Option<u64> {
+        self.rows_where("stock_availables", |r| {
+            r.int("id_product") == id_product && r.int("id_product_attribute") == id_attr
+        })
+        .map(|r| r.int("id") as u64)
+        .next()
+    }
+
+    /// Creates the stock row of a product (`id_attr` 0) or combination, as `StockAvailable::setQuantity`
+    /// does the first time.
+    pub(crate) fn create_stock_row(&mut self, id_product: i64, id_attr: i64) -> u64 {
+        if let Some(id) = self.stock_row_id(id_product, id_attr) {
+            return id;
+        }
+        let Some(res) = schema::resource("stock_availables") else { return 0 };
+        let id = self.next_id("stock_availables");
+        let mut rec = Record::default();
+        for (k, v) in [
+            ("id_product", id_product.to_string()),
+            ("id_product_attribute", id_attr.to_string()),
+            ("id_shop", "1".to_owned()),
+            ("id_shop_group", "0".to_owned()),
+            ("quantity", "0".to_owned()),
+            ("depends_on_stock", "0".to_owned()),
+            ("out_of_stock", "2".to_owned()),
+            ("location", String::new()),
+        ] {
+            if let Some(f) = res.field(k) {
+                rec.set(f.name, v);
+            }
+        }
+        self.put(res, id, &rec);
+        id
+    }
+
+    /// Sets the product-level row (attr 0) to the sum of the product's combination rows, when it has any.
+    pub(crate) fn resync_product_stock(&mut self, id_product: i64) {
+        let combos: Vec<i64> =
+            self.rows_where("combinations", |c| c.int("id_product") == id_product).map(|c| c.int("id")).collect();
+        if combos.is_empty() {
+            return;
+        }
+        let sum: i64 = self
+            .rows_where("stock_availables", |r| {
+                r.int("id_product") == id_product && combos.contains(&r.int("id_product_attribute"))
+            })
+            .map(|r| r.int("quantity"))
+            .sum();
+        let row = self.create_stock_row(id_product, 0);
+        if let Some(r) = self.get_mut("stock_availables", row) {
+            r.set("quantity", sum.to_string());
+        }
+    }
+
+    /// `StockAvailable::updateQuantity`: adds `delta` to a row and keeps the product row in step.
+    pub(crate) fn add_stock(&mut self, id_product: i64, id_attr: i64, delta: i64) {
+        let row = self.create_stock_row(id_product, id_attr);
+        if let Some(r) = self.get_mut("stock_availables", row) {
+            let q = r.int("quantity") + delta;
+            r.set("quantity", q.to_string());
+        }
+        if id_attr != 0 {
+            self.resync_product_stock(id_product);
+        }
+    }
+
+    /// A JSON dump of every table, for debugging.
+    pub(crate) fn snapshot(&self) -> serde_json::Value {
+        let mut tables = serde_json::Map::new();
+        for (name, t) in &self.tables {
+            let rows: Vec<serde_json::Value> = t
+                .rows
+                .values()
+                .map(|r| {
+                    let mut o = serde_json::Map::new();
+                    for (k, v) in &r.fields {
+                        let jv = match v {
+                            Value::Null => serde_json::Value::Null,
+                            Value::Text(s) => json!(s),
+                            Value::Lang(m) => {
+                                json!(m.iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>())
+                            }
+                        };
+                        o.insert((*k).to_owned(), jv);
+                    }
+                    for (k, rows) in &r.assocs {
+                        let list: Vec<serde_json::Value> =
+                            rows.iter().map(|row| json!(row.iter().cloned().collect::<BTreeMap<_, _>>())).collect();
+                        o.insert(format!("associations.{k}"), json!(list));
+                    }
+                    serde_json::Value::Object(o)
+                })
+                .collect();
+            tables.insert((*name).to_owned(), json!(rows));
+        }
+        json!({ "tables": tables, "ordered_carts": self.ordered_carts })
+    }
+}
+
+/// The value of sub-field `name` in an association row.
+pub(crate) fn row_get<'a>(row: &'a Row, name: &str) -> &'a str {
+    row.iter().find(|(k, _)| *k == name).map_or("", |(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_shop_holds_reference_data_and_no_catalog() {
+        let s = Store::seeded();
+        assert_eq!(s.table("languages").map(|t| t.rows.len()), Some(1));
+        assert_eq!(s.get("currencies", 1).map(|c| c.get("iso_code")), Some("EUR"));
+        assert_eq!(s.get("countries", 8).map(|c| c.get("iso_code")), Some("FR"));
+        assert_eq!(s.get("carriers", 2).map(|c| c.lang("delay", 1)), Some("Delivery next day!"));
+        assert_eq!(s.table("products").map(|t| t.rows.len()), Some(0));
+        assert_eq!(s.get("order_states", 8).map(|c| c.lang("name", 1)), Some("Payment error"));
+    }
+
+    #[test]
+    fn null_values_are_stored_as_the_column_default() {
+        let s = Store::seeded();
+        let res = schema::resource("products").expect("products");
+        let mut rec = Record::default();
+        rec.set("price", "10");
+        rec.fields.insert("new", Value::Null);
+        let stored = s.normalise(res, &rec);
+        assert_eq!(stored.get("price"), "10.000000");
+        assert_eq!(stored.get("minimal_quantity"), "0");
+        assert_eq!(stored.get("available_date"), "0000-00-00");
+        assert_eq!(stored.fields.get("new"), Some(&Value::Null));
+        assert_eq!(stored.lang("name", 1), "");
+    }
+
+    #[test]
+    fn combination_rows_sum_into_the_product_row() {
+        let mut s = Store::seeded();
+        let res = schema::resource("combinations").expect("combinations");
+        s.create_stock_row(1, 0);
+        for cid in [1u64, 2] {
+            let mut c = Record::default();
+            c.set("id_product", "1");
+            s.put(res, cid, &c);
+            s.create_stock_row(1, cid as i64);
+        }
+        s.add_stock(1, 1, 5);
+        s.add_stock(1, 2, 7);
+        let row = s.stock_row_id(1, 0).and_then(|id| s.get("stock_availables", id)).map(|r| r.int("quantity"));
+        assert_eq!(row, Some(12));
+    }
+}

@@ -1,0 +1,277 @@
+//! Small helpers with no better home: SHA-1 (for `Content-Sha1`), Base64 and URL decoding, PHP's loose
+//! number casts, MariaDB's `utf8mb4_general_ci` comparison and `LIKE`, and pseudo-random tokens.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rust_decimal::Decimal;
+
+/// SHA-1 of `data` as lower-case hex, as PHP's `sha1()` prints it.
+pub(crate) fn sha1_hex(data: &[u8]) -> String {
+    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    let mut msg = data.to_vec();
+    let bit_len = (data.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bit_len.to_be_bytes());
+    for chunk in msg.chunks_exact(64) {
+        let mut w = [0u32; 80];
+        for (i, word) in chunk.chunks_exact(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let t = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(*wi);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    h.iter().map(|x| format!("{x:08x}")).collect()
+}
+
+/// Decodes standard Base64 (padding optional); `None` when the text is not Base64.
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    fn val(c: u8) -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some(u32::from(c - b'A')),
+            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
+            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
+            b'+' | b'-' => Some(62),
+            b'/' | b'_' => Some(63),
+            _ => None,
+        }
+    }
+    let bytes: Vec<u8> = s.trim().bytes().filter(|&c| c != b'=').collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= val(c)? << (18 - 6 * i as u32);
+        }
+        let n = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        for i in 0..n {
+            out.push((acc >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Decodes a query-string component as PHP does for `$_GET` (`+` is a space).
+pub(crate) fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Splits a raw query string into decoded `(name, value)` pairs, in order.
+pub(crate) fn parse_query(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (url_decode(k), url_decode(v)),
+            None => (url_decode(p), String::new()),
+        })
+        .collect()
+}
+
+/// PHP's `(int)` cast of a string: the leading integer, or 0.
+pub(crate) fn php_int(s: &str) -> i64 {
+    let t = s.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let end = digits.bytes().take_while(u8::is_ascii_digit).count();
+    let v: i64 = digits[..end].parse().unwrap_or(0);
+    if neg { -v } else { v }
+}
+
+/// PHP's `(float)` cast of a string as an exact decimal: the leading number, or 0.
+pub(crate) fn php_decimal(s: &str) -> Decimal {
+    let t = s.trim();
+    let mut end = 0;
+    let mut seen_dot = false;
+    for (i, c) in t.char_indices() {
+        let ok = c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+')) || (c == '.' && !seen_dot);
+        if !ok {
+            break;
+        }
+        if c == '.' {
+            seen_dot = true;
+        }
+        end = i + c.len_utf8();
+    }
+    t[..end].trim_end_matches('.').parse::<Decimal>().unwrap_or_default()
+}
+
+/// A decimal printed with exactly `places` decimals, as MySQL returns a `DECIMAL(20,6)`.
+pub(crate) fn fixed(d: Decimal, places: u32) -> String {
+    let r = d.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    format!("{r:.prec$}", prec = places as usize)
+}
+
+/// Folds a string for `utf8mb4_general_ci` comparison: case and common Latin accents are ignored.
+pub(crate) fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+            'ç' => 'c',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ñ' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ý' | 'ÿ' => 'y',
+            other => other,
+        })
+        .collect::<String>()
+        .trim_end_matches(' ')
+        .to_owned()
+}
+
+/// SQL `LIKE` with `%` and `_`, under the same collation as [`fold`].
+pub(crate) fn like(value: &str, pattern: &str) -> bool {
+    let v: Vec<char> = fold(value).chars().collect();
+    let p: Vec<char> = fold(pattern).chars().collect();
+    let (mut vi, mut pi) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while vi < v.len() {
+        if pi < p.len() && (p[pi] == '_' || (p[pi] != '%' && p[pi] == v[vi])) {
+            vi += 1;
+            pi += 1;
+        } else if pi < p.len() && p[pi] == '%' {
+            star = Some((pi, vi));
+            pi += 1;
+        } else if let Some((sp, sv)) = star {
+            pi = sp + 1;
+            vi = sv + 1;
+            star = Some((sp, sv + 1));
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '%' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(1);
+
+/// Forty hex characters that differ on every call (not cryptographic; tokens for keys and references).
+pub(crate) fn token() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    sha1_hex(format!("{n}:{t}").as_bytes())
+}
+
+/// A value like PHP's `md5(uniqid())`: 32 hex characters.
+pub(crate) fn md5_like() -> String {
+    token()[..32].to_owned()
+}
+
+/// An order reference as `Order::generateReference` makes it: nine upper-case letters.
+pub(crate) fn order_reference() -> String {
+    token().bytes().take(9).map(|b| char::from(b'A' + (b % 26))).collect()
+}
+
+/// The current local time as MySQL prints a `DATETIME`.
+pub(crate) fn now() -> String {
+    chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha1_matches_the_reference_vectors() {
+        assert_eq!(sha1_hex(b""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(sha1_hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        let long = "a".repeat(1000);
+        assert_eq!(sha1_hex(long.as_bytes()), "291e9a6c66994949b57ba5e650361e98fc36b1ba");
+    }
+
+    #[test]
+    fn base64_decodes_basic_credentials() {
+        assert_eq!(base64_decode("SFVCS0VZOg==").as_deref(), Some(&b"HUBKEY:"[..]));
+        assert_eq!(base64_decode("YWI").as_deref(), Some(&b"ab"[..]));
+        assert!(base64_decode("!!").is_none());
+    }
+
+    #[test]
+    fn url_decoding_handles_brackets_plus_and_stray_percent() {
+        assert_eq!(url_decode("filter%5Bname%5D"), "filter[name]");
+        assert_eq!(url_decode("a+b"), "a b");
+        assert_eq!(url_decode("%25%5Bmug%5D%25"), "%[mug]%");
+        assert_eq!(url_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn php_casts_take_the_leading_number() {
+        assert_eq!(php_int("12abc"), 12);
+        assert_eq!(php_int("abc"), 0);
+        assert_eq!(php_int("-3"), -3);
+        assert_eq!(fixed(php_decimal("10"), 6), "10.000000");
+        assert_eq!(fixed(php_decimal("19.12x"), 2), "19.12");
+        assert_eq!(fixed(php_decimal("22.944"), 2), "22.94");
+        assert_eq!(fixed(php_decimal("0.125"), 2), "0.13");
+    }
+
+    #[test]
+    fn like_is_case_and_accent_insensitive() {
+        assert!(like("Mug The best", "%mug%"));
+        assert!(like("Widget synchronisé", "%SYNCHRONISE"));
+        assert!(like("demo_11", "demo%"));
+        assert!(!like("demo_11", "%mug%"));
+        assert!(like("abc", "a_c"));
+    }
+
+    #[test]
+    fn references_are_nine_capital_letters() {
+        let r = order_reference();
+        assert_eq!(r.len(), 9);
+        assert!(r.chars().all(|c| c.is_ascii_uppercase()));
+    }
+}
