@@ -284,6 +284,94 @@ impl Simulator {
         self.shared.control.clear_failures();
     }
 
+    /// The shop owner's own access, for test set-up and checks: runs one Webservice request in process
+    /// with the main key (same code path as over HTTP, without latency, failures or the request log).
+    /// `path_and_query` is like `products/6?display=full`. Returns the status and the body.
+    pub fn admin_call(&self, method: &str, path_and_query: &str, body: Option<&str>) -> (u16, String) {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let path = format!("/api/{}", path.trim_start_matches('/'));
+        let query =
+            if query.is_empty() { format!("ws_key={}", self.key) } else { format!("ws_key={}&{query}", self.key) };
+        let req = ws::Incoming {
+            method,
+            path: &path,
+            query: &query,
+            headers: &[],
+            body: body.unwrap_or_default().as_bytes(),
+        };
+        let answer = self.shared.ws.handle(&req);
+        (answer.status, String::from_utf8_lossy(&answer.body).into_owned())
+    }
+
+    /// Creates a simple product the way a shop owner would (POST, then its stock row by PATCH) and
+    /// returns its id: tax group 1, category 2, one-language name `name`, the given reference, price
+    /// (tax excluded, e.g. `"9.00"`) and stock.
+    ///
+    /// # Panics
+    /// When the shop refuses it (a bug in the caller's values).
+    pub fn seed_product(&self, reference: &str, name: &str, price: &str, quantity: i64) -> u64 {
+        let body = format!(
+            "<prestashop><product><id_category_default>2</id_category_default><id_tax_rules_group>1</id_tax_rules_group>\
+             <reference>{reference}</reference><price>{price}</price><active>1</active><state>1</state>\
+             <available_for_order>1</available_for_order><show_price>1</show_price><visibility>both</visibility>\
+             <name><language id=\"1\">{name}</language></name>\
+             <description><language id=\"1\">{name}, described by the shop</language></description>\
+             <weight>0.5</weight></product></prestashop>"
+        );
+        let (status, answer) = self.admin_call("POST", "products?output_format=JSON", Some(&body));
+        assert_eq!(status, 201, "seed_product: {answer}");
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+        let id = match &v["product"]["id"] {
+            serde_json::Value::String(s) => s.parse().unwrap_or_default(),
+            other => other.as_u64().unwrap_or_default(),
+        };
+        self.seed_stock(id, 0, quantity);
+        id
+    }
+
+    /// Sets the stock row of `product` / `combination` (0: the product level) to `quantity` by PATCH.
+    ///
+    /// # Panics
+    /// When the row does not exist.
+    pub fn seed_stock(&self, product: u64, combination: u64, quantity: i64) {
+        let row = self.stock_row(product, combination).expect("a stock row for that product and combination");
+        let body = format!(
+            "<prestashop><stock_available><id>{row}</id><quantity>{quantity}</quantity></stock_available></prestashop>"
+        );
+        let (status, answer) = self.admin_call("PATCH", &format!("stock_availables/{row}"), Some(&body));
+        assert_eq!(status, 200, "seed_stock: {answer}");
+    }
+
+    /// The `stock_availables` id of `product` / `combination`.
+    pub fn stock_row(&self, product: u64, combination: u64) -> Option<u64> {
+        let q = format!(
+            "stock_availables?filter[id_product]=[{product}]&filter[id_product_attribute]=[{combination}]&display=[id]&output_format=JSON"
+        );
+        let (_, answer) = self.admin_call("GET", &q, None);
+        let v: serde_json::Value = serde_json::from_str(&answer).ok()?;
+        v["stock_availables"][0]["id"].as_u64()
+    }
+
+    /// A product's `(price, active, product-level quantity)` as the shop has them now.
+    pub fn product_state(&self, product: u64) -> Option<(String, bool, i64)> {
+        let (_, answer) = self.admin_call(
+            "GET",
+            &format!("products?filter[id]=[{product}]&display=[price,active]&output_format=JSON"),
+            None,
+        );
+        let v: serde_json::Value = serde_json::from_str(&answer).ok()?;
+        let p = &v["products"][0];
+        let row = self.stock_row(product, 0)?;
+        let (_, stock) = self.admin_call(
+            "GET",
+            &format!("stock_availables?filter[id]=[{row}]&display=[quantity]&output_format=JSON"),
+            None,
+        );
+        let s: serde_json::Value = serde_json::from_str(&stock).ok()?;
+        let quantity = s["stock_availables"][0]["quantity"].as_str()?.parse().ok()?;
+        Some((p["price"].as_str()?.to_owned(), p["active"].as_str()? == "1", quantity))
+    }
+
     /// A JSON dump of the shop's tables, for debugging (tests should read state through `/api/`).
     pub fn state_snapshot(&self) -> serde_json::Value {
         self.shared.ws.store().snapshot()

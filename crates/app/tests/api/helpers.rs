@@ -258,8 +258,7 @@ pub fn product_event(event_id: &str, sku: &str, price: &str, quantity: i64, upda
         "occurred_at": "2026-11-27T10:00:00.000001Z",
         "product": {
             "id": 6, "reference": sku, "name": "Mug", "price": price, "quantity": quantity, "active": true,
-            "updated_at": updated_at,
-            "combinations": [{"id": 13, "reference": format!("{sku}-S"), "quantity": 10}]
+            "updated_at": updated_at
         }
     })
     .to_string()

@@ -5,3 +5,4 @@ mod helpers;
 mod ingest;
 mod reliability;
 mod spec;
+mod sync;
