@@ -22,8 +22,13 @@ use FulfillmentConnector\ConnectorFactory;
  * Event-Driven Fulfillment Connector: pushes catalog changes (SOURCE store) or orders (CLIENT store)
  * to the Fulfillment Hub through a durable outbox. The class only wires PrestaShop to the services
  * in src/.
+ *
+ * It is a PaymentModule so that the hub can create orders on the SOURCE store through the Webservice
+ * (`POST /api/orders` with `module=fulfillment_connector`: Order::addWs calls this module's
+ * validateOrder). It is never offered to shoppers: it does not register `paymentOptions` (nor the
+ * legacy payment hooks), so the checkout never lists it.
  */
-class Fulfillment_connector extends Module
+class Fulfillment_connector extends PaymentModule
 {
     private ?ConnectorFactory $factory = null;
 
@@ -31,17 +36,21 @@ class Fulfillment_connector extends Module
     {
         $this->name = 'fulfillment_connector';
         $this->tab = 'administration';
-        $this->version = '1.0.0';
+        $this->version = '1.1.0';
         $this->author = 'Fulfillment Hub';
         $this->need_instance = 0;
         $this->ps_versions_compliancy = ['min' => '8.0.0', 'max' => '9.99.99'];
         $this->bootstrap = true;
+        // PaymentModule::install restricts the module to every currency (checkbox mode), every active
+        // country and every carrier: validateOrder then accepts any cart the hub builds.
+        $this->currencies = true;
+        $this->currencies_mode = 'checkbox';
 
         parent::__construct();
 
         $this->displayName = $this->trans('Event-Driven Fulfillment Connector', [], 'Modules.Fulfillmentconnector.Admin');
         $this->description = $this->trans(
-            'Sends product, price and stock changes (wholesaler store) or new orders (retailer store) to the Fulfillment Hub.',
+            'Sends product, price and stock changes (wholesaler store) or new orders (retailer store) to the Fulfillment Hub, and lets the hub place the retailers\' orders on the wholesaler store. Never offered as a payment method at checkout.',
             [],
             'Modules.Fulfillmentconnector.Admin'
         );
@@ -82,6 +91,7 @@ class Fulfillment_connector extends Module
 
             return false;
         }
+        // PaymentModule::install: Module::install, then the currency, country and carrier restrictions.
         if (!parent::install()) {
             return false;
         }
@@ -97,6 +107,9 @@ class Fulfillment_connector extends Module
         return true;
     }
 
+    /**
+     * The outbox and the settings, then PaymentModule::uninstall (restrictions, then Module::uninstall).
+     */
     public function uninstall(): bool
     {
         return $this->connector()->installer()->uninstall() && parent::uninstall();

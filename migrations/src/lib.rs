@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_inbox_and_product_states;
 mod m20261128_000002_product_links;
 mod m20261128_000003_inbox_batch_id;
+mod m20261128_000004_order_links;
 
 /// Runs the hub's migrations.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_inbox_and_product_states::Migration),
             Box::new(m20261128_000002_product_links::Migration),
             Box::new(m20261128_000003_inbox_batch_id::Migration),
+            Box::new(m20261128_000004_order_links::Migration),
         ]
     }
 }

@@ -23,6 +23,7 @@ use FulfillmentConnector\Http\CurlTransport;
 use FulfillmentConnector\Http\HttpTransport;
 use FulfillmentConnector\Install\Installer;
 use FulfillmentConnector\Model\Settings;
+use FulfillmentConnector\Repository\CartRepository;
 use FulfillmentConnector\Repository\DbOutboxRepository;
 use FulfillmentConnector\Repository\OrderRepository;
 use FulfillmentConnector\Repository\OutboxRepository;
@@ -30,6 +31,7 @@ use FulfillmentConnector\Repository\ProductRepository;
 use FulfillmentConnector\Repository\SettingsRepository;
 use FulfillmentConnector\Repository\WebserviceAccountRepository;
 use FulfillmentConnector\Service\AfterResponseRunner;
+use FulfillmentConnector\Service\CartTotalEndpoint;
 use FulfillmentConnector\Service\ConnectionTester;
 use FulfillmentConnector\Service\CronRunner;
 use FulfillmentConnector\Service\EventFlusher;
@@ -196,6 +198,11 @@ final class ConnectorFactory
     public function cronRunner(): CronRunner
     {
         return new CronRunner($this->settings(), $this->dispatcher(), $this->outbox(), $this->clock());
+    }
+
+    public function cartTotalEndpoint(): CartTotalEndpoint
+    {
+        return new CartTotalEndpoint($this->settings(), new CartRepository(), $this->clock());
     }
 
     public function connectionTester(): ConnectionTester

@@ -23,6 +23,7 @@ define('FULFILLMENT_TESTS_MODULE_DIR', dirname(__DIR__, 2) . '/fulfillment_conne
 
 require __DIR__ . '/Stub/Db.php';
 require __DIR__ . '/Stub/Core.php';
+require __DIR__ . '/Stub/Payment.php';
 require __DIR__ . '/Stub/Catalog.php';
 require __DIR__ . '/Stub/Orders.php';
 require __DIR__ . '/Stub/Admin.php';
@@ -30,6 +31,8 @@ require __DIR__ . '/Stub/Admin.php';
 require_once FULFILLMENT_TESTS_MODULE_DIR . '/autoload.php';
 require FULFILLMENT_TESTS_MODULE_DIR . '/fulfillment_connector.php';
 require FULFILLMENT_TESTS_MODULE_DIR . '/controllers/front/cron.php';
+require FULFILLMENT_TESTS_MODULE_DIR . '/controllers/front/carttotal.php';
+require FULFILLMENT_TESTS_MODULE_DIR . '/upgrade/upgrade-1.1.0.php';
 
 spl_autoload_register(static function (string $class): void {
     $prefix = 'FulfillmentConnector\\Tests\\';

@@ -7,13 +7,14 @@ pub mod telemetry;
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use anyhow::Context;
+use hub_domain::orders::{OrderLinks, ReplicateOrder, SourceShop};
 use hub_domain::sync::{ProductLinks, StoreGateway, SyncProductToStore};
 use hub_domain::{
     StoreDirectory,
     ports::{Inbox, JobQueue, ProductStates},
     services::{AcceptOrderEvent, AcceptProductEvent, FanOutProduct, SweepInbox},
 };
-use hub_persistence::{SeaOrmInbox, SeaOrmProductLinks, SeaOrmProductStates};
+use hub_persistence::{SeaOrmInbox, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates};
 use hub_queue::{ApalisJobQueue, JobHandlers};
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -107,6 +108,7 @@ impl Application {
                 accept_order: AcceptOrderEvent::new(inbox.clone(), queue_port.clone()),
                 inbox: inbox.clone(),
                 queue: queue_port.clone(),
+                orders: Arc::new(SeaOrmOrderLinks::new(db.clone())),
             };
             server = Some(hub_http::serve(listener, state, stores.clone(), settings.server.clone())?);
             port = Some(bound);
@@ -119,10 +121,24 @@ impl Application {
 
         if matches!(mode, Mode::Worker | Mode::All) {
             let links: Arc<dyn ProductLinks> = Arc::new(SeaOrmProductLinks::new(db.clone()));
-            let gateway: Arc<dyn StoreGateway> = Arc::new(
-                hub_prestashop::WebserviceGateway::new(settings.webservice_targets())
-                    .map_err(|e| anyhow::anyhow!(e))?,
-            );
+            let webservices = hub_prestashop::WebserviceGateway::new(settings.webservice_targets())
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let gateway: Arc<dyn StoreGateway> = Arc::new(webservices.clone());
+            let replicate = settings.source_shop().and_then(|(target, key, secret, orders)| {
+                let client = webservices.client(&target.store).ok()?.clone();
+                let source: Arc<dyn SourceShop> =
+                    Arc::new(hub_prestashop::WebserviceSourceShop::new(client, key, secret, orders));
+                let links: Arc<dyn OrderLinks> = Arc::new(SeaOrmOrderLinks::new(db.clone()));
+                Some(Arc::new(ReplicateOrder::new(
+                    inbox.clone(),
+                    links,
+                    source,
+                    stores.clone(),
+                    states.clone(),
+                    queue_port.clone(),
+                    settings.worker.name(),
+                )))
+            });
             let handlers = JobHandlers {
                 fan_out: Arc::new(FanOutProduct::new(
                     inbox.clone(),
@@ -137,6 +153,7 @@ impl Application {
                     stores.clone(),
                     settings.worker.name(),
                 )),
+                replicate,
                 inbox: inbox.clone(),
             };
             let worker = settings.worker.clone();

@@ -145,6 +145,12 @@ pub struct StoreSettings {
     /// Concurrency, rate, timeout and circuit breaker for calls to its Webservice.
     #[serde(default)]
     pub limits: hub_prestashop::StoreLimits,
+    /// Client: forward an order only once it is valid (paid) at the retailer.
+    #[serde(default = "yes")]
+    pub forward_only_valid: bool,
+    /// Source: how replicated orders are placed there.
+    #[serde(default)]
+    pub orders: hub_prestashop::SourceOrderSettings,
 }
 
 fn yes() -> bool {
@@ -255,14 +261,17 @@ impl Settings {
                     "stores[{i}].limits: concurrency and timeout_ms at least 1, rate_per_sec not negative"
                 )));
             }
-            stores.push(Store::new(
-                code,
-                s.role,
-                s.api_key.clone(),
-                s.signing_secret.clone(),
-                s.active,
-                PriceRule { markup_percent: markup, stock_buffer: s.stock_buffer },
-            ));
+            stores.push(
+                Store::new(
+                    code,
+                    s.role,
+                    s.api_key.clone(),
+                    s.signing_secret.clone(),
+                    s.active,
+                    PriceRule { markup_percent: markup, stock_buffer: s.stock_buffer },
+                )
+                .with_forward_only_valid(s.forward_only_valid),
+            );
         }
         StaticStoreDirectory::new(stores).map_err(|e| SettingsError(e.to_string()))
     }
@@ -283,6 +292,17 @@ impl Settings {
                 })
             })
             .collect()
+    }
+}
+
+impl Settings {
+    /// The source store's order placement: its Webservice target, connector key and secret, settings.
+    pub fn source_shop(
+        &self,
+    ) -> Option<(hub_prestashop::WebserviceTarget, Secret, Option<Secret>, hub_prestashop::SourceOrderSettings)> {
+        let s = self.stores.iter().find(|s| s.role == StoreRole::Source)?;
+        let target = self.webservice_targets().into_iter().find(|t| t.store.as_str() == s.code)?;
+        Some((target, s.api_key.clone(), s.signing_secret.clone(), s.orders.clone()))
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod event;
 pub mod money;
 pub mod order;
+pub mod orders;
 pub mod ports;
 pub mod product;
 pub mod secret;

@@ -96,9 +96,18 @@ pub struct Store {
     pub active: bool,
     /// Pricing for a client.
     pub price_rule: PriceRule,
+    /// A client's orders are forwarded only once valid (paid) at the retailer.
+    pub forward_only_valid: bool,
 }
 
 impl Store {
+    /// Sets whether a client's orders wait until valid (paid) at the retailer.
+    #[must_use]
+    pub fn with_forward_only_valid(mut self, yes: bool) -> Self {
+        self.forward_only_valid = yes;
+        self
+    }
+
     /// Builds a store.
     pub fn new(
         code: StoreCode,
@@ -108,7 +117,7 @@ impl Store {
         active: bool,
         price_rule: PriceRule,
     ) -> Self {
-        Self { code, role, api_key, signing_secret, active, price_rule }
+        Self { code, role, api_key, signing_secret, active, price_rule, forward_only_valid: true }
     }
 }
 

@@ -59,6 +59,7 @@ fn spec() -> DefaultApiRaw {
     };
     let tags = vec![
         Tag { name: "Sync".into(), description: Some("Events from the stores".into()), external_docs: None },
+        Tag { name: "Orders".into(), description: Some("Replicated orders".into()), external_docs: None },
         Tag { name: "Health".into(), description: Some("Liveness and readiness".into()), external_docs: None },
     ];
     DefaultApiRaw { info, tags, ..Default::default() }
@@ -100,6 +101,10 @@ pub fn serve(
             .wrap_api_with_spec(spec())
             .service(pweb::resource("/api/sync/product").route(pweb::post().to(routes::sync_product)))
             .service(pweb::resource("/api/sync/order").route(pweb::post().to(routes::sync_order)))
+            .service(
+                pweb::resource("/api/orders/{client_store}/{client_order_id}")
+                    .route(pweb::get().to(routes::order_link)),
+            )
             .service(pweb::resource("/health").route(pweb::get().to(routes::health)))
             .service(pweb::resource("/ready").route(pweb::get().to(routes::ready)))
             .with_raw_json_spec_v3(|app, spec| {

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use actix_web::web;
 use hub_domain::{
+    StoreCode, StoreRole,
+    orders::OrderLinks,
     ports::{Inbox, JobQueue},
     services::{AcceptError, AcceptOrderEvent, AcceptProductEvent, Acceptance},
 };
@@ -27,6 +29,8 @@ pub struct AppState {
     pub inbox: Arc<dyn Inbox>,
     /// For readiness.
     pub queue: Arc<dyn JobQueue>,
+    /// Order links.
+    pub orders: Arc<dyn OrderLinks>,
 }
 
 fn accepted(
@@ -93,6 +97,63 @@ fn log_acceptance<T>(kind: &str, body: &Webhook<T>, result: &Result<Acceptance, 
             tracing::warn!(event_id = %body.event.event_id, store = %body.store.code, kind, error = %e, "event not accepted")
         }
     }
+}
+
+/// A client order and what became of it on the source store.
+#[derive(Debug, Serialize, Deserialize, Apiv2Schema)]
+pub struct OrderLinkResponse {
+    /// The retailer's store code.
+    pub client_store: String,
+    /// The order id at the retailer.
+    pub client_order_id: u64,
+    /// The order reference at the retailer.
+    pub client_reference: String,
+    /// `pending`, `waiting_payment` (not valid at the retailer yet), `created` or `failed`.
+    pub status: String,
+    /// The order id on the source store, once created.
+    pub source_order_id: Option<u64>,
+    /// Its reference.
+    pub source_reference: Option<String>,
+    /// Its state id on the source.
+    pub source_state: Option<String>,
+    /// Why it failed, with a stable reason code first (`unknown_sku: …`, `currency_not_available: …`).
+    pub error: Option<String>,
+    /// Last change, RFC 3339.
+    pub updated_at: String,
+}
+
+/// Where a client order stands on the source store.
+///
+/// A client store's key reads its own orders; the source store's key reads every client's.
+#[api_v2_operation(tags(Orders), operation_id = "getOrderLink", produces = "application/json")]
+pub async fn order_link(
+    key: ApiKey,
+    path: web::Path<(String, u64)>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<OrderLinkResponse>, ApiError> {
+    let (store, order_id) = path.into_inner();
+    let store = StoreCode::parse(&store).map_err(|_| ApiError::NotFound(format!("no store `{store}`")))?;
+    let caller = &key.0;
+    if caller.role != StoreRole::Source && caller.code != store {
+        return Err(ApiError::Forbidden(format!("store `{}` may only read its own orders", caller.code)));
+    }
+    let link = state
+        .orders
+        .get(&store, order_id)
+        .await
+        .map_err(|e| ApiError::Unavailable { message: e.to_string(), retry_after: 5 })?
+        .ok_or_else(|| ApiError::NotFound(format!("no order {order_id} from store `{store}`")))?;
+    Ok(web::Json(OrderLinkResponse {
+        client_store: link.client_store.to_string(),
+        client_order_id: link.client_order_id,
+        client_reference: link.client_reference,
+        status: link.status.as_str().to_owned(),
+        source_order_id: link.source_order_id,
+        source_reference: link.source_reference,
+        source_state: link.source_state,
+        error: link.error,
+        updated_at: link.updated_at.to_rfc3339(),
+    }))
 }
 
 /// Liveness and readiness answer.

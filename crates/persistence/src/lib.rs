@@ -2,6 +2,7 @@
 
 mod entities;
 mod inbox;
+mod order_links;
 mod product_links;
 mod product_states;
 
@@ -12,6 +13,7 @@ use hub_domain::ports::StorageError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
 pub use inbox::SeaOrmInbox;
+pub use order_links::SeaOrmOrderLinks;
 pub use product_links::SeaOrmProductLinks;
 pub use product_states::SeaOrmProductStates;
 

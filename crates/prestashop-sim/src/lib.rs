@@ -4,7 +4,9 @@
 //! key permissions, XML and JSON output with PrestaShop's quirks, error codes, `display`/`filter`/`sort`/
 //! `limit`, PUT as a full replace and PATCH, stock rows that follow products and combinations, and orders
 //! created through `validateOrder` semantics (including the state-8 "Payment error" trap) — and adds test
-//! controls: latency, injected failures and a request log. See the crate's README for what it does not do.
+//! controls: latency, injected failures and a request log. Beside `/api/` it serves the `carttotal` front
+//! controller of the hub's `fulfillment_connector` module when [`SimConfig::connector_key`] is set. See the
+//! crate's README for what it does not do.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -18,6 +20,7 @@
 //! # }
 //! ```
 
+mod connector;
 mod control;
 mod error;
 mod orders;
@@ -37,7 +40,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use serde::Serialize;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
-use crate::{control::Control, server::Shared, ws::Webservice};
+use crate::{connector::Connector, control::Control, server::Shared, ws::Webservice};
 
 /// The main key of a [`SimConfig::default`] simulator.
 pub const DEFAULT_KEY: &str = "SIMKEY0123456789ABCDEFGHIJKLMNOP";
@@ -95,11 +98,23 @@ pub struct SimConfig {
     pub keys: Vec<KeySpec>,
     /// Delay added before each answer.
     pub latency: Duration,
+    /// The `X-API-KEY` the `fulfillment_connector` module's `carttotal` front controller expects (compared
+    /// in constant time); `None`: the controller answers the shop's 404 page, as on a shop without it.
+    pub connector_key: Option<String>,
+    /// The module's signing secret: when set, `carttotal` also requires `X-Hub-Signature: t=<unix>,v1=<hex
+    /// HMAC-SHA256(secret, "<t>.id_cart=<N>")>` within ±300 s.
+    pub connector_secret: Option<String>,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { key: DEFAULT_KEY.to_owned(), keys: Vec::new(), latency: Duration::ZERO }
+        Self {
+            key: DEFAULT_KEY.to_owned(),
+            keys: Vec::new(),
+            latency: Duration::ZERO,
+            connector_key: None,
+            connector_secret: None,
+        }
     }
 }
 
@@ -122,7 +137,8 @@ pub enum FailureKind {
 /// A failure to inject into matching requests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
-    /// Only requests on this resource (e.g. `orders`); `None`: any.
+    /// Only requests on this resource (e.g. `orders`, or `carttotal` for the connector's front controller,
+    /// see [`RecordedRequest::resource`]); `None`: any.
     pub resource: Option<String>,
     /// Only requests with this method (any case); `None`: any.
     pub method: Option<String>,
@@ -174,6 +190,13 @@ impl Failure {
     }
 }
 
+/// The `X-Hub-Signature` header value the hub sends to the `fulfillment_connector` module's `carttotal`
+/// controller for `id_cart` at unix time `unix_time`: `t=<unix_time>,v1=<hex HMAC-SHA256(secret,
+/// "<unix_time>.id_cart=<id_cart>")>` (for tests of clients; the simulator accepts ±300 s).
+pub fn connector_signature(secret: &str, unix_time: i64, id_cart: u64) -> String {
+    connector::sign(secret, unix_time, i64::try_from(id_cart).unwrap_or(i64::MAX))
+}
+
 /// One request the simulator received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordedRequest {
@@ -192,9 +215,12 @@ pub struct RecordedRequest {
 }
 
 impl RecordedRequest {
-    /// The resource named by the path (`products` for `/api/products/6`), `""` for `/api/`.
+    /// The resource named by the path (`products` for `/api/products/6`), `""` for `/api/`; for a module
+    /// front controller, the controller (`carttotal` for `/module/fulfillment_connector/carttotal` and
+    /// `/index.php?fc=module&module=fulfillment_connector&controller=carttotal`). Injected failures match
+    /// [`Failure::resource`] against this value.
     pub fn resource(&self) -> &str {
-        self.path.strip_prefix("/api/").and_then(|r| r.split('/').next()).unwrap_or("")
+        connector::resource_of(&self.path, &self.query)
     }
 
     /// A decoded query parameter, e.g. `query_param("filter[reference]")`.
@@ -238,6 +264,7 @@ impl Simulator {
         let shared = Arc::new(Shared {
             ws: Webservice::new(config.key.clone(), config.keys, base),
             control: Control::new(config.latency),
+            connector: Connector { key: config.connector_key, secret: config.connector_secret },
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), rx));

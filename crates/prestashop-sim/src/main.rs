@@ -1,14 +1,16 @@
-//! `prestashop-sim --listen 127.0.0.1:PORT --key KEY [--latency-ms N]`: runs one simulated shop until
-//! Ctrl-C.
+//! `prestashop-sim --listen 127.0.0.1:PORT --key KEY [--latency-ms N] [--connector-key K
+//! [--connector-secret S]]`: runs one simulated shop until Ctrl-C.
 
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
 use prestashop_sim::{SimConfig, Simulator};
 
-const USAGE: &str = "usage: prestashop-sim [--listen ADDR:PORT] [--key KEY] [--latency-ms N]\n\
-    \n  --listen      address to listen on (default 127.0.0.1:8080)\
-    \n  --key         the Webservice key, 32 characters (default SIMKEY0123456789ABCDEFGHIJKLMNOP)\
-    \n  --latency-ms  delay added before each answer (default 0)";
+const USAGE: &str = "usage: prestashop-sim [--listen ADDR:PORT] [--key KEY] [--latency-ms N] [--connector-key K] [--connector-secret S]\n\
+    \n  --listen            address to listen on (default 127.0.0.1:8080)\
+    \n  --key               the Webservice key, 32 characters (default SIMKEY0123456789ABCDEFGHIJKLMNOP)\
+    \n  --latency-ms        delay added before each answer (default 0)\
+    \n  --connector-key     X-API-KEY of fulfillment_connector's carttotal controller (default: none, 404)\
+    \n  --connector-secret  its X-Hub-Signature secret (default: none, no signature required)";
 
 fn parse(args: &[String]) -> Result<(SocketAddr, SimConfig), String> {
     let mut listen: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 8080));
@@ -27,6 +29,8 @@ fn parse(args: &[String]) -> Result<(SocketAddr, SimConfig), String> {
                 let ms: u64 = value()?.parse().map_err(|e| format!("--latency-ms: {e}"))?;
                 config.latency = Duration::from_millis(ms);
             }
+            "--connector-key" => config.connector_key = Some(value()?),
+            "--connector-secret" => config.connector_secret = Some(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -51,6 +55,7 @@ async fn main() -> ExitCode {
         }
     };
     let key = config.key.clone();
+    let connector = config.connector_key.is_some();
     let sim = match Simulator::bind(listen, config).await {
         Ok(s) => s,
         Err(e) => {
@@ -59,6 +64,12 @@ async fn main() -> ExitCode {
         }
     };
     println!("PrestaShop Webservice simulator on {}/api/ (key {key})", sim.base_url());
+    if connector {
+        println!(
+            "fulfillment_connector cart totals on {}/module/fulfillment_connector/carttotal?id_cart=N",
+            sim.base_url()
+        );
+    }
     let _ = tokio::signal::ctrl_c().await;
     sim.stop().await;
     ExitCode::SUCCESS
@@ -85,6 +96,9 @@ mod tests {
         assert_eq!(addr.port(), 9999);
         assert_eq!(cfg.key, "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345");
         assert_eq!(cfg.latency, Duration::from_millis(5));
+        assert_eq!((cfg.connector_key, cfg.connector_secret), (None, None));
+        let (_, cfg) = parse(&args(&["--connector-key=CK", "--connector-secret", "S"])).expect("valid");
+        assert_eq!((cfg.connector_key.as_deref(), cfg.connector_secret.as_deref()), (Some("CK"), Some("S")));
     }
 
     #[test]

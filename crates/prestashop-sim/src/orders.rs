@@ -49,6 +49,18 @@ impl Totals {
     pub(crate) fn total_excl(&self) -> Decimal {
         self.products_excl + self.shipping_excl
     }
+    /// `Cart::getOrderTotal(true, Cart::BOTH)` rounded to the currency's precision (2 decimals): the one
+    /// value `validateOrder` compares the posted `total_paid` with (see [`paid_matches`]) and the one the
+    /// connector's `carttotal` controller answers as `total_paid_tax_incl`.
+    pub(crate) fn order_total(&self) -> Decimal {
+        round2(self.total_incl())
+    }
+}
+
+/// `validateOrder`'s check: the posted `total_paid`, rounded to the currency's precision, equals the cart's
+/// [`Totals::order_total`].
+pub(crate) fn paid_matches(paid: Decimal, totals: &Totals) -> bool {
+    fixed(round2(paid), 2) == fixed(totals.order_total(), 2)
 }
 
 fn round2(d: Decimal) -> Decimal {
@@ -183,7 +195,7 @@ pub(crate) fn validate_order(store: &mut Store, posted: &Record) -> Result<u64, 
     }
     let totals = cart_totals(store, &cart);
     let paid = util::php_decimal(posted.get("total_paid"));
-    let matches = fixed(round2(paid), 2) == fixed(round2(totals.total_incl()), 2);
+    let matches = paid_matches(paid, &totals);
     let state_id = if matches { STATE_WS_PAYMENT } else { STATE_ERROR };
     let st = state(state_id).copied();
     let now = util::now();

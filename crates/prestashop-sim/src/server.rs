@@ -16,6 +16,7 @@ use tokio::{
 
 use crate::{
     FailureKind, RecordedRequest,
+    connector::{self, Connector},
     control::Control,
     ws::{Answer, Incoming, Webservice},
 };
@@ -27,6 +28,22 @@ const MAX_BODY: usize = 32 * 1024 * 1024;
 pub(crate) struct Shared {
     pub ws: Webservice,
     pub control: Control,
+    pub connector: Connector,
+}
+
+impl Shared {
+    /// Routes one request: module front controllers (`/index.php?fc=module&…`, `/module/…`) to the
+    /// connector, everything else to the Webservice dispatcher.
+    pub(crate) fn handle(&self, req: &Incoming<'_>) -> Answer {
+        if Connector::routes(req) {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            self.connector.handle(&self.ws, req, now)
+        } else {
+            self.ws.handle(req)
+        }
+    }
 }
 
 struct Request {
@@ -103,7 +120,7 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch:
 }
 
 async fn respond(shared: &Shared, req: Request) -> Outcome {
-    let resource = req.path.strip_prefix("/api/").and_then(|r| r.split('/').next()).unwrap_or("").to_owned();
+    let resource = connector::resource_of(&req.path, &req.query).to_owned();
     let seq = shared.control.record(RecordedRequest {
         method: req.method.clone(),
         path: req.path.clone(),
@@ -129,7 +146,7 @@ async fn respond(shared: &Shared, req: Request) -> Outcome {
                 headers: &req.headers,
                 body: &req.body,
             };
-            let a = shared.ws.handle(&incoming);
+            let a = shared.handle(&incoming);
             if failure == Some(FailureKind::ProcessThenDrop) {
                 return Outcome::Drop;
             }

@@ -119,8 +119,10 @@ pub(crate) const STATE_ERROR: u64 = 8;
 /// `PS_OS_WS_PAYMENT`.
 pub(crate) const STATE_WS_PAYMENT: u64 = 11;
 
-/// Payment modules installed and active in the simulated shop.
-pub(crate) const PAYMENT_MODULES: &[&str] = &["ps_wirepayment", "ps_checkpayment", "ps_cashondelivery"];
+/// Payment modules installed and active in the simulated shop; `fulfillment_connector` is the hub's module
+/// (a `PaymentModule`, see `docs/decisions/0004-order-totals-from-the-source-connector.md`).
+pub(crate) const PAYMENT_MODULES: &[&str] =
+    &["ps_wirepayment", "ps_checkpayment", "ps_cashondelivery", "fulfillment_connector"];
 
 /// The tax rate (percent) of a tax rules group, whatever the address (see README).
 pub(crate) fn tax_rate(id_tax_rules_group: i64) -> rust_decimal::Decimal {

@@ -180,17 +180,53 @@ impl WebserviceClient {
         query: &[(&str, String)],
         body: Option<String>,
     ) -> Result<Answer, GatewayError> {
+        let url = reqwest::Url::parse_with_params(&format!("{}/api/{path}", self.base), query)
+            .map_err(|e| GatewayError::Permanent(format!("store {}: bad Webservice URL: {e}", self.store)))?;
+        self.send_to(method, url, path, Vec::new(), true, body).await
+    }
+
+    /// Calls the shop's `fulfillment_connector` front controller `controller` (outside the Webservice),
+    /// with `headers` and without the Webservice key; same caps, breaker and classification as [`send`].
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn send_to_connector(
+        &self,
+        controller: &str,
+        query: &[(&str, String)],
+        headers: Vec<(&'static str, String)>,
+    ) -> Result<Answer, GatewayError> {
+        let mut params: Vec<(&str, String)> = vec![
+            ("fc", "module".into()),
+            ("module", "fulfillment_connector".into()),
+            ("controller", controller.into()),
+        ];
+        params.extend(query.iter().cloned());
+        let url = reqwest::Url::parse_with_params(&format!("{}/index.php", self.base), &params)
+            .map_err(|e| GatewayError::Permanent(format!("store {}: bad shop URL: {e}", self.store)))?;
+        self.send_to(Method::GET, url, controller, headers, false, None).await
+    }
+
+    async fn send_to(
+        &self,
+        method: Method,
+        url: reqwest::Url,
+        path: &str,
+        headers: Vec<(&'static str, String)>,
+        webservice_auth: bool,
+        body: Option<String>,
+    ) -> Result<Answer, GatewayError> {
         self.check_breaker()?;
         let _slot = self.slots.acquire().await.map_err(|e| GatewayError::Retryable(e.to_string()))?;
         self.pace().await;
         self.check_breaker()?;
-        let url = reqwest::Url::parse_with_params(&format!("{}/api/{path}", self.base), query)
-            .map_err(|e| GatewayError::Permanent(format!("store {}: bad Webservice URL: {e}", self.store)))?;
-        let mut req = self
-            .http
-            .request(method.clone(), url)
-            .basic_auth(self.key.expose(), Some(""))
-            .timeout(Duration::from_millis(self.limits.timeout_ms));
+        let mut req = self.http.request(method.clone(), url).timeout(Duration::from_millis(self.limits.timeout_ms));
+        if webservice_auth {
+            req = req.basic_auth(self.key.expose(), Some(""));
+        }
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
         if let Some(b) = body {
             req = req.header(header::CONTENT_TYPE, "text/xml").body(b);
         }

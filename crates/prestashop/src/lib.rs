@@ -3,6 +3,7 @@
 //! writes send XML, with PATCH on 8.0+ and GET-modify-PUT of the whole object before — never a minimal PUT.
 
 pub mod client;
+pub mod source;
 pub mod xml;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -15,6 +16,7 @@ use hub_domain::{
 };
 use reqwest::Method;
 use serde_json::Value;
+pub use source::{SourceOrderSettings, WebserviceSourceShop};
 
 /// How to reach one store's Webservice.
 #[derive(Debug, Clone)]
@@ -86,14 +88,14 @@ fn json(body: &str) -> Result<Value, GatewayError> {
 }
 
 /// A list answer's rows: `{"products":[…]}`, or the bare `[]` PrestaShop sends for an empty list.
-fn rows<'a>(v: &'a Value, resource: &str) -> &'a [Value] {
+pub(crate) fn rows<'a>(v: &'a Value, resource: &str) -> &'a [Value] {
     match v {
         Value::Object(m) => m.get(resource).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default(),
         _ => &[],
     }
 }
 
-fn num(v: &Value) -> u64 {
+pub(crate) fn num(v: &Value) -> u64 {
     match v {
         Value::Number(n) => n.as_u64().unwrap_or_default(),
         Value::String(s) => s.trim().parse().unwrap_or_default(),
@@ -101,7 +103,7 @@ fn num(v: &Value) -> u64 {
     }
 }
 
-fn int(v: &Value) -> i64 {
+pub(crate) fn int(v: &Value) -> i64 {
     match v {
         Value::Number(n) => n.as_i64().unwrap_or_default(),
         Value::String(s) => s.trim().parse().unwrap_or_default(),
@@ -117,7 +119,7 @@ fn text(v: &Value) -> Option<String> {
 }
 
 /// A filter value PrestaShop can express: `[`, `]`, `|` and `%` have meanings in `filter[...]`.
-fn filterable(sku: &Sku) -> Result<String, GatewayError> {
+pub(crate) fn filterable(sku: &Sku) -> Result<String, GatewayError> {
     let s = sku.as_str();
     if s.contains(['[', ']', '|', '%']) {
         return Err(GatewayError::Permanent(format!(

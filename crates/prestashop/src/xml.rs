@@ -8,20 +8,43 @@ use quick_xml::{
     events::{BytesEnd, BytesStart, BytesText, Event},
 };
 
-/// `<prestashop><{resource}>{fields}</{resource}></prestashop>`, each field's value escaped.
-pub fn object(resource: &str, fields: &[(&str, String)]) -> String {
-    let mut w = Writer::new(Cursor::new(Vec::new()));
-    // Writing into a Vec cannot fail.
-    let _ = w.write_event(Event::Start(BytesStart::new("prestashop")));
-    let _ = w.write_event(Event::Start(BytesStart::new(resource)));
-    for (name, value) in fields {
-        let _ = w.write_event(Event::Start(BytesStart::new(*name)));
-        let _ = w.write_event(Event::Text(BytesText::new(value)));
-        let _ = w.write_event(Event::End(BytesEnd::new(*name)));
+/// A piece of a Webservice body: a field with its value, or an element holding others (associations).
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// `<name>value</name>`, the value escaped.
+    Field(&'static str, String),
+    /// `<name>…children…</name>`.
+    Group(&'static str, Vec<Node>),
+}
+
+fn write_nodes(w: &mut Writer<Cursor<Vec<u8>>>, nodes: &[Node]) {
+    for node in nodes {
+        // Writing into a Vec cannot fail.
+        match node {
+            Node::Field(name, value) => {
+                let _ = w.write_event(Event::Start(BytesStart::new(*name)));
+                let _ = w.write_event(Event::Text(BytesText::new(value)));
+                let _ = w.write_event(Event::End(BytesEnd::new(*name)));
+            }
+            Node::Group(name, children) => {
+                let _ = w.write_event(Event::Start(BytesStart::new(*name)));
+                write_nodes(w, children);
+                let _ = w.write_event(Event::End(BytesEnd::new(*name)));
+            }
+        }
     }
-    let _ = w.write_event(Event::End(BytesEnd::new(resource)));
-    let _ = w.write_event(Event::End(BytesEnd::new("prestashop")));
+}
+
+/// `<prestashop><{resource}>{nodes}</{resource}></prestashop>`.
+pub fn document(resource: &'static str, nodes: Vec<Node>) -> String {
+    let mut w = Writer::new(Cursor::new(Vec::new()));
+    write_nodes(&mut w, &[Node::Group("prestashop", vec![Node::Group(resource, nodes)])]);
     String::from_utf8(w.into_inner().into_inner()).unwrap_or_default()
+}
+
+/// `<prestashop><{resource}>{fields}</{resource}></prestashop>`, each field's value escaped.
+pub fn object(resource: &'static str, fields: &[(&'static str, String)]) -> String {
+    document(resource, fields.iter().map(|(n, v)| Node::Field(n, v.clone())).collect())
 }
 
 /// The `(code, message)` pairs of a Webservice XML error body.

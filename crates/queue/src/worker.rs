@@ -14,6 +14,7 @@ use apalis::{
 };
 use hub_domain::{
     EventId, Sku, StoreCode,
+    orders::ReplicateOrder,
     ports::Inbox,
     services::{FanOutProduct, JobError},
     sync::SyncProductToStore,
@@ -24,7 +25,7 @@ use tracing::Instrument;
 
 use crate::{
     backend::{ApalisJobQueue, Storages},
-    jobs::{FanOutProductJob, SyncProductToStoreJob},
+    jobs::{FanOutProductJob, ReplicateOrderJob, SyncProductToStoreJob},
 };
 
 /// Worker settings.
@@ -57,7 +58,7 @@ impl Default for WorkerSettings {
             backoff_min_ms: 500,
             backoff_max_ms: 60_000,
             job_timeout_secs: 120,
-            jobs: vec!["fan_out_product".into(), "sync_product_to_store".into()],
+            jobs: vec!["fan_out_product".into(), "sync_product_to_store".into(), "replicate_order".into()],
         }
     }
 }
@@ -79,6 +80,9 @@ pub struct JobHandlers {
     pub fan_out: Arc<FanOutProduct>,
     /// Runs `SyncProductToStore` jobs.
     pub sync: Arc<SyncProductToStore>,
+    /// Runs `ReplicateOrder` jobs; `None` when the source store has no Webservice configured (the jobs
+    /// then wait in their queue).
+    pub replicate: Option<Arc<ReplicateOrder>>,
     /// Where event failures are recorded.
     pub inbox: Arc<dyn Inbox>,
 }
@@ -112,6 +116,18 @@ async fn settle(ctx: &Ctx, id: &EventId, attempt: usize, result: Result<(), JobE
         tracing::error!(event_id = %id, error = %e, "could not record the job failure");
     }
     verdict(message, give_up)
+}
+
+async fn replicate_order(job: ReplicateOrderJob, ctx: Data<Ctx>, attempt: Attempt) -> Result<(), BoxDynError> {
+    let Ok(id) = EventId::parse(&job.event_id) else {
+        return Err(AbortError::new(format!("malformed event id `{}`", job.event_id)).into());
+    };
+    let Some(replicate) = ctx.handlers.replicate.clone() else {
+        return Err(AbortError::new("no source Webservice configured").into());
+    };
+    let span = tracing::info_span!("replicate_order", event_id = %id, attempt = attempt.current());
+    let result = replicate.execute(&id).instrument(span).await.map(|_| ());
+    settle(&ctx, &id, attempt.current(), result).await
 }
 
 async fn sync_product_to_store(
@@ -213,6 +229,23 @@ pub async fn run_workers(
             fan_out,
             fan_out_product
         );
+    }
+    if runs("replicate_order") {
+        if ctx.handlers.replicate.is_some() {
+            spawn_worker!(
+                tasks,
+                ctx,
+                settings,
+                shutdown,
+                storages,
+                poll,
+                format!("{name}-orders"),
+                replicate,
+                replicate_order
+            );
+        } else {
+            tracing::warn!("no Webservice for the source store: orders wait in their queue until one is configured");
+        }
     }
     if runs("sync_product_to_store") {
         spawn_worker!(

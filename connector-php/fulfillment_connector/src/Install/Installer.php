@@ -21,6 +21,7 @@ if (!defined('_PS_VERSION_')) {
 
 /**
  * Registers the hooks and creates the outbox on install; removes both, and the settings, on uninstall.
+ * (The payment-module part, currency/country/carrier restrictions, is PaymentModule's own install.)
  * Both roles register every hook: the role decides at run time which ones produce events, so a store
  * can change role without reinstalling.
  */
@@ -43,6 +44,17 @@ final class Installer
         'actionOrderStatusPostUpdate',
         // Both: opportunistic delivery of due events.
         'actionDispatcherBefore',
+    ];
+
+    /**
+     * The fee settings PaymentModule::install creates for every payment module (CONF_<NAME>_…) and
+     * PaymentModule::uninstall leaves behind; this module charges no fee and removes them.
+     */
+    public const PAYMENT_MODULE_KEYS = [
+        'CONF_FULFILLMENT_CONNECTOR_FIXED',
+        'CONF_FULFILLMENT_CONNECTOR_VAR',
+        'CONF_FULFILLMENT_CONNECTOR_FIXED_FOREIGN',
+        'CONF_FULFILLMENT_CONNECTOR_VAR_FOREIGN',
     ];
 
     /** @var list<string> */
@@ -80,7 +92,7 @@ final class Installer
         foreach (DbOutboxRepository::dropSchemaSql() as $sql) {
             $ok = $this->db->execute($sql) && $ok;
         }
-        foreach (SettingsRepository::ALL_KEYS as $key) {
+        foreach ([...SettingsRepository::ALL_KEYS, ...self::PAYMENT_MODULE_KEYS] as $key) {
             $ok = \Configuration::deleteByName($key) && $ok;
         }
 

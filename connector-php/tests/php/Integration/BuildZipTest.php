@@ -40,7 +40,7 @@ final class BuildZipTest extends TestCase
         // One top-level folder named after the module.
         $topLevel = array_unique(array_map(static fn (string $name): string => explode('/', $name)[0], $names));
         self::assertSame(['fulfillment_connector'], array_values($topLevel));
-        foreach (['fulfillment_connector.php', 'logo.png', 'index.php', 'autoload.php', 'controllers/front/cron.php', 'views/templates/admin/status.tpl'] as $file) {
+        foreach (['fulfillment_connector.php', 'logo.png', 'index.php', 'autoload.php', 'controllers/front/cron.php', 'controllers/front/carttotal.php', 'upgrade/upgrade-1.1.0.php', 'views/templates/admin/status.tpl'] as $file) {
             self::assertContains('fulfillment_connector/' . $file, $names);
         }
 
@@ -75,7 +75,7 @@ final class BuildZipTest extends TestCase
 
         // The main file declares the module PrestaShop will look for.
         $main = (string) $zip->getFromName('fulfillment_connector/fulfillment_connector.php');
-        self::assertMatchesRegularExpression('/class Fulfillment_connector extends Module/', $main);
+        self::assertMatchesRegularExpression('/class Fulfillment_connector extends PaymentModule/', $main);
         self::assertStringContainsString("\$this->name = 'fulfillment_connector';", $main);
         $zip->close();
     }

@@ -37,7 +37,12 @@ final class RealHubDeliveryTest extends RealHubTestCase
         $inbox = $hub->inbox();
         self::assertCount(1, $inbox);
         self::assertSame([$rows[0]['event_id'], RealHub::SOURCE_CODE, 'product', (int) $rows[0]['id_outbox']], [$inbox[0]['event_id'], $inbox[0]['store'], $inbox[0]['kind'], $inbox[0]['sequence']]);
-        self::assertNotSame('received', $inbox[0]['status'], 'a 202 means stored and queued');
+        // The hub answers 202 once the event is stored ("received"); it marks it "queued" just after,
+        // asynchronously.
+        for ($deadline = microtime(true) + 5.0; $inbox[0]['status'] === 'received' && microtime(true) < $deadline; $inbox = $hub->inbox()) {
+            usleep(20000);
+        }
+        self::assertNotSame('received', $inbox[0]['status'], 'a 202 means stored, then queued');
         self::assertStringContainsString('"WHS-0001-S"', $inbox[0]['payload'], 'the hub stored the combinations');
     }
 

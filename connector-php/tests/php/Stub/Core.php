@@ -2,7 +2,7 @@
 
 /**
  * Stand-ins for PrestaShop's core services: Configuration, Context, Tools, Cache, Validate, logging,
- * Module and ModuleFrontController. In-memory, reset before every test by ConnectorTestCase.
+ * Module and ModuleFrontController (PaymentModule is in Payment.php). In-memory, reset before every test by ConnectorTestCase.
  */
 
 declare(strict_types=1);
@@ -76,6 +76,15 @@ class Tools
     public static function nl2br($str)
     {
         return str_replace(["\r\n", "\r", "\n"], '<br />', (string) $str);
+    }
+
+    /**
+     * PrestaShop's default rounding mode, PS_ROUND_HALF_UP (Tools::math_round guards against float
+     * noise the same way: 1.005 is treated as 1.005, not 1.00499…).
+     */
+    public static function ps_round($value, $precision = 0, $round_mode = null)
+    {
+        return round(round((float) $value, 9), (int) $precision, PHP_ROUND_HALF_UP);
     }
 }
 
@@ -180,6 +189,9 @@ class Context
     public $link;
     public $smarty;
     public $controller;
+    public $cart;
+    public $customer;
+    public $currency;
 
     public static function getContext(): self
     {
@@ -209,6 +221,10 @@ class Module
     /** @var list<string> hooks registered through registerHook */
     public static array $registeredHooks = [];
 
+    /** @var array<string, int> the `module` table: installed module name => id_module */
+    public static array $installed = [];
+
+    public $id;
     public $name;
     public $tab;
     public $version;
@@ -230,6 +246,7 @@ class Module
         $this->context = Context::getContext();
         if ($this->name !== null) {
             self::$instances[$this->name] = $this;
+            $this->id = self::$installed[$this->name] ?? null;
         }
     }
 
@@ -238,13 +255,30 @@ class Module
         return self::$instances[$name] ?? false;
     }
 
+    /** As Module::install: refuses a second install, gives the module its id. */
     public function install()
     {
+        if (isset(self::$installed[$this->name])) {
+            $this->_errors[] = 'This module has already been installed.';
+
+            return false;
+        }
+        $this->id = self::$installed[$this->name] = max([0, ...array_values(self::$installed)]) + 1;
+
         return true;
     }
 
+    /** As Module::uninstall: only an installed module (one with an id) can be uninstalled. */
     public function uninstall()
     {
+        if (empty($this->id) || !isset(self::$installed[$this->name])) {
+            $this->_errors[] = 'The module is not installed.';
+
+            return false;
+        }
+        unset(self::$installed[$this->name]);
+        $this->id = null;
+
         return true;
     }
 

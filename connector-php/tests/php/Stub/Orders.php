@@ -1,7 +1,7 @@
 <?php
 
 /**
- * Order stand-ins: Order (with ObjectModel caching), its details, Customer, Address, Currency, Country.
+ * Order stand-ins: Order (with ObjectModel caching), its details, Cart, Customer, Address, Currency, Country.
  */
 
 declare(strict_types=1);
@@ -39,6 +39,10 @@ class Order extends StubEntity
     public $valid;
     public $total_paid_tax_incl;
     public $date_add;
+    public $id_cart;
+    public $module;
+    public $payment;
+    public $total_paid;
 
     public function __construct($id = null, $id_lang = null)
     {
@@ -56,14 +60,96 @@ class Order extends StubEntity
         }
     }
 
+    /** @var array<int, int> id_cart => id_order, what Order::getIdByCartId finds in the `orders` table */
+    public static array $idsByCart = [];
+
     public function getOrderDetailList()
     {
         return self::$details[(int) $this->id] ?? [];
+    }
+
+    public static function getIdByCartId($id_cart)
+    {
+        $id = self::$idsByCart[(int) $id_cart] ?? 0;
+
+        return $id > 0 ? (int) $id : false;
+    }
+
+    /**
+     * Order::addWs as in PrestaShop 8/9: everything posted but the cart, the module, the payment label,
+     * total_paid and the customer's secure key is ignored; the payment module's validateOrder does the
+     * rest. 11 is PS_OS_WS_PAYMENT in a default install.
+     */
+    public function addWs($autodate = true, $null_values = false)
+    {
+        $payment_module = Module::getInstanceByName($this->module);
+        $customer = new Customer($this->id_customer);
+        $payment_module->validateOrder(
+            $this->id_cart,
+            Configuration::get('PS_OS_WS_PAYMENT', null, null, null, 11),
+            $this->total_paid,
+            $this->payment,
+            null,
+            [],
+            null,
+            false,
+            $customer->secure_key
+        );
+        $this->id = $payment_module->currentOrder;
+
+        return true;
+    }
+}
+
+class Cart extends StubEntity
+{
+    public const ONLY_PRODUCTS = 1;
+    public const ONLY_DISCOUNTS = 2;
+    public const BOTH = 3;
+    public const BOTH_WITHOUT_SHIPPING = 4;
+    public const ONLY_SHIPPING = 5;
+    public const ONLY_WRAPPING = 6;
+
+    /** @var array<int, array<string, float>> id_cart => "<1 with taxes|0>-<type>" => what getOrderTotal returns */
+    public static array $totals = [];
+
+    /**
+     * @var list<array{id_cart: int, with_taxes: bool, type: int, id_currency: ?int, id_customer: ?int, tax_method_set: bool}>
+     *      every getOrderTotal call, with the Context it ran in
+     */
+    public static array $totalCalls = [];
+
+    public $id_currency;
+    public $id_customer;
+    public $id_lang;
+    public $secure_key;
+
+    private bool $taxMethodSet = false;
+
+    public function setTaxCalculationMethod()
+    {
+        $this->taxMethodSet = true;
+    }
+
+    public function getOrderTotal($withTaxes = true, $type = self::BOTH, $products = null, $id_carrier = null, $use_cache = false, bool $keepOrderPrices = false)
+    {
+        $context = Context::getContext();
+        self::$totalCalls[] = [
+            'id_cart' => (int) $this->id,
+            'with_taxes' => (bool) $withTaxes,
+            'type' => (int) $type,
+            'id_currency' => isset($context->currency->id) ? (int) $context->currency->id : null,
+            'id_customer' => isset($context->customer->id) ? (int) $context->customer->id : null,
+            'tax_method_set' => $this->taxMethodSet,
+        ];
+
+        return self::$totals[(int) $this->id][($withTaxes ? '1' : '0') . '-' . (int) $type] ?? 0.0;
     }
 }
 
 class Customer extends StubEntity
 {
+    public $secure_key;
     public $email;
     public $firstname;
     public $lastname;
@@ -86,6 +172,7 @@ class Address extends StubEntity
 class Currency extends StubEntity
 {
     public $iso_code;
+    public $precision;
 }
 
 class Country

@@ -44,6 +44,7 @@ abstract class ConnectorTestCase extends TestCase
             'CREATE TABLE `ps_webservice_account` (`id_webservice_account` INTEGER PRIMARY KEY, `key` VARCHAR(32), '
             . '`description` TEXT, `active` INTEGER)'
         );
+        \PaymentModule::createTables(\Db::getInstance());
         \Configuration::reset();
         \Context::reset();
         \Tools::$request = [];
@@ -55,9 +56,14 @@ abstract class ConnectorTestCase extends TestCase
         \StockAvailable::$quantities = [];
         \StubEntity::$rows = [];
         \Order::$details = [];
+        \Order::$idsByCart = [];
+        \Cart::$totals = [];
+        \Cart::$totalCalls = [];
         \Country::$isoCodes = [];
         \Module::$instances = [];
         \Module::$registeredHooks = [];
+        \Module::$installed = [];
+        \PaymentModule::reset();
         \HelperForm::$generated = [];
         EventBuffer::reset();
         AfterResponseRunner::reset();

@@ -47,6 +47,7 @@ final class CronAndInstallTest extends ConnectorTestCase
 
     public function testUninstallDropsTheOutboxAndTheSettings(): void
     {
+        self::assertTrue($this->module()->install());
         $this->configure('SOURCE');
 
         self::assertTrue($this->module()->uninstall());

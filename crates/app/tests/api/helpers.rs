@@ -175,15 +175,40 @@ signing_secret = "{SIGNING_SECRET}"
         path
     }
 
-    /// Starts a real binary (`hub-worker`, `hub-api`, `hub`) on this environment's configuration.
-    pub fn process(&self, bin: &str, worker_id: &str) -> Child {
+    /// Starts a real binary (`hub-worker`, `hub-api`, `hub`) on this environment's configuration; it is
+    /// killed when the handle drops (a failing test leaves no process behind).
+    pub fn process(&self, bin: &str, worker_id: &str) -> KillOnDrop {
         let exe = binary(bin);
-        Command::new(&exe)
+        let child = Command::new(&exe)
             .env("HUB_CONFIG", self.config_file())
             .env("HUB_WORKER__ID", worker_id)
             .env("RUST_LOG", std::env::var("TEST_CHILD_LOG").unwrap_or_else(|_| "warn".into()))
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e} (run `cargo build --bins` first)", exe.display()))
+            .unwrap_or_else(|e| panic!("cannot start {}: {e} (run `cargo build --bins` first)", exe.display()));
+        KillOnDrop(child)
+    }
+}
+
+/// A child process killed when dropped.
+pub struct KillOnDrop(pub Child);
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

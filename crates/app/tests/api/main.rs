@@ -3,6 +3,7 @@
 
 mod helpers;
 mod ingest;
+mod orders;
 mod reliability;
 mod spec;
 mod sync;

@@ -95,8 +95,13 @@ impl Shop {
         let config = SimConfig {
             key: HUB_KEY.to_owned(),
             keys: vec![KeySpec::new(READONLY_KEY).allow("products", &["GET"]), KeySpec::new(INACTIVE_KEY).inactive()],
-            latency: Duration::ZERO,
+            ..SimConfig::default()
         };
+        Self::with_config(config).await
+    }
+
+    /// A fresh simulator with `config`.
+    pub async fn with_config(config: SimConfig) -> Self {
         Self { sim: Simulator::start(config).await.expect("simulator starts"), http: client() }
     }
 

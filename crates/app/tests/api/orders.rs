@@ -1,0 +1,344 @@
+//! Order replication end to end: a retailer's order becomes exactly one valid order on the simulated
+//! wholesaler, whose stock then reaches every retailer.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use hub_app::{Mode, Settings, settings::WebserviceSettings};
+use hub_domain::{EventStatus, Secret};
+use prestashop_sim::{Failure, FailureKind, SimConfig, Simulator};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+struct Network {
+    source: Simulator,
+    r1: Simulator,
+    r2: Simulator,
+    /// Source product ids of WHS-0001 and WHS-0002.
+    products: (u64, u64),
+}
+
+async fn network() -> Network {
+    let source =
+        Simulator::start(SimConfig { connector_key: Some(SOURCE_KEY.into()), ..SimConfig::default() }).await.unwrap();
+    let a = source.seed_product("WHS-0001", "Mug", "10.00", 50);
+    let b = source.seed_product("WHS-0002", "Plate", "5.00", 30);
+    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
+    let r2 = Simulator::start(SimConfig::default()).await.unwrap();
+    for r in [&r1, &r2] {
+        r.seed_product("WHS-0001", "Mug", "13.00", 0);
+        r.seed_product("WHS-0002", "Plate", "6.50", 0);
+    }
+    Network { source, r1, r2, products: (a, b) }
+}
+
+fn wire(s: &mut Settings, n: &Network) {
+    for store in &mut s.stores {
+        let sim = match store.code.as_str() {
+            "wholesaler" => &n.source,
+            "retail-1" => &n.r1,
+            "retail-2" => &n.r2,
+            _ => continue,
+        };
+        store.webservice = Some(WebserviceSettings { url: sim.base_url(), key: Secret::new(sim.key()) });
+        store.limits.breaker_open_secs = 1;
+        store.limits.timeout_ms = 2_000;
+    }
+}
+
+fn order(event_id: &str, order_id: u64, lines: Value) -> String {
+    let mut o = order_event(event_id);
+    o["order"]["id"] = order_id.into();
+    o["order"]["lines"] = lines;
+    o["order"]["valid"] = true.into();
+    o.to_string()
+}
+
+fn two_skus() -> Value {
+    json!([
+        {"reference": "WHS-0001", "quantity": 2, "unit_price_tax_incl": "15.60"},
+        {"reference": "WHS-0002", "quantity": 1, "unit_price_tax_incl": "7.80"}
+    ])
+}
+
+/// The source's orders, as its owner sees them.
+fn source_orders(sim: &Simulator) -> Vec<Value> {
+    let (_, body) = sim.admin_call(
+        "GET",
+        "orders?display=[id,id_cart,current_state,valid,total_paid_tax_incl]&sort=[id_ASC]&output_format=JSON",
+        None,
+    );
+    serde_json::from_str::<Value>(&body).ok().and_then(|v| v["orders"].as_array().cloned()).unwrap_or_default()
+}
+
+fn order_rows(sim: &Simulator, id: u64) -> Vec<(String, String)> {
+    let (_, body) = sim.admin_call("GET", &format!("orders/{id}?output_format=JSON"), None);
+    let v: Value = serde_json::from_str(&body).unwrap_or_default();
+    v["order"]["associations"]["order_rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    (
+                        r["product_reference"].as_str().unwrap_or_default().to_owned(),
+                        r["product_quantity"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn stock(sim: &Simulator, product: u64) -> i64 {
+    sim.product_state(product).map(|s| s.2).unwrap_or(-1)
+}
+
+fn id_of(sim: &Simulator, reference: &str) -> u64 {
+    let (_, body) = sim.admin_call(
+        "GET",
+        &format!("products?filter[reference]=[{reference}]&display=[id]&output_format=JSON"),
+        None,
+    );
+    serde_json::from_str::<Value>(&body).unwrap()["products"][0]["id"].as_u64().unwrap()
+}
+
+async fn an_order_becomes_one_valid_source_order_and_its_stock_reaches_every_client(backend: Backend) {
+    let n = network().await;
+    let env = Env::new(backend).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    // The hub learns the catalog from the source first.
+    for (sku, q) in [("WHS-0001", 50), ("WHS-0002", 30)] {
+        let price = if sku == "WHS-0001" { "10.00" } else { "5.00" };
+        app.post(
+            "/api/sync/product",
+            Some(SOURCE_KEY),
+            &product_event(&new_id(), sku, price, q, "2026-11-27T09:00:00Z"),
+        )
+        .await;
+    }
+    let (c1, c2) = (id_of(&n.r1, "WHS-0001"), id_of(&n.r1, "WHS-0002"));
+    eventually(20, "clients start at 50 and 30", || async { stock(&n.r1, c1) == 50 && stock(&n.r1, c2) == 30 }).await;
+
+    let event = new_id();
+    let r = app.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, 42, two_skus())).await;
+    assert_eq!(r.status(), 202);
+    eventually(30, "order processed", || async { app.status_of(&event).await == Some(EventStatus::Processed) }).await;
+
+    let orders = source_orders(&n.source);
+    assert_eq!(orders.len(), 1, "exactly one order on the source: {orders:?}");
+    let o = &orders[0];
+    assert_eq!(o["current_state"], "11", "accepted (remote payment accepted)");
+    assert_eq!(o["valid"], "1");
+    // 2 × 10.00 + 1 × 5.00, 20 % tax, free carrier: the source's own total.
+    assert_eq!(o["total_paid_tax_incl"], "30.000000");
+    let mut rows = order_rows(&n.source, o["id"].as_u64().unwrap());
+    rows.sort();
+    assert_eq!(rows, vec![("WHS-0001".into(), "2".into()), ("WHS-0002".into(), "1".into())]);
+    assert_eq!(
+        (stock(&n.source, n.products.0), stock(&n.source, n.products.1)),
+        (48, 29),
+        "stock reserved on the source"
+    );
+
+    eventually(20, "every client shows the source's new stock", || async {
+        let r2 = (id_of(&n.r2, "WHS-0001"), id_of(&n.r2, "WHS-0002"));
+        stock(&n.r1, c1) == 48 && stock(&n.r1, c2) == 29 && stock(&n.r2, r2.0) == 48 && stock(&n.r2, r2.1) == 29
+    })
+    .await;
+
+    let link: Value = app
+        .http
+        .get(format!("{}/api/orders/retail-1/42", app.base))
+        .header("X-API-KEY", CLIENT_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(link["status"], "created");
+    assert_eq!(link["source_order_id"], o["id"]);
+    let other = app
+        .http
+        .get(format!("{}/api/orders/retail-1/42", app.base))
+        .header("X-API-KEY", CLIENT2_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 403, "a retailer reads only its own orders");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_becomes_one_valid_source_order_on_sqlite() {
+    an_order_becomes_one_valid_source_order_and_its_stock_reaches_every_client(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_becomes_one_valid_source_order_on_mariadb_and_redis() {
+    an_order_becomes_one_valid_source_order_and_its_stock_reaches_every_client(Backend::MariaDbRedis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_order_delivered_five_times_at_once_makes_one_source_order() {
+    let n = network().await;
+    let env = Env::new(Backend::MariaDbRedis).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    let same = new_id();
+    // Five deliveries of one webhook, and five more events for the same order (its state changes).
+    let bodies: Vec<String> =
+        (0..5).map(|_| order(&same, 7, two_skus())).chain((0..5).map(|_| order(&new_id(), 7, two_skus()))).collect();
+    let statuses: Vec<u16> = futures::stream::iter(bodies.iter())
+        .map(|b| {
+            let app = &app;
+            async move { app.post("/api/sync/order", Some(CLIENT_KEY), b).await.status().as_u16() }
+        })
+        .buffer_unordered(10)
+        .collect()
+        .await;
+    assert!(statuses.iter().all(|s| *s == 202));
+    eventually(30, "every event processed", || async {
+        app.count("SELECT COUNT(*) FROM inbox_events WHERE kind = 'order' AND status <> 'processed'").await == 0
+    })
+    .await;
+    assert_eq!(source_orders(&n.source).len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_after_the_remote_create_leaves_one_source_order() {
+    let n = network().await;
+    let env = Env::new(Backend::MariaDbRedis).await;
+    // Wire the shops into the file the worker processes read.
+    let mut settings = env.settings();
+    wire(&mut settings, &n);
+    let shops: Vec<(String, String)> =
+        settings.stores.iter().filter_map(|s| s.webservice.as_ref().map(|w| (s.code.clone(), w.url.clone()))).collect();
+    let mut toml = env.toml.clone();
+    for (code, url) in &shops {
+        let marker = format!("code = \"{code}\"\n");
+        let sim_key = n.source.key();
+        toml = toml.replacen(&marker, &format!("{marker}webservice = {{ url = \"{url}\", key = \"{sim_key}\" }}\n"), 1);
+    }
+    toml = toml
+        .replace("backoff_min_ms = 50", "backoff_min_ms = 4000")
+        .replace("backoff_max_ms = 500", "backoff_max_ms = 8000");
+    let env = Env { toml, ..env };
+    let api = env.spawn(Mode::Api).await;
+    // The order is created, then the answer is lost: the worker backs off for seconds before it looks.
+    n.source.inject(Failure::new(FailureKind::ProcessThenDrop).on_resource("orders").on_method("POST").times(1));
+    let event = new_id();
+    assert_eq!(api.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, 99, two_skus())).await.status(), 202);
+    let mut worker = env.process("hub-worker", "order-kill-worker");
+    eventually(30, "the order exists on the source", || async { source_orders(&n.source).len() == 1 }).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_ne!(api.status_of(&event).await, Some(EventStatus::Processed), "killed before the local commit");
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    let mut restarted = env.process("hub-worker", "order-kill-worker");
+    eventually(60, "processed after the restart", || async {
+        api.status_of(&event).await == Some(EventStatus::Processed)
+    })
+    .await;
+    assert_eq!(source_orders(&n.source).len(), 1, "still exactly one order");
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    api.stop().await;
+}
+
+async fn refused(mut body: Value, reason: &str) {
+    let n = network().await;
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    n.source.clear_requests();
+    let event = new_id();
+    body["event_id"] = event.clone().into();
+    body["order"]["valid"] = true.into();
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &body.to_string()).await.status(), 202);
+    eventually(20, "order failed", || async { app.status_of(&event).await == Some(EventStatus::Failed) }).await;
+    let id = body["order"]["id"].as_u64().unwrap();
+    let link: Value = app
+        .http
+        .get(format!("{}/api/orders/retail-1/{id}", app.base))
+        .header("X-API-KEY", SOURCE_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(link["status"], "failed");
+    assert!(link["error"].as_str().unwrap().starts_with(reason), "{link}");
+    let writes = n.source.requests().iter().filter(|r| r.method != "GET").count();
+    assert_eq!(writes, 0, "nothing created on the source");
+    assert!(source_orders(&n.source).is_empty());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_sku_fails_the_order_with_its_reason_and_creates_nothing() {
+    let mut o = order_event("x");
+    o["order"]["id"] = 501.into();
+    o["order"]["lines"] = json!([{"reference": "NOT-SOLD-HERE", "quantity": 1, "unit_price_tax_incl": "1.00"}]);
+    refused(o, "unknown_sku").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_currency_the_source_lacks_fails_the_order_and_creates_nothing() {
+    let mut o = order_event("x");
+    o["order"]["id"] = 502.into();
+    o["order"]["currency"] = "USD".into();
+    refused(o, "currency_not_available").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_address_field_fails_the_order_and_creates_nothing() {
+    let mut o = order_event("x");
+    o["order"]["id"] = 503.into();
+    o["order"]["delivery_address"]["postcode"] = "".into();
+    refused(o, "missing_address_field").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_down_for_a_while_gets_the_order_once_it_is_back() {
+    let n = network().await;
+    let env = Env::new(Backend::MariaDbRedis).await;
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &n);
+            s.worker.max_attempts = 100;
+            s.worker.backoff_min_ms = 100;
+            s.worker.backoff_max_ms = 1_000;
+        })
+        .await;
+    n.source.inject(Failure::status(503).for_duration(Duration::from_secs(8)));
+    let event = new_id();
+    app.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, 77, two_skus())).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(source_orders(&n.source).is_empty(), "nothing while the source is down");
+    eventually(40, "created once the source is back", || async {
+        app.status_of(&event).await == Some(EventStatus::Processed)
+    })
+    .await;
+    assert_eq!(source_orders(&n.source).len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_not_yet_valid_waits_and_is_forwarded_once_valid() {
+    let n = network().await;
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    let mut unpaid: Value = serde_json::from_str(&order(&new_id(), 88, two_skus())).unwrap();
+    unpaid["order"]["valid"] = false.into();
+    let first = unpaid["event_id"].as_str().unwrap().to_owned();
+    app.post("/api/sync/order", Some(CLIENT_KEY), &unpaid.to_string()).await;
+    eventually(20, "first event processed", || async { app.status_of(&first).await == Some(EventStatus::Processed) })
+        .await;
+    assert!(source_orders(&n.source).is_empty(), "not forwarded while unpaid");
+    let paid = new_id();
+    app.post("/api/sync/order", Some(CLIENT_KEY), &order(&paid, 88, two_skus())).await;
+    eventually(20, "forwarded once paid", || async { source_orders(&n.source).len() == 1 }).await;
+    app.stop().await;
+}

@@ -1,0 +1,628 @@
+//! Order replication: a retailer's order becomes exactly one valid order on the wholesaler's store.
+//!
+//! Everything the order needs on the source is resolved before anything is created there (so an unknown
+//! SKU, a missing currency or a missing address field creates nothing); the link (client store, client
+//! order id) is written before the first remote call and carries the source cart id as soon as it exists,
+//! so a retry finds the order it may already have created instead of creating a second one.
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    EventId, EventStatus, Money, OrderData, Sku, StoreCode, StoreDirectory, StoreRole,
+    event::EventPayload,
+    ports::{Inbox, JobQueue, ProductStates, SourceProductState, StorageError, SyncProductToStore},
+    services::JobError,
+    sync::GatewayError,
+};
+
+/// Where a client order stands on the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderLinkStatus {
+    /// Being replicated.
+    Pending,
+    /// Not forwarded: the retailer's order is not valid (paid) yet.
+    WaitingPayment,
+    /// Created on the source.
+    Created,
+    /// Refused for a reason retrying cannot fix (named in `error`).
+    Failed,
+}
+
+impl OrderLinkStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderLinkStatus::Pending => "pending",
+            OrderLinkStatus::WaitingPayment => "waiting_payment",
+            OrderLinkStatus::Created => "created",
+            OrderLinkStatus::Failed => "failed",
+        }
+    }
+}
+
+/// A client order and what became of it on the source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLink {
+    /// The retailer.
+    pub client_store: StoreCode,
+    /// The order id there.
+    pub client_order_id: u64,
+    /// The order reference there.
+    pub client_reference: String,
+    /// Where it stands.
+    pub status: OrderLinkStatus,
+    /// The cart created on the source (the exactly-once marker).
+    pub source_cart_id: Option<u64>,
+    /// The order created on the source.
+    pub source_order_id: Option<u64>,
+    /// Its reference.
+    pub source_reference: Option<String>,
+    /// Its state id on the source.
+    pub source_state: Option<String>,
+    /// Why it failed (a stable reason code first, e.g. `unknown_sku: WHS-9`).
+    pub error: Option<String>,
+    /// The event that brought it last.
+    pub event_id: String,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The order links.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OrderLinks: Send + Sync + 'static {
+    /// The link of a client order.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn get(&self, store: &StoreCode, client_order_id: u64) -> Result<Option<OrderLink>, StorageError>;
+
+    /// Inserts or replaces a link.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn save(&self, link: &OrderLink) -> Result<(), StorageError>;
+
+    /// Exclusive right to replicate this order for `ttl`, across processes; false when held elsewhere.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn lease(
+        &self,
+        store: &StoreCode,
+        client_order_id: u64,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<bool, StorageError>;
+
+    /// Gives the lease back.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn release(&self, store: &StoreCode, client_order_id: u64, owner: &str) -> Result<(), StorageError>;
+}
+
+/// An order line resolved to the source's catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLine {
+    /// The reference ordered (the product's or a combination's).
+    pub sku: Sku,
+    /// The reference of the product it belongs to: the key of the hub's product state.
+    pub product_sku: Sku,
+    /// Source product id.
+    pub product_id: u64,
+    /// Source combination id (0: none).
+    pub combination_id: u64,
+    /// Quantity.
+    pub quantity: u32,
+}
+
+/// Everything an order needs on the source, resolved before anything is created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPlan {
+    /// Lines.
+    pub lines: Vec<SourceLine>,
+    /// Currency id there.
+    pub currency_id: u64,
+    /// Delivery country id there.
+    pub country_id: u64,
+}
+
+/// An order on the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceOrder {
+    /// Its id.
+    pub id: u64,
+    /// Its reference.
+    pub reference: String,
+    /// Its current state id.
+    pub state: String,
+    /// Whether PrestaShop counts it as valid (paid, stock taken).
+    pub valid: bool,
+    /// Its total, tax included.
+    pub total_paid_tax_incl: Money,
+}
+
+/// Why an order cannot be replicated (retrying cannot help).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {detail}")]
+pub struct Refusal {
+    /// Stable reason: `unknown_sku`, `ambiguous_sku`, `currency_not_available`, `country_not_available`,
+    /// `missing_address_field`, `payment_error`.
+    pub code: &'static str,
+    /// What exactly.
+    pub detail: String,
+}
+
+/// A failure talking to the source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    /// The order cannot be replicated as it is.
+    #[error(transparent)]
+    Refused(Refusal),
+    /// A store call failed.
+    #[error(transparent)]
+    Gateway(GatewayError),
+}
+
+impl From<GatewayError> for SourceError {
+    fn from(e: GatewayError) -> Self {
+        SourceError::Gateway(e)
+    }
+}
+
+/// The wholesaler's shop, as order replication needs it.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait SourceShop: Send + Sync + 'static {
+    /// Resolves lines, currency and country; refuses an unknown or ambiguous SKU, a currency or country
+    /// the source lacks, or an address missing what the country requires.
+    ///
+    /// # Errors
+    /// [`SourceError::Refused`] with the reason; gateway failures.
+    async fn plan(&self, order: &OrderData) -> Result<OrderPlan, SourceError>;
+
+    /// The B2B customer that orders for `retailer` (found by e-mail, created when missing); returns its id.
+    ///
+    /// # Errors
+    /// Gateway failures.
+    async fn customer_for(&self, retailer: &StoreCode) -> Result<u64, SourceError>;
+
+    /// Creates the delivery address and the cart; returns the cart id.
+    ///
+    /// # Errors
+    /// Gateway failures; a refusal for an address the shop rejects.
+    async fn create_cart(&self, customer_id: u64, order: &OrderData, plan: &OrderPlan) -> Result<u64, SourceError>;
+
+    /// The order already made from `cart_id`, if any.
+    ///
+    /// # Errors
+    /// Gateway failures.
+    async fn order_for_cart(&self, cart_id: u64) -> Result<Option<SourceOrder>, SourceError>;
+
+    /// Orders the cart with the source's own total (from its connector), and reads the order back.
+    ///
+    /// # Errors
+    /// Gateway failures; [`Refusal`] `payment_error` when the shop put the order in payment error.
+    async fn order_cart(
+        &self,
+        cart_id: u64,
+        customer_id: u64,
+        order: &OrderData,
+        plan: &OrderPlan,
+    ) -> Result<SourceOrder, SourceError>;
+
+    /// The source's current stock per ordered reference: (product-level quantity, per combination id).
+    ///
+    /// # Errors
+    /// Gateway failures.
+    async fn stock(&self, product_id: u64) -> Result<Vec<(u64, i64)>, SourceError>;
+}
+
+/// What replicating did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replication {
+    /// Created on the source now.
+    Created(u64),
+    /// It had been created before (a repeated delivery or a retry).
+    AlreadyCreated(u64),
+    /// Not forwarded until the retailer's order is valid.
+    WaitingPayment,
+}
+
+/// Replicates a client's order on the source.
+#[derive(Clone)]
+pub struct ReplicateOrder {
+    inbox: Arc<dyn Inbox>,
+    links: Arc<dyn OrderLinks>,
+    source: Arc<dyn SourceShop>,
+    stores: Arc<dyn StoreDirectory>,
+    states: Arc<dyn ProductStates>,
+    queue: Arc<dyn JobQueue>,
+    owner: String,
+}
+
+impl ReplicateOrder {
+    /// Builds the use case.
+    pub fn new(
+        inbox: Arc<dyn Inbox>,
+        links: Arc<dyn OrderLinks>,
+        source: Arc<dyn SourceShop>,
+        stores: Arc<dyn StoreDirectory>,
+        states: Arc<dyn ProductStates>,
+        queue: Arc<dyn JobQueue>,
+        owner: String,
+    ) -> Self {
+        Self { inbox, links, source, stores, states, queue, owner }
+    }
+
+    /// Replicates the order of event `id`.
+    ///
+    /// # Errors
+    /// [`JobError::Permanent`] with the reason when the order cannot be replicated (the link is `failed`
+    /// with it); [`JobError::Retryable`] when the source or the database is unavailable.
+    pub async fn execute(&self, id: &EventId) -> Result<Replication, JobError> {
+        let stored =
+            self.inbox.load(id).await?.ok_or_else(|| JobError::Permanent(format!("event {id} is not in the inbox")))?;
+        if stored.status == EventStatus::Processed {
+            return Ok(Replication::AlreadyCreated(0));
+        }
+        let client = stored.event.store.clone();
+        let EventPayload::Order(order) = stored.event.payload else {
+            return Err(JobError::Permanent(format!("event {id} is not an order event")));
+        };
+        let store = self
+            .stores
+            .get(&client)
+            .filter(|s| s.role == StoreRole::Client)
+            .ok_or_else(|| JobError::Permanent(format!("store {client} is not a client store")))?;
+        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let owner = format!("{}#{}", self.owner, RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        if !self.links.lease(&client, order.client_order_id, &owner, Duration::from_secs(120)).await? {
+            return Err(JobError::Retryable(format!(
+                "order {client}/{} is being replicated elsewhere",
+                order.client_order_id
+            )));
+        }
+        let result = self.replicate(id, &client, &order, store.forward_only_valid).await;
+        if let Err(e) = self.links.release(&client, order.client_order_id, &owner).await {
+            tracing::warn!(store = %client, order = order.client_order_id, error = %e, "could not release the order lease");
+        }
+        if result.is_ok() {
+            self.inbox.mark_processed(id).await?;
+        }
+        result
+    }
+
+    async fn replicate(
+        &self,
+        id: &EventId,
+        client: &StoreCode,
+        order: &OrderData,
+        forward_only_valid: bool,
+    ) -> Result<Replication, JobError> {
+        let existing = self.links.get(client, order.client_order_id).await?;
+        let mut link = existing.clone().unwrap_or_else(|| OrderLink {
+            client_store: client.clone(),
+            client_order_id: order.client_order_id,
+            client_reference: order.reference.clone(),
+            status: OrderLinkStatus::Pending,
+            source_cart_id: None,
+            source_order_id: None,
+            source_reference: None,
+            source_state: None,
+            error: None,
+            event_id: id.to_string(),
+            updated_at: Utc::now(),
+        });
+        if let (OrderLinkStatus::Created, Some(o)) = (link.status, link.source_order_id) {
+            tracing::info!(store = %client, order = order.client_order_id, source_order = o, "already replicated");
+            return Ok(Replication::AlreadyCreated(o));
+        }
+        link.event_id = id.to_string();
+        if forward_only_valid && order.valid == Some(false) {
+            link.status = OrderLinkStatus::WaitingPayment;
+            link.updated_at = Utc::now();
+            self.links.save(&link).await?;
+            tracing::info!(store = %client, order = order.client_order_id, "not valid yet at the retailer: waiting");
+            return Ok(Replication::WaitingPayment);
+        }
+        link.status = OrderLinkStatus::Pending;
+        link.error = None;
+        link.updated_at = Utc::now();
+        // Written before any remote call.
+        self.links.save(&link).await?;
+
+        let outcome = self.create_on_source(&mut link, order).await;
+        match outcome {
+            Ok(created) => Ok(created),
+            Err(SourceError::Refused(r)) => {
+                link.status = OrderLinkStatus::Failed;
+                link.error = Some(r.to_string());
+                link.updated_at = Utc::now();
+                self.links.save(&link).await?;
+                tracing::warn!(store = %client, order = order.client_order_id, reason = %r, "order refused");
+                Err(JobError::Permanent(r.to_string()))
+            }
+            Err(SourceError::Gateway(e)) => {
+                if let GatewayError::Permanent(m) | GatewayError::Gone(m) = &e {
+                    link.status = OrderLinkStatus::Failed;
+                    link.error = Some(m.clone());
+                    link.updated_at = Utc::now();
+                    self.links.save(&link).await?;
+                } else {
+                    link.error = Some(e.to_string());
+                    self.links.save(&link).await?;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    async fn create_on_source(&self, link: &mut OrderLink, order: &OrderData) -> Result<Replication, SourceError> {
+        let plan = self.source.plan(order).await?;
+        let customer = self.source.customer_for(&link.client_store).await?;
+        let (created, source_order) = match link.source_cart_id {
+            Some(cart) => match self.source.order_for_cart(cart).await? {
+                Some(o) => (false, o),
+                None => (true, self.source.order_cart(cart, customer, order, &plan).await?),
+            },
+            None => {
+                let cart = self.source.create_cart(customer, order, &plan).await?;
+                link.source_cart_id = Some(cart);
+                self.links
+                    .save(link)
+                    .await
+                    .map_err(|e| SourceError::Gateway(GatewayError::Retryable(e.to_string())))?;
+                (true, self.source.order_cart(cart, customer, order, &plan).await?)
+            }
+        };
+        link.status = OrderLinkStatus::Created;
+        link.source_order_id = Some(source_order.id);
+        link.source_reference = Some(source_order.reference.clone());
+        link.source_state = Some(source_order.state.clone());
+        link.error = None;
+        link.updated_at = Utc::now();
+        self.links.save(link).await.map_err(|e| SourceError::Gateway(GatewayError::Retryable(e.to_string())))?;
+        tracing::info!(
+            store = %link.client_store, order = link.client_order_id, source_order = source_order.id,
+            reference = %source_order.reference, created, "order replicated"
+        );
+        if let Err(e) = self.echo_stock(&plan).await {
+            // The order exists: a failed echo is repaired by the next product event or reconciliation.
+            tracing::warn!(order = source_order.id, error = %e, "stock echo failed");
+        }
+        Ok(if created { Replication::Created(source_order.id) } else { Replication::AlreadyCreated(source_order.id) })
+    }
+
+    /// Webservice writes fire no stock hook on the source: read its stock back and fan it out.
+    async fn echo_stock(&self, plan: &OrderPlan) -> Result<(), JobError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for line in &plan.lines {
+            if !seen.insert(line.product_id) {
+                continue;
+            }
+            let stock = self.source.stock(line.product_id).await.map_err(|e| JobError::Retryable(e.to_string()))?;
+            // The hub's state is keyed by the product's reference, even for a combination line.
+            let Some(known) = self.states.latest(&line.product_sku).await? else { continue };
+            let mut product = known.product.clone();
+            for (comb, q) in &stock {
+                if *comb == 0 {
+                    product.quantity = *q;
+                } else if let Some(c) = product.combinations.iter_mut().find(|c| c.source_id == *comb) {
+                    c.quantity = *q;
+                }
+            }
+            let echo_id = EventId::parse(&format!("echo-{}-{}", line.product_id, Utc::now().timestamp_micros()))
+                .map_err(|e| JobError::Permanent(e.message))?;
+            let state = SourceProductState::new(product, echo_id, Utc::now(), known.sequence);
+            if self.states.apply_if_newer(&state).await? {
+                let jobs: Vec<SyncProductToStore> = self
+                    .stores
+                    .active_clients()
+                    .iter()
+                    .map(|s| SyncProductToStore { store: s.code.clone(), sku: line.product_sku.clone() })
+                    .collect();
+                self.queue.enqueue_syncs(&jobs).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        Address, Customer, NewEvent, OrderLine, PriceRule, Secret, StaticStoreDirectory, Store, StoredEvent,
+        ports::{MockInbox, MockJobQueue, MockProductStates},
+    };
+    use std::sync::Mutex;
+
+    fn order() -> OrderData {
+        let c = Customer::new("ana@example.com".into(), "Ana".into(), "Garcia".into()).unwrap();
+        let a = Address::new(
+            "Ana".into(),
+            "Garcia".into(),
+            String::new(),
+            "Calle Mayor 1".into(),
+            String::new(),
+            "28013".into(),
+            "Madrid".into(),
+            "ES".into(),
+            String::new(),
+        )
+        .unwrap();
+        let line = OrderLine::new(Sku::parse("WHS-0001").unwrap(), 2, Money::parse("15.73").unwrap()).unwrap();
+        OrderData::new(
+            42,
+            "XKBKNABJK".into(),
+            "EUR".into(),
+            c,
+            a,
+            vec![line],
+            Money::parse("31.46").unwrap(),
+            Utc::now(),
+            Some(true),
+            None,
+        )
+        .unwrap()
+    }
+
+    fn inbox() -> MockInbox {
+        let event = NewEvent::new(
+            EventId::parse("order-evt-1").unwrap(),
+            StoreCode::parse("retail-1").unwrap(),
+            Utc::now(),
+            None,
+            EventPayload::Order(Box::new(order())),
+        );
+        let mut inbox = MockInbox::new();
+        inbox
+            .expect_load()
+            .returning(move |_| Ok(Some(StoredEvent::new(event.clone(), EventStatus::Queued, Utc::now(), 0, None))));
+        inbox.expect_mark_processed().returning(|_| Ok(()));
+        inbox
+    }
+
+    fn stores() -> Arc<dyn StoreDirectory> {
+        let s = Store::new(
+            StoreCode::parse("retail-1").unwrap(),
+            StoreRole::Client,
+            Secret::new("client-key-0123456789"),
+            None,
+            true,
+            PriceRule::default(),
+        );
+        Arc::new(StaticStoreDirectory::new(vec![s]).unwrap())
+    }
+
+    /// Links kept in memory, with a working lease.
+    #[derive(Default)]
+    struct MemLinks(Mutex<Option<OrderLink>>);
+
+    #[async_trait]
+    impl OrderLinks for MemLinks {
+        async fn get(&self, _: &StoreCode, _: u64) -> Result<Option<OrderLink>, StorageError> {
+            Ok(self.0.lock().unwrap().clone())
+        }
+        async fn save(&self, link: &OrderLink) -> Result<(), StorageError> {
+            *self.0.lock().unwrap() = Some(link.clone());
+            Ok(())
+        }
+        async fn lease(&self, _: &StoreCode, _: u64, _: &str, _: Duration) -> Result<bool, StorageError> {
+            Ok(true)
+        }
+        async fn release(&self, _: &StoreCode, _: u64, _: &str) -> Result<(), StorageError> {
+            Ok(())
+        }
+    }
+
+    fn plan() -> OrderPlan {
+        OrderPlan {
+            lines: vec![SourceLine {
+                sku: Sku::parse("WHS-0001").unwrap(),
+                product_sku: Sku::parse("WHS-0001").unwrap(),
+                product_id: 6,
+                combination_id: 0,
+                quantity: 2,
+            }],
+            currency_id: 1,
+            country_id: 6,
+        }
+    }
+
+    fn source_order() -> SourceOrder {
+        SourceOrder {
+            id: 9,
+            reference: "SRCREF".into(),
+            state: "11".into(),
+            valid: true,
+            total_paid_tax_incl: Money::parse("31.46").unwrap(),
+        }
+    }
+
+    fn use_case(links: Arc<MemLinks>, source: MockSourceShop) -> ReplicateOrder {
+        let mut states = MockProductStates::new();
+        states.expect_latest().returning(|_| Ok(None));
+        ReplicateOrder::new(
+            Arc::new(inbox()),
+            links,
+            Arc::new(source),
+            stores(),
+            Arc::new(states),
+            Arc::new(MockJobQueue::new()),
+            "w".into(),
+        )
+    }
+
+    #[tokio::test]
+    async fn an_order_is_created_once_and_linked_with_its_cart() {
+        let links = Arc::new(MemLinks::default());
+        let mut source = MockSourceShop::new();
+        source.expect_plan().returning(|_| Ok(plan()));
+        source.expect_customer_for().returning(|_| Ok(3));
+        source.expect_create_cart().times(1).returning(|_, _, _| Ok(77));
+        source.expect_order_cart().times(1).returning(|_, _, _, _| Ok(source_order()));
+        source.expect_stock().returning(|_| Ok(vec![(0, 298)]));
+        let uc = use_case(links.clone(), source);
+        assert_eq!(uc.execute(&EventId::parse("order-evt-1").unwrap()).await, Ok(Replication::Created(9)));
+        let link = links.0.lock().unwrap().clone().unwrap();
+        assert_eq!(
+            (link.status, link.source_cart_id, link.source_order_id),
+            (OrderLinkStatus::Created, Some(77), Some(9))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_a_crash_finds_the_order_of_its_cart_instead_of_creating_another() {
+        let links = Arc::new(MemLinks::default());
+        let mut pending = OrderLink {
+            client_store: StoreCode::parse("retail-1").unwrap(),
+            client_order_id: 42,
+            client_reference: "XKBKNABJK".into(),
+            status: OrderLinkStatus::Pending,
+            source_cart_id: Some(77),
+            source_order_id: None,
+            source_reference: None,
+            source_state: None,
+            error: None,
+            event_id: "order-evt-1".into(),
+            updated_at: Utc::now(),
+        };
+        pending.status = OrderLinkStatus::Pending;
+        *links.0.lock().unwrap() = Some(pending);
+        let mut source = MockSourceShop::new();
+        source.expect_plan().returning(|_| Ok(plan()));
+        source.expect_customer_for().returning(|_| Ok(3));
+        source.expect_create_cart().never();
+        source.expect_order_for_cart().withf(|c| *c == 77).returning(|_| Ok(Some(source_order())));
+        source.expect_order_cart().never();
+        source.expect_stock().returning(|_| Ok(vec![]));
+        let uc = use_case(links.clone(), source);
+        assert_eq!(uc.execute(&EventId::parse("order-evt-1").unwrap()).await, Ok(Replication::AlreadyCreated(9)));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_sku_fails_the_order_with_its_reason_and_creates_nothing() {
+        let links = Arc::new(MemLinks::default());
+        let mut source = MockSourceShop::new();
+        source
+            .expect_plan()
+            .returning(|_| Err(SourceError::Refused(Refusal { code: "unknown_sku", detail: "WHS-0001".into() })));
+        source.expect_customer_for().never();
+        source.expect_create_cart().never();
+        source.expect_order_cart().never();
+        let uc = use_case(links.clone(), source);
+        let got = uc.execute(&EventId::parse("order-evt-1").unwrap()).await;
+        assert!(matches!(got, Err(JobError::Permanent(ref m)) if m.starts_with("unknown_sku")), "{got:?}");
+        let link = links.0.lock().unwrap().clone().unwrap();
+        assert_eq!(link.status, OrderLinkStatus::Failed);
+        assert_eq!(link.error.as_deref(), Some("unknown_sku: WHS-0001"));
+    }
+}

@@ -1,0 +1,115 @@
+//! Order links (client order → source order) and the per-order replication lease, on sea-orm.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use hub_domain::{
+    StoreCode,
+    orders::{OrderLink, OrderLinks},
+    ports::StorageError,
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
+
+use crate::{insert_ignore, micros, storage_error};
+
+/// [`OrderLinks`] on a sea-orm connection.
+#[derive(Debug, Clone)]
+pub struct SeaOrmOrderLinks {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmOrderLinks {
+    /// Wraps a connection whose schema is migrated.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64, StorageError> {
+        let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), sql, values);
+        self.db.execute_raw(stmt).await.map(|r| r.rows_affected()).map_err(storage_error)
+    }
+
+    async fn ensure_row(&self, store: &StoreCode, id: u64) -> Result<(), StorageError> {
+        let sql = format!(
+            "{} INTO order_links (client_store, client_order_id, status, lease_until_us, updated_at_us) VALUES (?, ?, 'pending', 0, ?)",
+            insert_ignore(self.db.get_database_backend())
+        );
+        self.exec(&sql, vec![store.as_str().into(), (id as i64).into(), micros(Utc::now()).into()]).await.map(|_| ())
+    }
+}
+
+#[async_trait]
+impl OrderLinks for SeaOrmOrderLinks {
+    async fn get(&self, store: &StoreCode, client_order_id: u64) -> Result<Option<OrderLink>, StorageError> {
+        let stmt = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            "SELECT data FROM order_links WHERE client_store = ? AND client_order_id = ?",
+            vec![store.as_str().into(), (client_order_id as i64).into()],
+        );
+        let Some(row) = self.db.query_one_raw(stmt).await.map_err(storage_error)? else {
+            return Ok(None);
+        };
+        let data: Option<String> = row.try_get_by_index(0).map_err(storage_error)?;
+        data.map(|d| {
+            serde_json::from_str(&d)
+                .map_err(|e| StorageError::Unexpected(format!("order_links {store}/{client_order_id}: bad data: {e}")))
+        })
+        .transpose()
+    }
+
+    async fn save(&self, link: &OrderLink) -> Result<(), StorageError> {
+        self.ensure_row(&link.client_store, link.client_order_id).await?;
+        let data = serde_json::to_string(link).map_err(|e| StorageError::Unexpected(e.to_string()))?;
+        self.exec(
+            "UPDATE order_links SET status = ?, source_cart_id = ?, source_order_id = ?, data = ?, updated_at_us = ? \
+             WHERE client_store = ? AND client_order_id = ?",
+            vec![
+                link.status.as_str().into(),
+                link.source_cart_id.map(|i| i as i64).into(),
+                link.source_order_id.map(|i| i as i64).into(),
+                data.into(),
+                micros(Utc::now()).into(),
+                link.client_store.as_str().into(),
+                (link.client_order_id as i64).into(),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn lease(
+        &self,
+        store: &StoreCode,
+        client_order_id: u64,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<bool, StorageError> {
+        self.ensure_row(store, client_order_id).await?;
+        let now = micros(Utc::now());
+        let taken = self
+            .exec(
+                "UPDATE order_links SET lease_owner = ?, lease_until_us = ? \
+                 WHERE client_store = ? AND client_order_id = ? AND (lease_until_us < ? OR lease_owner = ?)",
+                vec![
+                    owner.into(),
+                    (now + ttl.as_micros() as i64).into(),
+                    store.as_str().into(),
+                    (client_order_id as i64).into(),
+                    now.into(),
+                    owner.into(),
+                ],
+            )
+            .await?;
+        Ok(taken > 0)
+    }
+
+    async fn release(&self, store: &StoreCode, client_order_id: u64, owner: &str) -> Result<(), StorageError> {
+        self.exec(
+            "UPDATE order_links SET lease_owner = NULL, lease_until_us = 0 WHERE client_store = ? AND client_order_id = ? AND lease_owner = ?",
+            vec![store.as_str().into(), (client_order_id as i64).into(), owner.into()],
+        )
+        .await
+        .map(|_| ())
+    }
+}
