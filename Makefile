@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help run test test-rust test-connector lint fmt connector-zip clean
+.PHONY: help run test test-rust test-connector lint fmt bench connector-zip clean
 
 help: ## This list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ test-connector: ## The PrestaShop module: php -l and PHPUnit (needs php-cli and 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+bench: ## Speed and memory figures (docs/benchmarks.md); needs MariaDB and Redis like the tests
+	bench/run.sh
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
