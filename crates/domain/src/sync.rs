@@ -289,8 +289,15 @@ impl SyncProductToStore {
         // One owner per run: two runs in one process must exclude each other too.
         static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let owner = format!("{}#{}", self.owner, RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-        if !self.links.lease(store_code, sku, &owner, self.lease).await? {
-            return Err(JobError::Retryable(format!("{store_code}/{sku} is being synced by another worker")));
+        // Another run holds it only for the few calls of one sync: wait a little before giving the job back
+        // to the retry layer (whose first backoff is much longer).
+        let mut tries = 0;
+        while !self.links.lease(store_code, sku, &owner, self.lease).await? {
+            tries += 1;
+            if tries >= LEASE_TRIES {
+                return Err(JobError::Retryable(format!("{store_code}/{sku} is being synced by another worker")));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let result = self.sync_leased(&store, sku).await;
         if let Err(e) = self.links.release(store_code, sku, &owner).await {
@@ -391,6 +398,9 @@ impl SyncProductToStore {
 }
 
 const GONE: &str = "gone: ";
+
+/// Lease attempts, 20 ms apart, before a busy (store, SKU) is left to the retry layer.
+const LEASE_TRIES: u32 = 50;
 
 fn unlinked(store: &Store, sku: &Sku, status: LinkStatus, note: &str) -> ProductLink {
     ProductLink {

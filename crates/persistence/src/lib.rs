@@ -96,6 +96,52 @@ pub(crate) fn insert_ignore(backend: DbBackend) -> &'static str {
     }
 }
 
+/// A row-level lease: `table`'s row whose `key` columns equal `key_values` gets `owner` until now + `ttl`,
+/// unless another owner holds an unexpired lease. Shared by product and order links.
+pub(crate) struct Lease {
+    pub(crate) table: &'static str,
+    pub(crate) key: &'static str,
+}
+
+impl Lease {
+    /// Takes the lease; false when someone else holds it.
+    pub(crate) async fn take(
+        &self,
+        db: &DatabaseConnection,
+        key_values: Vec<sea_orm::Value>,
+        owner: &str,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StorageError> {
+        let now = micros(Utc::now());
+        let sql = format!(
+            "UPDATE {} SET lease_owner = ?, lease_until_us = ? WHERE {} AND (lease_until_us < ? OR lease_owner = ?)",
+            self.table, self.key
+        );
+        let mut values: Vec<sea_orm::Value> = vec![owner.into(), (now + ttl.as_micros() as i64).into()];
+        values.extend(key_values);
+        values.extend([now.into(), owner.into()]);
+        let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, values);
+        db.execute_raw(stmt).await.map(|r| r.rows_affected() > 0).map_err(storage_error)
+    }
+
+    /// Gives it back (only if `owner` still holds it).
+    pub(crate) async fn release(
+        &self,
+        db: &DatabaseConnection,
+        key_values: Vec<sea_orm::Value>,
+        owner: &str,
+    ) -> Result<(), StorageError> {
+        let sql = format!(
+            "UPDATE {} SET lease_owner = NULL, lease_until_us = 0 WHERE {} AND lease_owner = ?",
+            self.table, self.key
+        );
+        let mut values = key_values;
+        values.push(owner.into());
+        let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, values);
+        db.execute_raw(stmt).await.map(|_| ()).map_err(storage_error)
+    }
+}
+
 pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }

@@ -11,7 +11,9 @@ use hub_domain::{
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 
-use crate::{insert_ignore, micros, storage_error};
+use crate::{Lease, insert_ignore, micros, storage_error};
+
+const LEASE: Lease = Lease { table: "order_links", key: "client_store = ? AND client_order_id = ?" };
 
 /// [`OrderLinks`] on a sea-orm connection.
 #[derive(Debug, Clone)]
@@ -86,30 +88,10 @@ impl OrderLinks for SeaOrmOrderLinks {
         ttl: Duration,
     ) -> Result<bool, StorageError> {
         self.ensure_row(store, client_order_id).await?;
-        let now = micros(Utc::now());
-        let taken = self
-            .exec(
-                "UPDATE order_links SET lease_owner = ?, lease_until_us = ? \
-                 WHERE client_store = ? AND client_order_id = ? AND (lease_until_us < ? OR lease_owner = ?)",
-                vec![
-                    owner.into(),
-                    (now + ttl.as_micros() as i64).into(),
-                    store.as_str().into(),
-                    (client_order_id as i64).into(),
-                    now.into(),
-                    owner.into(),
-                ],
-            )
-            .await?;
-        Ok(taken > 0)
+        LEASE.take(&self.db, vec![store.as_str().into(), (client_order_id as i64).into()], owner, ttl).await
     }
 
     async fn release(&self, store: &StoreCode, client_order_id: u64, owner: &str) -> Result<(), StorageError> {
-        self.exec(
-            "UPDATE order_links SET lease_owner = NULL, lease_until_us = 0 WHERE client_store = ? AND client_order_id = ? AND lease_owner = ?",
-            vec![store.as_str().into(), (client_order_id as i64).into(), owner.into()],
-        )
-        .await
-        .map(|_| ())
+        LEASE.release(&self.db, vec![store.as_str().into(), (client_order_id as i64).into()], owner).await
     }
 }

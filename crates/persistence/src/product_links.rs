@@ -11,7 +11,9 @@ use hub_domain::{
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 
-use crate::{insert_ignore, micros, storage_error};
+use crate::{Lease, insert_ignore, micros, storage_error};
+
+const LEASE: Lease = Lease { table: "product_links", key: "store = ? AND sku = ?" };
 
 /// [`ProductLinks`] on a sea-orm connection.
 #[derive(Debug, Clone)]
@@ -79,24 +81,10 @@ impl ProductLinks for SeaOrmProductLinks {
 
     async fn lease(&self, store: &StoreCode, sku: &Sku, owner: &str, ttl: Duration) -> Result<bool, StorageError> {
         self.ensure_row(store, sku).await?;
-        let now = micros(Utc::now());
-        let until = now + ttl.as_micros() as i64;
-        let taken = self
-            .exec(
-                "UPDATE product_links SET lease_owner = ?, lease_until_us = ? \
-                 WHERE store = ? AND sku = ? AND (lease_until_us < ? OR lease_owner = ?)",
-                vec![owner.into(), until.into(), store.as_str().into(), sku.as_str().into(), now.into(), owner.into()],
-            )
-            .await?;
-        Ok(taken > 0)
+        LEASE.take(&self.db, vec![store.as_str().into(), sku.as_str().into()], owner, ttl).await
     }
 
     async fn release(&self, store: &StoreCode, sku: &Sku, owner: &str) -> Result<(), StorageError> {
-        self.exec(
-            "UPDATE product_links SET lease_owner = NULL, lease_until_us = 0 WHERE store = ? AND sku = ? AND lease_owner = ?",
-            vec![store.as_str().into(), sku.as_str().into(), owner.into()],
-        )
-        .await
-        .map(|_| ())
+        LEASE.release(&self.db, vec![store.as_str().into(), sku.as_str().into()], owner).await
     }
 }
