@@ -89,7 +89,12 @@ impl Application {
         let inbox: Arc<dyn Inbox> = Arc::new(SeaOrmInbox::with_group_commit(
             db.clone(),
             settings.database.group_commit_max,
-            settings.database.group_commit_writers,
+            // SQLite has one writer at a time: parallel statements would only wait on each other's lock.
+            if settings.database.url.expose().starts_with("sqlite:") {
+                1
+            } else {
+                settings.database.group_commit_writers
+            },
         ));
         let states: Arc<dyn ProductStates> = Arc::new(SeaOrmProductStates::new(db.clone()));
         ensure_sqlite_dir(&settings.queue.url)?;

@@ -106,7 +106,7 @@ url = "{db}"
 max_connections = 8
 [queue]
 poll_interval_ms = 20
-push_timeout_ms = 1000
+push_timeout_ms = 5000
 heartbeat_secs = 1
 missed_heartbeats = 2
 {queue}

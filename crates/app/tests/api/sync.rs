@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
+
 use hub_app::{Mode, Settings, settings::WebserviceSettings};
 use hub_domain::{EventStatus, Secret};
 use hub_queue::JobKind;
@@ -94,15 +96,27 @@ async fn a_burst_of_one_hundred_events_ends_right_with_far_fewer_writes() {
     let app = env.spawn_with(Mode::All, |s| wire(s, &r1, &r2)).await;
     r1.clear_requests();
     r2.clear_requests();
-    for i in 0..100 {
-        let body = serde_json::json!({
-            "event_id": new_id(),
-            "occurred_at": format!("2026-11-27T10:00:00.{:06}Z", i + 1),
-            "product": {"id": 6, "reference": "BURST-1", "name": "Burst", "price": "10.00", "quantity": i,
-                        "active": true, "updated_at": "2026-11-27T10:00:00Z"}
-        });
-        assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &body.to_string()).await.status(), 202);
-    }
+    // A burst: the events arrive faster than the client can be written to.
+    let bodies: Vec<String> = (0..100)
+        .map(|i| {
+            serde_json::json!({
+                "event_id": new_id(),
+                "occurred_at": format!("2026-11-27T10:00:00.{:06}Z", i + 1),
+                "product": {"id": 6, "reference": "BURST-1", "name": "Burst", "price": "10.00", "quantity": i,
+                            "active": true, "updated_at": "2026-11-27T10:00:00Z"}
+            })
+            .to_string()
+        })
+        .collect();
+    let statuses: Vec<u16> = futures::stream::iter(bodies.iter())
+        .map(|b| {
+            let app = &app;
+            async move { app.post("/api/sync/product", Some(SOURCE_KEY), b).await.status().as_u16() }
+        })
+        .buffer_unordered(20)
+        .collect()
+        .await;
+    assert!(statuses.iter().all(|s| *s == 202));
     eventually(30, "retail-1 ends at 99", || async { r1.product_state(p1).is_some_and(|s| s.2 == 99) }).await;
     eventually(30, "retail-2 ends at 99", || async { r2.product_state(p2).is_some_and(|s| s.2 == 99) }).await;
     eventually(30, "sync queue drained", || async { app.depth(JobKind::SyncProductToStore).await == 0 }).await;
