@@ -17,6 +17,7 @@ const SOURCE_KEY: &str = "bench-source-key-0123456789";
 
 fn settings(db: &str, run: &str, clients: &[&Simulator]) -> Settings {
     let redis = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let heartbeat = std::env::var("HUB_BENCH_HEARTBEAT_SECS").unwrap_or_else(|_| "1".into());
     let mut toml = format!(
         r#"
 [server]
@@ -27,6 +28,7 @@ url = "{db}"
 backend = "redis"
 url = "{redis}"
 poll_interval_ms = 10
+heartbeat_secs = {heartbeat}
 [queue.names]
 fan_out_product = "{run}:fan-out"
 replicate_order = "{run}:replicate"

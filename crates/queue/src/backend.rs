@@ -40,7 +40,8 @@ pub struct QueueSettings {
     /// How often an idle worker looks for new jobs.
     pub poll_interval_ms: u64,
     /// Worker heartbeat; a worker silent for `heartbeat_secs × missed_heartbeats` is dead and its jobs
-    /// go back to the queue.
+    /// go back to the queue. Also bounds how long an idle apalis worker may sleep before it looks for
+    /// jobs again (docs/benchmarks.md): keep it short.
     pub heartbeat_secs: u64,
     /// See `heartbeat_secs`.
     pub missed_heartbeats: usize,
@@ -54,8 +55,8 @@ impl Default for QueueSettings {
             names: JobNames::default(),
             push_timeout_ms: 2_000,
             poll_interval_ms: 50,
-            heartbeat_secs: 5,
-            missed_heartbeats: 3,
+            heartbeat_secs: 1,
+            missed_heartbeats: 10,
         }
     }
 }
