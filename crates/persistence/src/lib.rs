@@ -88,6 +88,16 @@ pub(crate) fn storage_error(e: DbErr) -> StorageError {
     }
 }
 
+/// Runs one statement with `?` placeholders and returns the rows it changed.
+pub(crate) async fn execute(
+    db: &DatabaseConnection,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> Result<u64, StorageError> {
+    let stmt = Statement::from_sql_and_values(db.get_database_backend(), sql, values);
+    db.execute_raw(stmt).await.map(|r| r.rows_affected()).map_err(storage_error)
+}
+
 /// `INSERT IGNORE` on MySQL, `INSERT OR IGNORE` on SQLite.
 pub(crate) fn insert_ignore(backend: DbBackend) -> &'static str {
     match backend {

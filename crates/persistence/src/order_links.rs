@@ -28,8 +28,7 @@ impl SeaOrmOrderLinks {
     }
 
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64, StorageError> {
-        let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), sql, values);
-        self.db.execute_raw(stmt).await.map(|r| r.rows_affected()).map_err(storage_error)
+        crate::execute(&self.db, sql, values).await
     }
 
     async fn ensure_row(&self, store: &StoreCode, id: u64) -> Result<(), StorageError> {

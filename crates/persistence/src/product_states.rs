@@ -6,7 +6,7 @@ use hub_domain::{
     EventId, ProductData, Sku,
     ports::{ProductStates, SourceProductState, StorageError},
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement, Value};
+use sea_orm::{DatabaseConnection, EntityTrait, Value};
 
 use crate::{entities::product_states, from_micros, insert_ignore, micros, storage_error};
 
@@ -23,8 +23,7 @@ impl SeaOrmProductStates {
     }
 
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64, StorageError> {
-        let stmt = Statement::from_sql_and_values(self.db.get_database_backend(), sql, values);
-        self.db.execute_raw(stmt).await.map(|r| r.rows_affected()).map_err(storage_error)
+        crate::execute(&self.db, sql, values).await
     }
 
     /// Overwrites the row when `state` supersedes it or is the same event; returns rows changed.

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rust_decimal::Decimal;
 
 /// SHA-1 of `data` as lower-case hex, as PHP's `sha1()` prints it.
-pub(crate) fn sha1_hex(data: &[u8]) -> String {
-    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+/// The message padded as SHA-1 and SHA-256 both require: `0x80`, zeros, then the bit length, to 64 bytes.
+fn md_padded(data: &[u8]) -> Vec<u8> {
     let mut msg = data.to_vec();
     let bit_len = (data.len() as u64).wrapping_mul(8);
     msg.push(0x80);
@@ -16,6 +16,12 @@ pub(crate) fn sha1_hex(data: &[u8]) -> String {
         msg.push(0);
     }
     msg.extend_from_slice(&bit_len.to_be_bytes());
+    msg
+}
+
+pub(crate) fn sha1_hex(data: &[u8]) -> String {
+    let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    let msg = md_padded(data);
     for chunk in msg.chunks_exact(64) {
         let mut w = [0u32; 80];
         for (i, word) in chunk.chunks_exact(4).enumerate() {
@@ -117,13 +123,7 @@ const SHA256_K: [u32; 64] = [
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     let mut h: [u32; 8] =
         [0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19];
-    let mut msg = data.to_vec();
-    let bit_len = (data.len() as u64).wrapping_mul(8);
-    msg.push(0x80);
-    while msg.len() % 64 != 56 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&bit_len.to_be_bytes());
+    let msg = md_padded(data);
     for chunk in msg.chunks_exact(64) {
         let mut w = [0u32; 64];
         for (i, word) in chunk.chunks_exact(4).enumerate() {

@@ -121,9 +121,9 @@ async fn keys_roles_and_signatures_are_enforced() {
     assert_error(send(Some(sign("wrong-secret-0123456789", now, &order))).await.unwrap(), 401, "unauthorized").await;
     assert_error(send(Some(sign(SIGNING_SECRET, now, &format!("{order} ")))).await.unwrap(), 401, "unauthorized").await;
     let stale =
-        assert_error(send(Some(sign(SIGNING_SECRET, now - 301, &order))).await.unwrap(), 401, "unauthorized").await;
+        assert_error(send(Some(sign(SIGNING_SECRET, now - 360, &order))).await.unwrap(), 401, "unauthorized").await;
     assert!(stale["error"]["message"].as_str().unwrap().contains("stale"));
-    assert_error(send(Some(sign(SIGNING_SECRET, now + 301, &order))).await.unwrap(), 401, "unauthorized").await;
+    assert_error(send(Some(sign(SIGNING_SECRET, now + 360, &order))).await.unwrap(), 401, "unauthorized").await;
     assert_eq!(api.count("SELECT COUNT(*) FROM inbox_events").await, 0, "nothing refused was stored");
     assert_eq!(send(Some(sign(SIGNING_SECRET, now - 30, &order))).await.unwrap().status(), 202);
 
