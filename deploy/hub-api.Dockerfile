@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1.7
+# hub-api: the HTTP ingress (webhooks, /health, /ready, /metrics, /dashboard).
+# Build from the repository root:  docker build -f deploy/hub-api.Dockerfile -t fulfillment-hub/hub-api .
+#
+# The builder stage is the same, line for line, as the one in hub-worker.Dockerfile (deploy/validate.sh
+# checks it), so the second image reuses the first one's build cache instead of compiling again. Both
+# images carry the three binaries: `hub` runs the HEALTHCHECK (`hub healthcheck <url>`, so no curl is
+# needed) and the admin commands (`hub migrate`, `hub jobs …`).
+
+ARG RUST_VERSION=1.95
+
+FROM rust:${RUST_VERSION}-bookworm AS builder
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY crates ./crates
+COPY bins ./bins
+COPY migrations ./migrations
+# TLS is rustls (reqwest, sqlx): no OpenSSL at build or run time.
+RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
+    --mount=type=cache,target=/usr/local/cargo/git,sharing=locked \
+    --mount=type=cache,target=/src/target,sharing=locked \
+    cargo build --release --locked -p hub-api -p hub-worker -p hub \
+    && install -D -m 0755 -t /out target/release/hub-api target/release/hub-worker target/release/hub
+
+# glibc, libgcc, CA certificates and a non-root user (65532); no shell, no package manager.
+FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
+LABEL org.opencontainers.image.title="fulfillment-hub hub-api" \
+      org.opencontainers.image.description="Fulfillment Hub HTTP ingress" \
+      org.opencontainers.image.licenses="LicenseRef-Commercial"
+COPY --from=builder /out/ /usr/local/bin/
+WORKDIR /home/nonroot
+# Numeric, so Kubernetes' runAsNonRoot can verify it.
+USER 65532:65532
+ENV HUB_SERVER__LISTEN=0.0.0.0:8080 \
+    HUB_LOG__FORMAT=json
+EXPOSE 8080
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["/usr/local/bin/hub", "healthcheck", "http://127.0.0.1:8080/health"]
+CMD ["/usr/local/bin/hub-api"]
