@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help run test test-rust test-connector lint fmt bench connector-zip clean
+.PHONY: help run test test-rust test-connector lint fmt bench connector-zip clean screenshots up down deploy-check
 
 help: ## This list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,8 +30,21 @@ bench: ## Speed and memory figures (docs/benchmarks.md); needs MariaDB and Redis
 fmt: ## Format the code
 	$(CARGO) fmt --all
 
+screenshots: ## Refresh docs/screenshots/ from the dashboard's browser test (needs chromium and tests/browser: npm ci)
+	$(CARGO) build --workspace --bins
+	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(CARGO) test -p hub-app --test api the_dashboard_in_headless_chromium
+
 connector-zip: ## Build connector-php/dist/fulfillment_connector.zip, the installable module
 	connector-php/bin/build-zip.sh
+
+up: ## Build and start deploy/docker-compose.yml: MySQL, Redis, migrate, hub-api, hub-worker, 2 shops
+	$${DOCKER_COMPOSE:-docker compose} -f deploy/docker-compose.yml up -d --build
+
+down: ## Stop and remove the compose stack's containers (its volumes, i.e. the data, are kept)
+	$${DOCKER_COMPOSE:-docker compose} -f deploy/docker-compose.yml down
+
+deploy-check: ## Validate deploy/ offline: compose schema, Dockerfiles, Kubernetes manifests (deploy/validate.sh)
+	deploy/validate.sh
 
 clean: ## Remove build output and the embedded databases
 	$(CARGO) clean

@@ -9,6 +9,8 @@ mod m20261128_000001_inbox_and_product_states;
 mod m20261128_000002_product_links;
 mod m20261128_000003_inbox_batch_id;
 mod m20261128_000004_order_links;
+mod m20261128_000005_operations;
+mod m20261128_000006_run_leases;
 
 /// Runs the hub's migrations.
 #[derive(Debug)]
@@ -22,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_product_links::Migration),
             Box::new(m20261128_000003_inbox_batch_id::Migration),
             Box::new(m20261128_000004_order_links::Migration),
+            Box::new(m20261128_000005_operations::Migration),
+            Box::new(m20261128_000006_run_leases::Migration),
         ]
     }
 }

@@ -1,12 +1,16 @@
 //! The composition root: settings, telemetry and the wiring of adapters into use cases that the three
 //! binaries call. `Application::build` binds the listener first, so tests can use port 0.
 
+pub mod admin;
+pub mod monitoring;
+pub mod reconcile;
 pub mod settings;
 pub mod telemetry;
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use anyhow::Context;
+use hub_domain::operations::{FailedJobs, OperationsLog, Telemetry};
 use hub_domain::orders::{OrderLinks, ReplicateOrder, SourceShop};
 use hub_domain::sync::{ProductLinks, StoreGateway, SyncProductToStore};
 use hub_domain::{
@@ -14,7 +18,7 @@ use hub_domain::{
     ports::{Inbox, JobQueue, ProductStates},
     services::{AcceptOrderEvent, AcceptProductEvent, FanOutProduct, SweepInbox},
 };
-use hub_persistence::{SeaOrmInbox, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates};
+use hub_persistence::{SeaOrmInbox, SeaOrmOperations, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates};
 use hub_queue::{ApalisJobQueue, JobHandlers};
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -35,6 +39,7 @@ pub enum Mode {
 pub struct Application {
     port: Option<u16>,
     server: Option<actix_web::dev::Server>,
+    monitor: Option<actix_web::dev::ServerHandle>,
     background: Vec<JoinHandle<()>>,
     shutdown: watch::Sender<bool>,
 }
@@ -102,7 +107,15 @@ impl Application {
         let queue_port: Arc<dyn JobQueue> = Arc::new(queue.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut background = Vec::new();
-        let (mut port, mut server) = (None, None);
+        let (mut port, mut server, mut monitor) = (None, None, None);
+        let log: Arc<dyn OperationsLog> = Arc::new(SeaOrmOperations::new(db.clone()));
+        let operations = hub_http::dashboard::Operations {
+            log: log.clone(),
+            failed: FailedJobs::new(log.clone(), inbox.clone(), queue_port.clone()),
+            queue: queue_port.clone(),
+            admin_token: settings.server.admin_token.clone().filter(|t| !t.is_empty()),
+            metrics: Some(monitoring::recorder()),
+        };
 
         if matches!(mode, Mode::Api | Mode::All) {
             let listener = TcpListener::bind(&settings.server.listen)
@@ -115,7 +128,8 @@ impl Application {
                 queue: queue_port.clone(),
                 orders: Arc::new(SeaOrmOrderLinks::new(db.clone())),
             };
-            server = Some(hub_http::serve(listener, state, stores.clone(), settings.server.clone())?);
+            server =
+                Some(hub_http::serve(listener, state, operations.clone(), stores.clone(), settings.server.clone())?);
             port = Some(bound);
             tracing::info!(
                 port = bound,
@@ -126,8 +140,10 @@ impl Application {
 
         if matches!(mode, Mode::Worker | Mode::All) {
             let links: Arc<dyn ProductLinks> = Arc::new(SeaOrmProductLinks::new(db.clone()));
+            let telemetry = Telemetry::new(settings.worker.name());
             let webservices = hub_prestashop::WebserviceGateway::new(settings.webservice_targets())
-                .map_err(|e| anyhow::anyhow!(e))?;
+                .map_err(|e| anyhow::anyhow!(e))?
+                .report_to(telemetry.clone());
             let gateway: Arc<dyn StoreGateway> = Arc::new(webservices.clone());
             let replicate = settings.source_shop().and_then(|(target, key, secret, orders)| {
                 let client = webservices.client(&target.store).ok()?.clone();
@@ -160,16 +176,48 @@ impl Application {
                 )),
                 replicate,
                 inbox: inbox.clone(),
+                telemetry: telemetry.clone(),
+                operations: log.clone(),
             };
             let worker = settings.worker.clone();
             let rx = shutdown_rx.clone();
             let q = queue.clone();
             background.push(tokio::spawn(async move { hub_queue::run_workers(q, handlers, worker, rx).await }));
+            background.push(tokio::spawn(prune_queue(queue.clone(), shutdown_rx.clone())));
             let sweep = SweepInbox::new(inbox.clone(), queue_port.clone());
             background.push(tokio::spawn(run_sweeper(sweep, settings.sweeper.clone(), shutdown_rx.clone())));
+            if settings.reconcile.interval_secs > 0 {
+                let reconciler = reconcile::Reconciler::new(
+                    &settings,
+                    db.clone(),
+                    states.clone(),
+                    queue_port.clone(),
+                    stores.clone(),
+                    webservices.clone(),
+                )?;
+                background.push(tokio::spawn(reconcile::run_schedule(reconciler, shutdown_rx.clone())));
+            }
+            background.push(tokio::spawn(monitoring::flush_telemetry(
+                telemetry,
+                webservices.clone(),
+                log.clone(),
+                shutdown_rx.clone(),
+            )));
+            if mode == Mode::Worker
+                && let Some(listen) = &settings.worker.listen
+            {
+                let listener =
+                    TcpListener::bind(listen).with_context(|| format!("worker.listen: cannot bind {listen}"))?;
+                tracing::info!("worker monitoring on http://{listen} (/health, /ready, /metrics)");
+                let server = hub_http::serve_monitor(listener, inbox.clone(), operations.clone())?;
+                monitor = Some(server.handle());
+                background.push(tokio::spawn(async move {
+                    let _ = server.await;
+                }));
+            }
             tracing::info!(worker = %settings.worker.name(), "workers started");
         }
-        Ok(Self { port, server, background, shutdown })
+        Ok(Self { port, server, monitor, background, shutdown })
     }
 
     /// The bound HTTP port (API modes).
@@ -218,6 +266,9 @@ impl Application {
         }
         tracing::info!("stopping workers: in-flight jobs finish or go back to the queue");
         let _ = self.shutdown.send(true);
+        if let Some(m) = self.monitor {
+            m.stop(true).await;
+        }
         for task in self.background {
             let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
         }
@@ -232,12 +283,13 @@ impl Application {
         let port = self.port;
         let server = self.server;
         let background = self.background;
+        let monitor = self.monitor;
         let task = tokio::spawn(async move {
             if let Some(server) = server {
                 let _ = server.await;
             }
         });
-        RunningApp { port, shutdown, server_handle, task, background }
+        RunningApp { port, shutdown, server_handle, monitor, task, background }
     }
 }
 
@@ -247,6 +299,7 @@ pub struct RunningApp {
     pub port: Option<u16>,
     shutdown: watch::Sender<bool>,
     server_handle: Option<actix_web::dev::ServerHandle>,
+    monitor: Option<actix_web::dev::ServerHandle>,
     task: JoinHandle<()>,
     background: Vec<JoinHandle<()>>,
 }
@@ -258,9 +311,32 @@ impl RunningApp {
         if let Some(h) = self.server_handle {
             h.stop(true).await;
         }
+        if let Some(m) = self.monitor {
+            m.stop(true).await;
+        }
         let _ = self.task.await;
         for t in self.background {
             let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
+        }
+    }
+}
+
+/// Every ten minutes, deletes what the queue storage keeps of long-finished jobs (several workers doing
+/// it at once is harmless).
+async fn prune_queue(queue: ApalisJobQueue, mut shutdown: watch::Receiver<bool>) {
+    let (done, dead) =
+        (Duration::from_secs(queue.settings().keep_done_secs), Duration::from_secs(queue.settings().keep_dead_secs));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        match queue.prune_finished(done, dead).await {
+            Ok(n) => tracing::debug!(pruned = n, "finished jobs pruned from the queue storage"),
+            Err(e) => tracing::warn!(error = %e, "could not prune finished jobs; will retry"),
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct Settings {
     pub sweeper: SweeperSettings,
     /// Logs.
     pub log: LogSettings,
+    /// Scheduled reconciliation of the catalogs (off by default).
+    pub reconcile: crate::reconcile::ReconcileSettings,
     /// The stores of the network.
     pub stores: Vec<StoreSettings>,
 }
@@ -201,6 +203,12 @@ impl Settings {
         const JOBS: [&str; 3] = ["fan_out_product", "sync_product_to_store", "replicate_order"];
         if let Some(bad) = self.worker.jobs.iter().find(|j| !JOBS.contains(&j.as_str())) {
             return Err(SettingsError(format!("worker.jobs: unknown job `{bad}` (known: {})", JOBS.join(", "))));
+        }
+        if let Some(token) = &self.server.admin_token
+            && !token.is_empty()
+            && token.expose().len() < 16
+        {
+            return Err(SettingsError("server.admin_token: at least 16 characters".into()));
         }
         if self.worker.backoff_min_ms > self.worker.backoff_max_ms {
             return Err(SettingsError("worker.backoff_min_ms: must not exceed worker.backoff_max_ms".into()));

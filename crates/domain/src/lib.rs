@@ -3,10 +3,12 @@
 
 pub mod event;
 pub mod money;
+pub mod operations;
 pub mod order;
 pub mod orders;
 pub mod ports;
 pub mod product;
+pub mod reconcile;
 pub mod secret;
 pub mod services;
 pub mod store;

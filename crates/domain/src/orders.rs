@@ -16,7 +16,7 @@ use crate::{
     event::EventPayload,
     ports::{Inbox, JobQueue, ProductStates, SourceProductState, StorageError, SyncProductToStore},
     services::JobError,
-    sync::GatewayError,
+    sync::{GatewayError, LEASE_TTL, renewing_lease},
 };
 
 /// Where a client order stands on the source.
@@ -283,13 +283,16 @@ impl ReplicateOrder {
             .ok_or_else(|| JobError::Permanent(format!("store {client} is not a client store")))?;
         static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let owner = format!("{}#{}", self.owner, RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-        if !self.links.lease(&client, order.client_order_id, &owner, Duration::from_secs(120)).await? {
+        if !self.links.lease(&client, order.client_order_id, &owner, LEASE_TTL).await? {
             return Err(JobError::Retryable(format!(
                 "order {client}/{} is being replicated elsewhere",
                 order.client_order_id
             )));
         }
-        let result = self.replicate(id, &client, &order, store.forward_only_valid).await;
+        let result = renewing_lease(LEASE_TTL, self.replicate(id, &client, &order, store.forward_only_valid), || {
+            self.links.lease(&client, order.client_order_id, &owner, LEASE_TTL)
+        })
+        .await;
         if let Err(e) = self.links.release(&client, order.client_order_id, &owner).await {
             tracing::warn!(store = %client, order = order.client_order_id, error = %e, "could not release the order lease");
         }

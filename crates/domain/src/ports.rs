@@ -92,6 +92,26 @@ pub trait Inbox: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<PendingEvent>, StorageError>;
 
+    /// Puts events back to `queued` whatever their status (an operator's retry or replay), clearing
+    /// their error and attempts.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn requeue(&self, ids: &[EventId]) -> Result<(), StorageError>;
+
+    /// Events received at or after `since` (of `kind`, or all) with a row id above `after`, oldest first,
+    /// at most `limit`, with their row ids (to page on).
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn received_since(
+        &self,
+        since: DateTime<Utc>,
+        kind: Option<EventKind>,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, PendingEvent)>, StorageError>;
+
     /// Checks the database answers.
     ///
     /// # Errors
@@ -124,6 +144,12 @@ pub trait JobQueue: Send + Sync + 'static {
     /// # Errors
     /// [`QueueError::Unavailable`] when the queue cannot be reached in time.
     async fn enqueue_syncs(&self, jobs: &[SyncProductToStore]) -> Result<(), QueueError>;
+
+    /// Jobs of type `job` waiting to run (the queue depth).
+    ///
+    /// # Errors
+    /// When the queue cannot be reached.
+    async fn depth(&self, job: crate::operations::JobType) -> Result<u64, QueueError>;
 
     /// Checks the queue answers.
     ///
@@ -175,4 +201,11 @@ pub trait ProductStates: Send + Sync + 'static {
     /// # Errors
     /// When the database cannot be reached or the row cannot be decoded.
     async fn latest(&self, sku: &Sku) -> Result<Option<SourceProductState>, StorageError>;
+
+    /// The latest states of those of `skus` the hub knows (in no particular order; unknown ones are left
+    /// out), in one read: what reconciliation compares a catalog page with.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or a row cannot be decoded.
+    async fn latest_many(&self, skus: &[Sku]) -> Result<Vec<SourceProductState>, StorageError>;
 }

@@ -207,6 +207,12 @@ pub trait ProductLinks: Send + Sync + 'static {
     /// # Errors
     /// When the database cannot be reached.
     async fn release(&self, store: &StoreCode, sku: &Sku, owner: &str) -> Result<(), StorageError>;
+
+    /// Every link recorded for `store` (any status), for reconciliation.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or a row cannot be decoded.
+    async fn of_store(&self, store: &StoreCode) -> Result<Vec<ProductLink>, StorageError>;
 }
 
 /// The client's target for a source product.
@@ -232,6 +238,20 @@ impl Target {
             active: product.active,
             quantity: sellable(product.quantity),
             combinations: product.combinations.iter().map(|c| (c.clone(), sellable(c.quantity))).collect(),
+        }
+    }
+
+    /// The client stock rows `link` locates and the quantity each must show, as
+    /// `(row id, client combination id, quantity)`: the product-level row of a simple product, else one row
+    /// per matched combination. What the sync writes and what reconciliation compares.
+    pub fn stock_rows(&self, link: &ProductLink) -> Vec<(u64, u64, i64)> {
+        if self.combinations.is_empty() {
+            link.stock_rows.get(&0).map(|(row, comb)| vec![(*row, *comb, self.quantity)]).unwrap_or_default()
+        } else {
+            self.combinations
+                .iter()
+                .filter_map(|(c, q)| link.stock_rows.get(&c.source_id).map(|(row, comb)| (*row, *comb, *q)))
+                .collect()
         }
     }
 }
@@ -274,7 +294,7 @@ impl SyncProductToStore {
         stores: Arc<dyn StoreDirectory>,
         owner: String,
     ) -> Self {
-        Self { states, links, gateway, stores, owner, lease: Duration::from_secs(60) }
+        Self { states, links, gateway, stores, owner, lease: LEASE_TTL }
     }
 
     /// Runs one sync. Two runs for one (store, SKU) never write at once (a lease across processes).
@@ -299,7 +319,10 @@ impl SyncProductToStore {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let result = self.sync_leased(&store, sku).await;
+        let result = renewing_lease(self.lease, self.sync_leased(&store, sku), || {
+            self.links.lease(store_code, sku, &owner, self.lease)
+        })
+        .await;
         if let Err(e) = self.links.release(store_code, sku, &owner).await {
             tracing::warn!(store = %store_code, sku = %sku, error = %e, "could not release the sync lease");
         }
@@ -364,19 +387,7 @@ impl SyncProductToStore {
             link.applied.active = Some(target.active);
             writes += 1;
         }
-        let mut wanted: Vec<(u64, u64, i64)> = Vec::new(); // (row id, client combination id, quantity)
-        if target.combinations.is_empty() {
-            if let Some((row, comb)) = link.stock_rows.get(&0) {
-                wanted.push((*row, *comb, target.quantity));
-            }
-        } else {
-            for (c, q) in &target.combinations {
-                if let Some((row, comb)) = link.stock_rows.get(&c.source_id) {
-                    wanted.push((*row, *comb, *q));
-                }
-            }
-        }
-        for (row, comb, quantity) in wanted {
+        for (row, comb, quantity) in target.stock_rows(&link) {
             if link.applied.stock.get(&row) != Some(&quantity) {
                 let r = RemoteStockRow { id: row, combination_id: comb, quantity };
                 self.gateway.set_stock(&store.code, product_id, &r, quantity).await.map_err(gone)?;
@@ -401,6 +412,31 @@ const GONE: &str = "gone: ";
 
 /// Lease attempts, 20 ms apart, before a busy (store, SKU) is left to the retry layer.
 const LEASE_TRIES: u32 = 50;
+
+/// How long a lease lasts without renewal. Its holder renews it while it works, so this only bounds how
+/// long a worker that died holding it (SIGKILL, a lost host) blocks the product or the order: the retry
+/// layer's attempts must outlast it (the default backoff does, by far).
+pub(crate) const LEASE_TTL: Duration = Duration::from_secs(15);
+
+/// Runs `work` while renewing its lease (`renew`, which takes it again for the same owner) every third of
+/// `ttl`, and returns what `work` returns.
+pub(crate) async fn renewing_lease<T, R, F>(ttl: Duration, work: impl Future<Output = T>, renew: R) -> T
+where
+    R: Fn() -> F,
+    F: Future<Output = Result<bool, StorageError>>,
+{
+    let mut work = std::pin::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            () = tokio::time::sleep(ttl / 3) => match renew().await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!("a lease lapsed while its holder was still working"),
+                Err(e) => tracing::warn!(error = %e, "could not renew a lease"),
+            },
+        }
+    }
+}
 
 fn unlinked(store: &Store, sku: &Sku, status: LinkStatus, note: &str) -> ProductLink {
     ProductLink {

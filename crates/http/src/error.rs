@@ -125,6 +125,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        metrics::counter!("hub_http_errors_total", "status" => self.status_code().as_str().to_owned()).increment(1);
         let message = match self {
             ApiError::Internal(cause) => {
                 tracing::error!(cause = %cause, "internal error");

@@ -1,6 +1,7 @@
 //! The HTTP ingress (actix-web): the webhooks of the wire contract v1, health and readiness, and the
 //! OpenAPI document (paperclip) with Swagger UI.
 
+pub mod dashboard;
 pub mod error;
 pub mod openapi;
 pub mod routes;
@@ -10,7 +11,7 @@ pub mod wire;
 use std::{net::TcpListener, sync::Arc};
 
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
-use hub_domain::StoreDirectory;
+use hub_domain::{Secret, StoreDirectory};
 use paperclip::{
     actix::{OpenApiExt, web as pweb},
     v2::models::{DefaultApiRaw, Info, Tag},
@@ -31,6 +32,9 @@ pub struct HttpSettings {
     pub signature_tolerance_secs: i64,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
+    /// The token that opens the dashboard (`/dashboard`); unset, the dashboard is off.
+    #[serde(skip_serializing)]
+    pub admin_token: Option<Secret>,
 }
 
 impl Default for HttpSettings {
@@ -40,6 +44,7 @@ impl Default for HttpSettings {
             body_limit_bytes: 1024 * 1024,
             signature_tolerance_secs: 300,
             workers: 0,
+            admin_token: None,
         }
     }
 }
@@ -72,9 +77,11 @@ fn spec() -> DefaultApiRaw {
 pub fn serve(
     listener: TcpListener,
     state: AppState,
+    operations: dashboard::Operations,
     stores: Arc<dyn StoreDirectory>,
     settings: HttpSettings,
 ) -> std::io::Result<Server> {
+    let operations = web::Data::new(operations);
     let state = web::Data::new(state);
     let stores = web::Data::new(stores);
     let settings_data = web::Data::new(settings.clone());
@@ -91,7 +98,9 @@ pub fn serve(
                     async move { web::Json(cell.get().cloned().unwrap_or_default()) }
                 }
             })))
+            .configure(dashboard::configure)
             .wrap(middleware::NormalizePath::trim())
+            .app_data(operations.clone())
             .app_data(state.clone())
             .app_data(stores.clone())
             .app_data(settings_data.clone())
@@ -124,5 +133,34 @@ pub fn serve(
     if settings.workers > 0 {
         server = server.workers(settings.workers);
     }
+    Ok(server.run())
+}
+
+/// Starts the monitoring server of a worker process on `listener`: `/health`, `/ready` (database and
+/// queue) and `/metrics`.
+///
+/// # Errors
+/// When the server cannot start.
+pub fn serve_monitor(
+    listener: TcpListener,
+    inbox: Arc<dyn hub_domain::ports::Inbox>,
+    operations: dashboard::Operations,
+) -> std::io::Result<Server> {
+    let probe = web::Data::new(routes::Probe { inbox, queue: operations.queue.clone() });
+    let operations = web::Data::new(operations);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(probe.clone())
+            .app_data(operations.clone())
+            .service(web::resource("/health").route(web::get().to(routes::health)))
+            .service(web::resource("/ready").route(web::get().to(routes::probe_ready)))
+            .service(web::resource("/metrics").route(web::get().to(dashboard::metrics)))
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(error::ApiError::NotFound("no such resource".into()))
+            }))
+    })
+    .listen(listener)?
+    .workers(1)
+    .disable_signals();
     Ok(server.run())
 }

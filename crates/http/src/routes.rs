@@ -89,6 +89,14 @@ pub async fn sync_order(
 }
 
 fn log_acceptance<T>(kind: &str, body: &Webhook<T>, result: &Result<Acceptance, AcceptError>) {
+    let store = body.store.code.as_str().to_owned();
+    let result_label = match result {
+        Ok(a) => a.as_str(),
+        Err(AcceptError::RoleNotAllowed { .. }) => "forbidden",
+        Err(_) => "unavailable",
+    };
+    metrics::counter!("hub_events_total", "kind" => kind.to_owned(), "store" => store, "result" => result_label)
+        .increment(1);
     match result {
         Ok(a) => {
             tracing::debug!(event_id = %body.event.event_id, store = %body.store.code, kind, status = a.as_str(), "event accepted")
@@ -172,10 +180,28 @@ pub async fn health() -> web::Json<HealthResponse> {
     web::Json(HealthResponse { status: "ok".into(), checks: None })
 }
 
+/// What readiness checks.
+#[derive(Clone)]
+pub struct Probe {
+    /// The database.
+    pub inbox: Arc<dyn Inbox>,
+    /// The queue.
+    pub queue: Arc<dyn JobQueue>,
+}
+
 /// Readiness: the database and the queue answer (503 with `Retry-After` otherwise).
 #[api_v2_operation(tags(Health), operation_id = "ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthResponse>, ApiError> {
-    let (db, queue) = futures::join!(state.inbox.ping(), state.queue.ping());
+    readiness(state.inbox.as_ref(), state.queue.as_ref()).await
+}
+
+/// Readiness of a worker's monitoring server.
+pub async fn probe_ready(probe: web::Data<Probe>) -> Result<web::Json<HealthResponse>, ApiError> {
+    readiness(probe.inbox.as_ref(), probe.queue.as_ref()).await
+}
+
+async fn readiness(inbox: &dyn Inbox, queue: &dyn JobQueue) -> Result<web::Json<HealthResponse>, ApiError> {
+    let (db, queue) = futures::join!(inbox.ping(), queue.ping());
     let verdict =
         |r: &Result<(), String>| r.as_ref().map(|()| "ok".to_owned()).unwrap_or_else(|_| "unavailable".into());
     let (db, queue) = (db.map_err(|e| e.to_string()), queue.map_err(|e| e.to_string()));

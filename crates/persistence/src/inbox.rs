@@ -288,6 +288,53 @@ impl Inbox for SeaOrmInbox {
             .collect()
     }
 
+    async fn requeue(&self, ids: &[EventId]) -> Result<(), StorageError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let marks = vec!["?"; ids.len()].join(",");
+        let sql = format!(
+            "UPDATE inbox_events SET status = 'queued', queued_at_us = ?, processed_at_us = NULL, attempts = 0, \
+             last_error = NULL WHERE event_id IN ({marks})"
+        );
+        let mut values: Vec<Value> = vec![micros(Utc::now()).into()];
+        values.extend(ids.iter().map(|i| Value::from(i.as_str())));
+        self.exec(&sql, values).await.map(|_| ())
+    }
+
+    async fn received_since(
+        &self,
+        since: DateTime<Utc>,
+        kind: Option<EventKind>,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, PendingEvent)>, StorageError> {
+        let mut query = inbox_events::Entity::find()
+            .filter(inbox_events::Column::ReceivedAtUs.gte(micros(since)))
+            .filter(inbox_events::Column::Id.gt(after));
+        if let Some(k) = kind {
+            query = query.filter(inbox_events::Column::Kind.eq(k.as_str()));
+        }
+        let rows = query
+            .order_by_asc(inbox_events::Column::Id)
+            .limit(u64::from(limit))
+            .all(&self.db)
+            .await
+            .map_err(storage_error)?;
+        rows.into_iter()
+            .map(|r| {
+                let bad = |what: &str| StorageError::Unexpected(format!("inbox row {}: bad {what}", r.id));
+                Ok((
+                    r.id,
+                    PendingEvent {
+                        event_id: EventId::parse(&r.event_id).map_err(|_| bad("event_id"))?,
+                        kind: EventKind::from_name(&r.kind).ok_or_else(|| bad("kind"))?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     async fn ping(&self) -> Result<(), StorageError> {
         crate::ping(&self.db).await
     }

@@ -2,9 +2,11 @@
 
 mod entities;
 mod inbox;
+mod operations;
 mod order_links;
 mod product_links;
 mod product_states;
+mod run_leases;
 
 use std::time::Duration;
 
@@ -13,9 +15,11 @@ use hub_domain::ports::StorageError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
 pub use inbox::SeaOrmInbox;
+pub use operations::SeaOrmOperations;
 pub use order_links::SeaOrmOrderLinks;
 pub use product_links::SeaOrmProductLinks;
 pub use product_states::SeaOrmProductStates;
+pub use run_leases::SeaOrmRunLeases;
 
 /// Opens a pool on `url` (`mysql://…` or `sqlite://path?mode=rwc`). SQLite runs in WAL mode with
 /// `synchronous=FULL`, so an accepted event survives a power cut, not only a crash.

@@ -86,4 +86,21 @@ impl ProductLinks for SeaOrmProductLinks {
     async fn release(&self, store: &StoreCode, sku: &Sku, owner: &str) -> Result<(), StorageError> {
         LEASE.release(&self.db, vec![store.as_str().into(), sku.as_str().into()], owner).await
     }
+
+    async fn of_store(&self, store: &StoreCode) -> Result<Vec<ProductLink>, StorageError> {
+        let stmt = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            "SELECT sku, data FROM product_links WHERE store = ? AND data IS NOT NULL",
+            vec![store.as_str().into()],
+        );
+        let rows = self.db.query_all_raw(stmt).await.map_err(storage_error)?;
+        rows.iter()
+            .map(|row| {
+                let sku: String = row.try_get_by_index(0).map_err(storage_error)?;
+                let data: String = row.try_get_by_index(1).map_err(storage_error)?;
+                serde_json::from_str(&data)
+                    .map_err(|e| StorageError::Unexpected(format!("product_links {store}/{sku}: bad data: {e}")))
+            })
+            .collect()
+    }
 }

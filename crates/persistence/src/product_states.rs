@@ -6,7 +6,7 @@ use hub_domain::{
     EventId, ProductData, Sku,
     ports::{ProductStates, SourceProductState, StorageError},
 };
-use sea_orm::{DatabaseConnection, EntityTrait, Value};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Value};
 
 use crate::{entities::product_states, from_micros, insert_ignore, micros, storage_error};
 
@@ -88,18 +88,38 @@ impl ProductStates for SeaOrmProductStates {
     }
 
     async fn latest(&self, sku: &Sku) -> Result<Option<SourceProductState>, StorageError> {
-        let Some(row) =
-            product_states::Entity::find_by_id(sku.as_str().to_owned()).one(&self.db).await.map_err(storage_error)?
-        else {
-            return Ok(None);
-        };
-        let bad = |what: &str| StorageError::Unexpected(format!("product_states row {}: bad {what}", row.sku));
-        let product: ProductData = serde_json::from_str(&row.data).map_err(|_| bad("data"))?;
-        Ok(Some(SourceProductState::new(
-            product,
-            EventId::parse(&row.event_id).map_err(|_| bad("event_id"))?,
-            from_micros(row.occurred_at_us),
-            row.sequence.map(|s| s as u64),
-        )))
+        product_states::Entity::find_by_id(sku.as_str().to_owned())
+            .one(&self.db)
+            .await
+            .map_err(storage_error)?
+            .map(decode)
+            .transpose()
     }
+
+    async fn latest_many(&self, skus: &[Sku]) -> Result<Vec<SourceProductState>, StorageError> {
+        let mut out = Vec::with_capacity(skus.len());
+        // Bounded IN lists: a catalog page is 100 products, but callers may pass more.
+        for chunk in skus.chunks(500) {
+            let rows = product_states::Entity::find()
+                .filter(product_states::Column::Sku.is_in(chunk.iter().map(|s| s.as_str().to_owned())))
+                .all(&self.db)
+                .await
+                .map_err(storage_error)?;
+            for row in rows {
+                out.push(decode(row)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn decode(row: product_states::Model) -> Result<SourceProductState, StorageError> {
+    let bad = |what: &str| StorageError::Unexpected(format!("product_states row {}: bad {what}", row.sku));
+    let product: ProductData = serde_json::from_str(&row.data).map_err(|_| bad("data"))?;
+    Ok(SourceProductState::new(
+        product,
+        EventId::parse(&row.event_id).map_err(|_| bad("event_id"))?,
+        from_micros(row.occurred_at_us),
+        row.sequence.map(|s| s as u64),
+    ))
 }

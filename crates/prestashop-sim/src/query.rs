@@ -39,6 +39,9 @@ pub(crate) struct ListQuery {
 enum Expr {
     Eq(String),
     Any(Vec<String>),
+    /// `[a|b|…]` on a numeric field, the values parsed once and sorted (a 100-id page filter over a
+    /// 10,000-row table stays cheap).
+    AnyNumber(Vec<Decimal>),
     Between(String, String),
     Like(String),
     Gt(String),
@@ -159,7 +162,15 @@ impl ListQuery {
                     format!("The field \"{name}\" is dynamic. It is not possible to filter GET query with this field."),
                 ));
             }
-            filters.push((field, parse_expr(v)));
+            let expr = match parse_expr(v) {
+                Expr::Any(xs) if numeric(field) => {
+                    let mut ds: Vec<Decimal> = xs.iter().map(|x| util::php_decimal(x)).collect();
+                    ds.sort();
+                    Expr::AnyNumber(ds)
+                }
+                other => other,
+            };
+            filters.push((field, expr));
         }
         let display = parse_display(res, p.get("display"))?;
         let sort = match p.get("sort") {
@@ -301,6 +312,7 @@ fn matches(f: &Field, r: &Record, e: &Expr) -> bool {
         match e {
             Expr::Eq(x) => cmp_value(f, v, x) == Ordering::Equal,
             Expr::Any(xs) => xs.iter().any(|x| cmp_value(f, v, x) == Ordering::Equal),
+            Expr::AnyNumber(ds) => ds.binary_search(&util::php_decimal(v)).is_ok(),
             Expr::Between(a, b) => cmp_value(f, v, a) != Ordering::Less && cmp_value(f, v, b) != Ordering::Greater,
             Expr::Like(p) => util::like(v, p),
             Expr::Gt(x) => cmp_value(f, v, x) == Ordering::Greater,

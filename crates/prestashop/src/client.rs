@@ -3,13 +3,13 @@
 
 use std::{
     sync::{
-        Mutex,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicU8, Ordering},
     },
     time::{Duration, Instant},
 };
 
-use hub_domain::{Secret, sync::GatewayError};
+use hub_domain::{Secret, operations::Telemetry, sync::GatewayError};
 use reqwest::{Method, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -81,6 +81,8 @@ pub struct WebserviceClient {
     next_slot: Mutex<Instant>,
     breaker: Mutex<Breaker>,
     version: AtomicU8,
+    version_text: Mutex<Option<String>>,
+    telemetry: OnceLock<Arc<Telemetry>>,
 }
 
 impl WebserviceClient {
@@ -96,7 +98,47 @@ impl WebserviceClient {
             next_slot: Mutex::new(Instant::now()),
             breaker: Mutex::new(Breaker { failures: 0, open_until: None }),
             version: AtomicU8::new(VERSION_UNKNOWN),
+            version_text: Mutex::new(None),
+            telemetry: OnceLock::new(),
         }
+    }
+
+    /// Reports every call to `telemetry` from now on (once; later calls do nothing).
+    pub fn report_to(&self, telemetry: Arc<Telemetry>) {
+        let _ = self.telemetry.set(telemetry);
+    }
+
+    /// The shop's version as its last answer gave it (`PSWS-Version`).
+    pub fn version(&self) -> Option<String> {
+        self.version_text.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The store's code.
+    pub fn store(&self) -> &str {
+        &self.store
+    }
+
+    fn observe(
+        &self,
+        method: &Method,
+        path: &str,
+        status: Option<u16>,
+        started: Instant,
+        error: Option<&GatewayError>,
+    ) {
+        let Some(t) = self.telemetry.get() else { return };
+        let resource = path.split('/').next().unwrap_or(path);
+        let failed = matches!(error, Some(GatewayError::Retryable(_)));
+        let message = error.map(|e| e.to_string());
+        t.webservice_call(
+            &self.store,
+            resource,
+            method.as_str(),
+            status,
+            failed,
+            started.elapsed(),
+            message.as_deref(),
+        );
     }
 
     /// The circuit's state now.
@@ -216,6 +258,24 @@ impl WebserviceClient {
         webservice_auth: bool,
         body: Option<String>,
     ) -> Result<Answer, GatewayError> {
+        let started = Instant::now();
+        let mut status = None;
+        let result = self.exchange(&method, url, path, headers, webservice_auth, body, &mut status).await;
+        self.observe(&method, path, status, started, result.as_ref().err());
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn exchange(
+        &self,
+        method: &Method,
+        url: reqwest::Url,
+        path: &str,
+        headers: Vec<(&'static str, String)>,
+        webservice_auth: bool,
+        body: Option<String>,
+        answered: &mut Option<u16>,
+    ) -> Result<Answer, GatewayError> {
         self.check_breaker()?;
         let _slot = self.slots.acquire().await.map_err(|e| GatewayError::Retryable(e.to_string()))?;
         self.pace().await;
@@ -241,7 +301,9 @@ impl WebserviceClient {
             }
         };
         let status = resp.status();
+        *answered = Some(status.as_u16());
         if let Some(v) = resp.headers().get("PSWS-Version").and_then(|v| v.to_str().ok()) {
+            *self.version_text.lock().unwrap_or_else(|p| p.into_inner()) = Some(v.chars().take(32).collect());
             let major = v.split('.').next().and_then(|m| m.parse::<u32>().ok()).unwrap_or(0);
             if major > 0 {
                 self.version.store(if major >= 8 { VERSION_8_PLUS } else { VERSION_PRE_8 }, Ordering::Relaxed);

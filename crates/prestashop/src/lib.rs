@@ -2,6 +2,8 @@
 //! one [`WebserviceClient`] per store. Reads use `display=[…]` lists in JSON (they keep falsy fields);
 //! writes send XML, with PATCH on 8.0+ and GET-modify-PUT of the whole object before — never a minimal PUT.
 
+pub mod catalog;
+pub mod check;
 pub mod client;
 pub mod source;
 pub mod xml;
@@ -9,6 +11,8 @@ pub mod xml;
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
+pub use catalog::WebserviceCatalog;
+pub use check::{Permission, StoreCheck};
 pub use client::{Circuit, StoreLimits, WebserviceClient};
 use hub_domain::{
     Money, Secret, Sku, StoreCode,
@@ -75,6 +79,15 @@ impl WebserviceGateway {
         self.clients
             .get(store)
             .ok_or_else(|| GatewayError::Permanent(format!("store {store} has no [stores.webservice] configured")))
+    }
+
+    /// Reports every store's calls to `telemetry`.
+    #[must_use]
+    pub fn report_to(self, telemetry: Arc<hub_domain::operations::Telemetry>) -> Self {
+        for client in self.clients.values() {
+            client.report_to(telemetry.clone());
+        }
+        self
     }
 
     /// Every store's circuit state.

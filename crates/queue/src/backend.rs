@@ -9,11 +9,12 @@ use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteS
 use async_trait::async_trait;
 use hub_domain::{
     EventId, EventKind,
+    operations::JobType,
     ports::{JobQueue, QueueError, SyncProductToStore},
 };
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::{FanOutProductJob, JobNames, ReplicateOrderJob, SyncProductToStoreJob};
+use crate::jobs::{FanOutProductJob, JobNames, ReplicateOrderJob, SyncProductToStoreJob, now_us};
 
 /// Which storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +46,11 @@ pub struct QueueSettings {
     pub heartbeat_secs: u64,
     /// See `heartbeat_secs`.
     pub missed_heartbeats: usize,
+    /// How long the storage keeps a finished job (its data and state) before the workers prune it.
+    pub keep_done_secs: u64,
+    /// How long it keeps a dead job (one that failed for good; the hub's `failed_jobs` table keeps it for
+    /// an operator regardless).
+    pub keep_dead_secs: u64,
 }
 
 impl Default for QueueSettings {
@@ -57,6 +63,8 @@ impl Default for QueueSettings {
             poll_interval_ms: 50,
             heartbeat_secs: 1,
             missed_heartbeats: 10,
+            keep_done_secs: 3600,
+            keep_dead_secs: 7 * 24 * 3600,
         }
     }
 }
@@ -127,7 +135,10 @@ impl ApalisJobQueue {
                         .heartbeat_interval(Duration::from_secs(settings.heartbeat_secs))
                         .missed_heartbeats(settings.missed_heartbeats)
                         .emit_events(false)
-                        .persist_results(false)
+                        // A finished job must be acknowledged: the ack takes it out of the worker's in-flight
+                        // set (and records it done, or dead after an `AbortError`). Without it the set keeps
+                        // every job the worker ever ran, and all of them run again when the worker dies.
+                        .persist_results(true)
                 };
                 Storages::Redis {
                     fan_out: RedisStorage::new(conn.clone()).with_config(cfg(&names.fan_out_product)),
@@ -208,6 +219,62 @@ impl ApalisJobQueue {
         }
     }
 
+    /// Deletes what the storage keeps of finished jobs: done ones finished more than `done_before` ago,
+    /// dead ones (kept for an operator in the hub's `failed_jobs` table anyway) more than `dead_before`
+    /// ago. Without it, every job ever run stays in Redis (apalis keeps each acknowledged job's data, state
+    /// and id). Returns how many jobs were deleted.
+    ///
+    /// # Errors
+    /// When the storage cannot be reached.
+    pub async fn prune_finished(&self, done_before: Duration, dead_before: Duration) -> Result<u64, QueueError> {
+        let names = &self.settings.names;
+        let queues = [&names.fan_out_product, &names.replicate_order, &names.sync_product_to_store];
+        let mut deleted = 0_u64;
+        match &self.storages {
+            Storages::Redis { conn, fan_out, .. } => {
+                let script = redis::Script::new(PRUNE_SCRIPT);
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                for queue in queues {
+                    let config = fan_out.get_config().clone().queue(queue);
+                    for (set, age) in [(config.done_jobs_set(), done_before), (config.dead_jobs_set(), dead_before)] {
+                        let cutoff = now.saturating_sub(age.as_secs());
+                        let mut cursor = "0".to_owned();
+                        loop {
+                            let mut c = conn.clone();
+                            let (next, n): (String, u64) = script
+                                .key(&set)
+                                .key(config.job_data_hash())
+                                .key(config.job_meta_hash())
+                                .arg(cutoff)
+                                .arg(&cursor)
+                                .arg(500)
+                                .invoke_async(&mut c)
+                                .await
+                                .map_err(|e| QueueError::Unavailable(e.to_string()))?;
+                            deleted += n;
+                            if next == "0" {
+                                break;
+                            }
+                            cursor = next;
+                        }
+                    }
+                }
+            }
+            Storages::Sqlite { pool, .. } => {
+                let now = chrono::Utc::now().timestamp();
+                for queue in queues {
+                    for (status, age) in [("Done", done_before), ("Killed", dead_before)] {
+                        let cutoff = now - age.as_secs() as i64;
+                        deleted += sqlx_prune(pool, queue, status, cutoff)
+                            .await
+                            .map_err(|e| QueueError::Unavailable(e.to_string()))?;
+                    }
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
     /// The settings it was built with.
     pub fn settings(&self) -> &QueueSettings {
         &self.settings
@@ -238,16 +305,36 @@ impl JobQueue for ApalisJobQueue {
         let limit = self.timeout();
         match (&self.storages, kind) {
             (Storages::Redis { fan_out, .. }, EventKind::Product) => {
-                bounded(limit, "push", fan_out.clone().push_task(single(FanOutProductJob { event_id }))).await
+                bounded(
+                    limit,
+                    "push",
+                    fan_out.clone().push_task(single(FanOutProductJob { event_id, queued_at_us: now_us() })),
+                )
+                .await
             }
             (Storages::Redis { replicate, .. }, EventKind::Order) => {
-                bounded(limit, "push", replicate.clone().push_task(single(ReplicateOrderJob { event_id }))).await
+                bounded(
+                    limit,
+                    "push",
+                    replicate.clone().push_task(single(ReplicateOrderJob { event_id, queued_at_us: now_us() })),
+                )
+                .await
             }
             (Storages::Sqlite { fan_out, .. }, EventKind::Product) => {
-                bounded(limit, "push", fan_out.clone().push_task(single(FanOutProductJob { event_id }))).await
+                bounded(
+                    limit,
+                    "push",
+                    fan_out.clone().push_task(single(FanOutProductJob { event_id, queued_at_us: now_us() })),
+                )
+                .await
             }
             (Storages::Sqlite { replicate, .. }, EventKind::Order) => {
-                bounded(limit, "push", replicate.clone().push_task(single(ReplicateOrderJob { event_id }))).await
+                bounded(
+                    limit,
+                    "push",
+                    replicate.clone().push_task(single(ReplicateOrderJob { event_id, queued_at_us: now_us() })),
+                )
+                .await
             }
         }
     }
@@ -256,7 +343,11 @@ impl JobQueue for ApalisJobQueue {
         let tasks: Vec<_> = jobs
             .iter()
             .map(|j| {
-                single(SyncProductToStoreJob { store: j.store.as_str().to_owned(), sku: j.sku.as_str().to_owned() })
+                single(SyncProductToStoreJob {
+                    store: j.store.as_str().to_owned(),
+                    sku: j.sku.as_str().to_owned(),
+                    queued_at_us: now_us(),
+                })
             })
             .collect();
         let limit = self.timeout();
@@ -284,6 +375,17 @@ impl JobQueue for ApalisJobQueue {
         }
     }
 
+    async fn depth(&self, job: JobType) -> Result<u64, QueueError> {
+        let kind = match job {
+            JobType::FanOutProduct => JobKind::FanOutProduct,
+            JobType::SyncProductToStore => JobKind::SyncProductToStore,
+            JobType::ReplicateOrder => JobKind::ReplicateOrder,
+        };
+        tokio::time::timeout(self.timeout(), ApalisJobQueue::depth(self, kind))
+            .await
+            .map_err(|_| QueueError::Unavailable("depth: no answer in time".into()))?
+    }
+
     async fn ping(&self) -> Result<(), QueueError> {
         let limit = self.timeout();
         match &self.storages {
@@ -307,6 +409,41 @@ async fn sqlx_count(pool: &SqlitePool, queue: &str) -> Result<(i64,), apalis_sql
         .fetch_one(pool)
         .await
 }
+
+async fn sqlx_prune(
+    pool: &SqlitePool,
+    queue: &str,
+    status: &str,
+    cutoff: i64,
+) -> Result<u64, apalis_sqlite::SqlxError> {
+    sqlx::query("DELETE FROM Jobs WHERE job_type = ? AND status = ? AND done_at IS NOT NULL AND done_at < ?")
+        .bind(queue)
+        .bind(status)
+        .bind(cutoff)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+}
+
+/// One `SSCAN` page of a finished-jobs set: deletes each job finished at or before the cutoff (and ids
+/// whose state is gone). KEYS: the set, the data hash, the meta prefix; ARGV: cutoff (s), cursor, count.
+const PRUNE_SCRIPT: &str = r"
+local page = redis.call('SSCAN', KEYS[1], ARGV[2], 'COUNT', ARGV[3])
+local cutoff = tonumber(ARGV[1])
+local deleted = 0
+for _, id in ipairs(page[2]) do
+  local meta = KEYS[3] .. ':' .. id
+  local done_at = tonumber(redis.call('HGET', meta, 'done_at'))
+  if (not done_at) or done_at <= cutoff then
+    redis.call('SREM', KEYS[1], id)
+    redis.call('HDEL', KEYS[2], id)
+    redis.call('HDEL', KEYS[3] .. ':result', id)
+    redis.call('DEL', meta)
+    deleted = deleted + 1
+  end
+end
+return {page[1], deleted}
+";
 
 async fn sqlx_ping(pool: &SqlitePool) -> Result<(), apalis_sqlite::SqlxError> {
     pool.acquire().await.map(|_| ())

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 pub struct FanOutProductJob {
     /// The inbox event.
     pub event_id: String,
+    /// When it was queued (microseconds since the Unix epoch), for the wait-time figures; absent in jobs
+    /// queued by older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_at_us: Option<i64>,
 }
 
 /// Process one accepted order event: `ReplicateOrder`.
@@ -15,6 +19,10 @@ pub struct FanOutProductJob {
 pub struct ReplicateOrderJob {
     /// The inbox event.
     pub event_id: String,
+    /// When it was queued (microseconds since the Unix epoch), for the wait-time figures; absent in jobs
+    /// queued by older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_at_us: Option<i64>,
 }
 
 /// Apply the latest source state of a SKU to one client store.
@@ -24,6 +32,10 @@ pub struct SyncProductToStoreJob {
     pub store: String,
     /// The product reference.
     pub sku: String,
+    /// When it was queued (microseconds since the Unix epoch), for the wait-time figures; absent in jobs
+    /// queued by older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_at_us: Option<i64>,
 }
 
 /// The queue name of each job, from configuration.
@@ -58,4 +70,9 @@ impl JobNames {
             sync_product_to_store: format!("{prefix}{}", self.sync_product_to_store),
         }
     }
+}
+
+/// Now, as a job's `queued_at_us`.
+pub(crate) fn now_us() -> Option<i64> {
+    Some(chrono::Utc::now().timestamp_micros())
 }

@@ -3,7 +3,10 @@
 //! (the inbox row carries its last error) and never re-run by the storage. A worker whose storage errors
 //! (Redis down) is rebuilt after a pause instead of dying.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use apalis::{
     layers::retry::{
@@ -14,6 +17,7 @@ use apalis::{
 };
 use hub_domain::{
     EventId, Sku, StoreCode,
+    operations::{JobType, NewFailedJob, OperationsLog, Outcome, Telemetry},
     orders::ReplicateOrder,
     ports::Inbox,
     services::{FanOutProduct, JobError},
@@ -47,6 +51,9 @@ pub struct WorkerSettings {
     /// Which job types this process runs (dedicated sync workers, say): any of `fan_out_product`,
     /// `sync_product_to_store`, `replicate_order`.
     pub jobs: Vec<String>,
+    /// Where a `hub-worker` process serves `/health`, `/ready` and `/metrics` (e.g. `0.0.0.0:9090`);
+    /// unset, it serves nothing.
+    pub listen: Option<String>,
 }
 
 impl Default for WorkerSettings {
@@ -59,6 +66,7 @@ impl Default for WorkerSettings {
             backoff_max_ms: 60_000,
             job_timeout_secs: 120,
             jobs: vec!["fan_out_product".into(), "sync_product_to_store".into(), "replicate_order".into()],
+            listen: None,
         }
     }
 }
@@ -85,6 +93,10 @@ pub struct JobHandlers {
     pub replicate: Option<Arc<ReplicateOrder>>,
     /// Where event failures are recorded.
     pub inbox: Arc<dyn Inbox>,
+    /// This process's job and Webservice telemetry.
+    pub telemetry: Arc<Telemetry>,
+    /// Where jobs that failed for good are kept for an operator.
+    pub operations: Arc<dyn OperationsLog>,
 }
 
 #[derive(Clone)]
@@ -104,18 +116,58 @@ fn gives_up(ctx: &Ctx, attempt: usize, result: &Result<(), JobError>) -> Option<
 
 /// Retryable errors are retried by the retry layer until the last attempt, which (like a permanent error)
 /// becomes an [`AbortError`] so the storage keeps the job as dead instead of re-running it.
-fn verdict(message: String, give_up: bool) -> Result<(), BoxDynError> {
+fn verdict_of(message: String, give_up: bool) -> Result<(), BoxDynError> {
     if give_up { Err(AbortError::new(message).into()) } else { Err(message.into()) }
 }
 
+/// Records a run's telemetry and, when it failed for good, keeps the job for an operator. Returns the
+/// error and whether this was the last attempt.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    ctx: &Ctx,
+    job: JobType,
+    subject: &str,
+    payload: &impl Serialize,
+    attempt: usize,
+    queued_at_us: Option<i64>,
+    started: Instant,
+    result: &Result<(), JobError>,
+) -> Option<(String, bool)> {
+    let verdict = gives_up(ctx, attempt, result);
+    let outcome = match &verdict {
+        None => Outcome::Succeeded,
+        Some((_, true)) => Outcome::Failed,
+        Some((_, false)) => Outcome::Retrying,
+    };
+    // The wait is measured on the first attempt only: later ones also wait out the backoff.
+    let wait = queued_at_us
+        .filter(|_| attempt <= 1)
+        .map(|q| Duration::from_micros((chrono::Utc::now().timestamp_micros() - q).max(0) as u64));
+    let error = verdict.as_ref().map(|(m, _)| m.as_str());
+    ctx.handlers.telemetry.job_finished(job, subject, outcome, attempt as u32, wait, started.elapsed(), error);
+    if let Some((message, true)) = &verdict {
+        let failed = NewFailedJob {
+            job,
+            subject: subject.to_owned(),
+            payload: serde_json::to_string(payload).unwrap_or_default(),
+            error: message.clone(),
+            attempts: attempt as u32,
+        };
+        if let Err(e) = ctx.handlers.operations.record_failed(&failed).await {
+            tracing::error!(job = job.as_str(), subject, error = %e, "could not keep the failed job");
+        }
+    }
+    verdict
+}
+
 /// Settles an event job: failures are counted on the inbox row, with the last error.
-async fn settle(ctx: &Ctx, id: &EventId, attempt: usize, result: Result<(), JobError>) -> Result<(), BoxDynError> {
-    let Some((message, give_up)) = gives_up(ctx, attempt, &result) else { return Ok(()) };
+async fn settle(ctx: &Ctx, id: &EventId, attempt: usize, verdict: Option<(String, bool)>) -> Result<(), BoxDynError> {
+    let Some((message, give_up)) = verdict else { return Ok(()) };
     tracing::warn!(event_id = %id, attempt, give_up, error = %message, "job failed");
     if let Err(e) = ctx.handlers.inbox.record_failure(id, &message, give_up).await {
         tracing::error!(event_id = %id, error = %e, "could not record the job failure");
     }
-    verdict(message, give_up)
+    verdict_of(message, give_up)
 }
 
 async fn replicate_order(job: ReplicateOrderJob, ctx: Data<Ctx>, attempt: Attempt) -> Result<(), BoxDynError> {
@@ -126,8 +178,12 @@ async fn replicate_order(job: ReplicateOrderJob, ctx: Data<Ctx>, attempt: Attemp
         return Err(AbortError::new("no source Webservice configured").into());
     };
     let span = tracing::info_span!("replicate_order", event_id = %id, attempt = attempt.current());
+    let started = Instant::now();
     let result = replicate.execute(&id).instrument(span).await.map(|_| ());
-    settle(&ctx, &id, attempt.current(), result).await
+    let verdict =
+        finish(&ctx, JobType::ReplicateOrder, id.as_str(), &job, attempt.current(), job.queued_at_us, started, &result)
+            .await;
+    settle(&ctx, &id, attempt.current(), verdict).await
 }
 
 async fn sync_product_to_store(
@@ -139,14 +195,27 @@ async fn sync_product_to_store(
         return Err(AbortError::new(format!("malformed sync job {}/{}", job.store, job.sku)).into());
     };
     let span = tracing::info_span!("sync_product_to_store", store = %store, sku = %sku, attempt = attempt.current());
+    let started = Instant::now();
     let result = ctx.handlers.sync.execute(&store, &sku).instrument(span).await.map(|_| ());
-    let Some((message, give_up)) = gives_up(&ctx, attempt.current(), &result) else { return Ok(()) };
+    let subject = format!("{store}/{sku}");
+    let verdict = finish(
+        &ctx,
+        JobType::SyncProductToStore,
+        &subject,
+        &job,
+        attempt.current(),
+        job.queued_at_us,
+        started,
+        &result,
+    )
+    .await;
+    let Some((message, give_up)) = verdict else { return Ok(()) };
     if give_up {
         tracing::error!(store = %store, sku = %sku, attempt = attempt.current(), error = %message, "sync failed for good");
     } else {
         tracing::warn!(store = %store, sku = %sku, attempt = attempt.current(), error = %message, "sync failed; will retry");
     }
-    verdict(message, give_up)
+    verdict_of(message, give_up)
 }
 
 async fn fan_out_product(job: FanOutProductJob, ctx: Data<Ctx>, attempt: Attempt) -> Result<(), BoxDynError> {
@@ -154,9 +223,13 @@ async fn fan_out_product(job: FanOutProductJob, ctx: Data<Ctx>, attempt: Attempt
         return Err(AbortError::new(format!("malformed event id `{}`", job.event_id)).into());
     };
     let span = tracing::info_span!("fan_out_product", event_id = %id, attempt = attempt.current());
+    let started = Instant::now();
     let result = ctx.handlers.fan_out.execute(&id).instrument(span).await.map(|_| ());
     // `Attempt` is 1 on the first run.
-    settle(&ctx, &id, attempt.current(), result).await
+    let verdict =
+        finish(&ctx, JobType::FanOutProduct, id.as_str(), &job, attempt.current(), job.queued_at_us, started, &result)
+            .await;
+    settle(&ctx, &id, attempt.current(), verdict).await
 }
 
 /// Builds and runs one apalis worker for `$field` of the storages with `$handler`, under supervision.
@@ -174,8 +247,14 @@ macro_rules! spawn_worker {
                     let timeout = Duration::from_secs(settings.job_timeout_secs);
                     match storages {
                         Storages::Redis { $field, .. } => {
+                            // apalis queues a worker's lock and ack events (two per job) in a channel of
+                            // 4 × batch_size and, once stopping, no longer drains it until its jobs are done:
+                            // a job waiting for room there never ends and the shutdown hangs. Size the batch
+                            // so that the events of every job in flight fit.
+                            let config =
+                                $field.get_config().clone().batch_size(settings.concurrency.div_ceil(2).max(1));
                             WorkerBuilder::new(name)
-                                .backend($field.poll_with_interval(poll))
+                                .backend($field.with_config(config).poll_with_interval(poll))
                                 .data(ctx)
                                 .concurrency(settings.concurrency)
                                 .retry(retry)

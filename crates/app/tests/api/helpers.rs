@@ -307,3 +307,36 @@ pub fn order_event(event_id: &str) -> serde_json::Value {
 pub fn new_id() -> String {
     unique("evt-")
 }
+
+impl Env {
+    /// Writes the configuration file atomically (a new file renamed over the old one), so that a child
+    /// still reading it never sees it half written. [`Env::config_file`] rewrites it in place: fine for one
+    /// child at a time, not for several started together.
+    pub fn config_file_atomic(&self) -> PathBuf {
+        let path = self.dir.join("hub.toml");
+        let tmp = self.dir.join(format!("{}.toml", unique("hub-")));
+        std::fs::write(&tmp, &self.toml).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        path
+    }
+
+    /// Like [`Env::process`], with extra environment variables for the child (its listen address, say), and
+    /// safe to call for several children in a row.
+    pub fn process_with_env(&self, bin: &str, worker_id: &str, vars: &[(&str, String)]) -> KillOnDrop {
+        let exe = binary(bin);
+        let child = Command::new(&exe)
+            .env("HUB_CONFIG", self.config_file_atomic())
+            .env("HUB_WORKER__ID", worker_id)
+            .env("RUST_LOG", std::env::var("TEST_CHILD_LOG").unwrap_or_else(|_| "warn".into()))
+            .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e} (run `cargo build --bins` first)", exe.display()));
+        KillOnDrop(child)
+    }
+}
+
+/// Sends `signal` (`TERM`, `INT`…) to a child process with `kill(1)`.
+pub fn send_signal(child: &std::process::Child, signal: &str) {
+    let status = Command::new("kill").args([format!("-{signal}"), child.id().to_string()]).status().unwrap();
+    assert!(status.success(), "kill -{signal} {}", child.id());
+}

@@ -3,7 +3,10 @@
 
 mod helpers;
 mod ingest;
+mod operations;
 mod orders;
+mod reconcile;
 mod reliability;
+mod scale;
 mod spec;
 mod sync;

@@ -4,6 +4,7 @@
 
 mod auth;
 mod capture;
+mod catalog_pages;
 mod connector;
 mod controls;
 mod every_capture_replays;

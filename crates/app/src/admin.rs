@@ -1,0 +1,115 @@
+//! What the `hub` admin commands run: the stores as configured and as reachable, failed jobs, replay.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use hub_domain::{
+    operations::{FailedJobs, OperationsLog},
+    ports::{Inbox, JobQueue},
+};
+use hub_persistence::{SeaOrmInbox, SeaOrmOperations};
+use hub_queue::ApalisJobQueue;
+
+use crate::settings::Settings;
+
+/// The hub's storage and queue, for one admin command.
+pub struct Admin {
+    /// Failed jobs and replay.
+    pub failed: FailedJobs,
+    /// Operations tables.
+    pub log: Arc<dyn OperationsLog>,
+}
+
+impl Admin {
+    /// Connects the database (applying pending migrations when `database.auto_migrate`) and the queue.
+    ///
+    /// # Errors
+    /// Either cannot be reached.
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        let db = crate::database(settings).await?;
+        let inbox: Arc<dyn Inbox> = Arc::new(SeaOrmInbox::new(db.clone()));
+        let queue: Arc<dyn JobQueue> =
+            Arc::new(ApalisJobQueue::connect(settings.queue.clone()).await.context("queue")?);
+        let log: Arc<dyn OperationsLog> = Arc::new(SeaOrmOperations::new(db));
+        Ok(Self { failed: FailedJobs::new(log.clone(), inbox, queue), log })
+    }
+}
+
+/// A store as configured, without its secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreRow {
+    /// Code.
+    pub code: String,
+    /// `source` or `client`.
+    pub role: &'static str,
+    /// Takes part.
+    pub active: bool,
+    /// Webservice base URL, when configured.
+    pub webservice: Option<String>,
+    /// Requests must be signed.
+    pub signed: bool,
+    /// Client price rule and stock buffer, in words.
+    pub rule: String,
+}
+
+/// The configured stores.
+pub fn stores(settings: &Settings) -> Vec<StoreRow> {
+    settings
+        .stores
+        .iter()
+        .map(|s| {
+            let source = s.role == hub_domain::StoreRole::Source;
+            StoreRow {
+                code: s.code.clone(),
+                role: if source { "source" } else { "client" },
+                active: s.active,
+                webservice: s.webservice.as_ref().map(|w| w.url.clone()),
+                signed: s.signing_secret.is_some(),
+                rule: if source {
+                    String::new()
+                } else {
+                    format!(
+                        "markup {}%, stock buffer {}",
+                        s.markup_percent.clone().unwrap_or_else(|| "0".into()),
+                        s.stock_buffer
+                    )
+                },
+            }
+        })
+        .collect()
+}
+
+/// What `stores check` found for one store.
+#[derive(Debug)]
+pub struct CheckRow {
+    /// Code.
+    pub code: String,
+    /// `source` or `client`.
+    pub role: &'static str,
+    /// `None`: no Webservice configured; else what the shop answered.
+    pub result: Option<Result<hub_prestashop::StoreCheck, String>>,
+}
+
+/// Reaches every store's Webservice with its key, all at once.
+///
+/// # Errors
+/// The HTTP client cannot be built.
+pub async fn check_stores(settings: &Settings) -> anyhow::Result<Vec<CheckRow>> {
+    let gateway =
+        hub_prestashop::WebserviceGateway::new(settings.webservice_targets()).map_err(|e| anyhow::anyhow!(e))?;
+    let checks = settings.stores.iter().map(|s| {
+        let gateway = gateway.clone();
+        async move {
+            let source = s.role == hub_domain::StoreRole::Source;
+            let result = match hub_domain::StoreCode::parse(&s.code) {
+                Ok(code) if s.webservice.is_some() => match gateway.client(&code) {
+                    Ok(client) => Some(client.check(source).await.map_err(|e| e.to_string())),
+                    Err(e) => Some(Err(e.to_string())),
+                },
+                _ => None,
+            };
+            CheckRow { code: s.code.clone(), role: if source { "source" } else { "client" }, result }
+        }
+    });
+    Ok(futures::future::join_all(checks).await)
+}

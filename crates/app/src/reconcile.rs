@@ -1,0 +1,260 @@
+//! Reconciliation wiring: its settings, the [`Reconciler`] built from [`Settings`] (the domain's
+//! `Reconcile` over the database, the queue and the Webservice clients, plus a lease so one process at a
+//! time runs it), and the scheduled loop the workers run when `reconcile.interval_secs` is set.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use hub_domain::{
+    StoreDirectory,
+    ports::{JobQueue, ProductStates},
+    reconcile::{Reconcile, RunLeases, StoreCatalog},
+    sync::ProductLinks,
+};
+use hub_persistence::{SeaOrmProductLinks, SeaOrmProductStates, SeaOrmRunLeases};
+use hub_prestashop::{WebserviceCatalog, WebserviceGateway};
+use hub_queue::ApalisJobQueue;
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use crate::Settings;
+
+pub use hub_domain::StoreCode;
+pub use hub_domain::reconcile::{NoProgress, ReconcileProgress, ReconcileReport, ReconcileRequest, Stage};
+
+/// Reads a `--since` value: `YYYY-MM-DD HH:MM:SS` is the source shop's own wall-clock time, as its
+/// `date_upd` is stored; RFC 3339 (`2026-11-27T10:00:00Z`) is converted to UTC, which is right for a shop
+/// whose clock runs in UTC (PrestaShop's `date_upd` carries no zone).
+///
+/// # Errors
+/// Neither form.
+pub fn parse_since(raw: &str) -> anyhow::Result<chrono::NaiveDateTime> {
+    let raw = raw.trim();
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S") {
+        return Ok(t);
+    }
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.naive_utc())
+        .map_err(|_| anyhow::anyhow!("--since: `{raw}` is neither `YYYY-MM-DD HH:MM:SS` nor RFC 3339"))
+}
+
+/// A request from the command line's `--since` and `--store` values.
+///
+/// # Errors
+/// An unreadable date or store code.
+pub fn request(since: Option<&str>, store: Option<&str>) -> anyhow::Result<ReconcileRequest> {
+    Ok(ReconcileRequest {
+        since: since.map(parse_since).transpose()?,
+        store: store
+            .map(|s| StoreCode::parse(s).map_err(|e| anyhow::anyhow!("--store: `{s}`: {}", e.message)))
+            .transpose()?,
+    })
+}
+
+/// The lease's name in `run_leases`.
+const LEASE_NAME: &str = "reconcile";
+
+/// Reconciliation settings (`[reconcile]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReconcileSettings {
+    /// Seconds between scheduled full runs in the workers; 0 (the default) turns the schedule off.
+    pub interval_secs: u64,
+    /// Products per Webservice list page (1–1000).
+    pub page_size: u32,
+    /// A run's lease, renewed every third of it while the run goes on; another worker takes over a run
+    /// whose process died once it expires.
+    pub lease_secs: u64,
+    /// Seconds after start-up before the first scheduled run.
+    pub first_run_delay_secs: u64,
+}
+
+impl Default for ReconcileSettings {
+    fn default() -> Self {
+        Self { interval_secs: 0, page_size: 100, lease_secs: 120, first_run_delay_secs: 30 }
+    }
+}
+
+impl ReconcileSettings {
+    /// Checks the values.
+    ///
+    /// # Errors
+    /// A message naming the bad field.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if !(1..=1000).contains(&self.page_size) {
+            anyhow::bail!("reconcile.page_size: between 1 and 1000");
+        }
+        if self.lease_secs < 10 {
+            anyhow::bail!("reconcile.lease_secs: at least 10");
+        }
+        Ok(())
+    }
+}
+
+/// A reconciliation ready to run, with its cross-process lease.
+#[derive(Clone)]
+pub struct Reconciler {
+    reconcile: Reconcile,
+    leases: Arc<dyn RunLeases>,
+    owner: String,
+    settings: ReconcileSettings,
+}
+
+impl std::fmt::Debug for Reconciler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reconciler").field("owner", &self.owner).field("settings", &self.settings).finish()
+    }
+}
+
+/// Why [`Reconciler::run_once`] did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Another process holds the lease: a reconciliation is running there.
+    #[error("another reconciliation is running (its lease expires within {0} s)")]
+    Busy(u64),
+    /// The run failed.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+impl Reconciler {
+    /// Wires the use case on adapters a process already has (the worker shares its Webservice clients, so
+    /// per-store caps and circuit breakers count reconciliation calls too).
+    ///
+    /// # Errors
+    /// Invalid `[reconcile]` settings.
+    pub fn new(
+        settings: &Settings,
+        db: sea_orm::DatabaseConnection,
+        states: Arc<dyn ProductStates>,
+        queue: Arc<dyn JobQueue>,
+        stores: Arc<dyn StoreDirectory>,
+        webservices: WebserviceGateway,
+    ) -> anyhow::Result<Self> {
+        settings.reconcile.check()?;
+        let owner = format!("{}-reconcile", settings.worker.name());
+        let links: Arc<dyn ProductLinks> = Arc::new(SeaOrmProductLinks::new(db.clone()));
+        let catalog: Arc<dyn StoreCatalog> = Arc::new(WebserviceCatalog::new(webservices));
+        let reconcile =
+            Reconcile::new(catalog, states, links, queue, stores, settings.reconcile.page_size, owner.clone());
+        Ok(Self { reconcile, leases: Arc::new(SeaOrmRunLeases::new(db)), owner, settings: settings.reconcile.clone() })
+    }
+
+    /// Connects what a stand-alone run needs (the `hub reconcile` command): database (migrated when
+    /// `database.auto_migrate`), queue and Webservice clients.
+    ///
+    /// # Errors
+    /// Invalid settings, an unreachable database or queue.
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        let stores: Arc<dyn StoreDirectory> = Arc::new(settings.store_directory()?);
+        let db = crate::database(settings).await?;
+        crate::ensure_sqlite_dir(&settings.queue.url)?;
+        let queue = ApalisJobQueue::connect(settings.queue.clone()).await.context("queue")?;
+        let webservices = WebserviceGateway::new(settings.webservice_targets()).map_err(|e| anyhow::anyhow!(e))?;
+        let states: Arc<dyn ProductStates> = Arc::new(SeaOrmProductStates::new(db.clone()));
+        Self::new(settings, db, states, Arc::new(queue), stores, webservices)
+    }
+
+    /// Runs one reconciliation now, holding the lease (refused while another process holds it).
+    ///
+    /// # Errors
+    /// [`RunError::Busy`]; the run's own failures.
+    pub async fn run_once(
+        &self,
+        request: &ReconcileRequest,
+        progress: &dyn ReconcileProgress,
+    ) -> Result<ReconcileReport, RunError> {
+        match self.leased(Duration::ZERO, self.reconcile.execute(request, progress)).await? {
+            Some(result) => result.map_err(|e| RunError::Failed(e.into())),
+            None => Err(RunError::Busy(self.settings.lease_secs)),
+        }
+    }
+
+    /// Runs `work` under the lease, renewing it meanwhile; `None` when the lease is held elsewhere or a run
+    /// ended less than `min_gap` ago.
+    async fn leased<F: Future>(&self, min_gap: Duration, work: F) -> anyhow::Result<Option<F::Output>> {
+        let ttl = Duration::from_secs(self.settings.lease_secs);
+        if !self.leases.try_start(LEASE_NAME, &self.owner, ttl, min_gap).await? {
+            return Ok(None);
+        }
+        tokio::pin!(work);
+        let mut renew = tokio::time::interval(ttl / 3);
+        renew.tick().await;
+        let out = loop {
+            tokio::select! {
+                out = &mut work => break out,
+                _ = renew.tick() => {
+                    match self.leases.try_start(LEASE_NAME, &self.owner, ttl, Duration::ZERO).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!("reconcile: lease lost to another process; finishing this run"),
+                        Err(e) => tracing::warn!(error = %e, "reconcile: could not renew the lease"),
+                    }
+                }
+            }
+        };
+        if let Err(e) = self.leases.finish(LEASE_NAME, &self.owner).await {
+            tracing::warn!(error = %e, "reconcile: could not record the end of the run");
+        }
+        Ok(Some(out))
+    }
+}
+
+/// The scheduled loop: a full run every `interval_secs`, by whichever worker gets the lease, no run
+/// starting within half an interval of the last one's end (so N workers do not make N runs). Stops on
+/// shutdown, abandoning a run in progress (harmless: what it queued is queued, the rest waits).
+pub async fn run_schedule(reconciler: Reconciler, mut shutdown: watch::Receiver<bool>) {
+    let every = Duration::from_secs(reconciler.settings.interval_secs.max(1));
+    let mut wait = Duration::from_secs(reconciler.settings.first_run_delay_secs);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        wait = every;
+        let request = ReconcileRequest::default();
+        let run = reconciler.leased(every / 2, reconciler.reconcile.execute(&request, &NoProgress));
+        let outcome = tokio::select! {
+            outcome = run => outcome,
+            _ = shutdown.changed() => return,
+        };
+        match outcome {
+            Ok(Some(Ok(_report))) => {}
+            Ok(Some(Err(e))) => {
+                tracing::warn!(error = %e, "scheduled reconciliation failed; next at the next interval")
+            }
+            Ok(None) => tracing::debug!("reconciliation ran elsewhere recently or is running there"),
+            Err(e) => tracing::warn!(error = %e, "reconcile: lease unavailable"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_reads_shop_time_and_rfc3339() {
+        let shop = parse_since("2026-11-27 10:00:00").unwrap();
+        assert_eq!(shop.to_string(), "2026-11-27 10:00:00");
+        assert_eq!(parse_since("2026-11-27T11:00:00+01:00").unwrap(), shop);
+        assert!(parse_since("yesterday").is_err());
+    }
+
+    #[test]
+    fn a_store_code_is_checked() {
+        assert!(request(None, Some("Retail 1")).is_err());
+        assert_eq!(request(None, Some("retail-1")).unwrap().store.unwrap().as_str(), "retail-1");
+    }
+
+    #[test]
+    fn the_schedule_is_off_by_default_and_a_page_size_is_bounded() {
+        let s = ReconcileSettings::default();
+        assert_eq!(s.interval_secs, 0);
+        assert!(s.check().is_ok());
+        assert!(ReconcileSettings { page_size: 0, ..s.clone() }.check().is_err());
+        assert!(ReconcileSettings { page_size: 5000, ..s }.check().is_err());
+    }
+}

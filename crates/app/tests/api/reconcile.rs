@@ -1,0 +1,232 @@
+//! Reconciliation end to end: a client changed behind the hub's back and a source stock write that fired no
+//! webhook are repaired by a reconcile run, against simulated shops; untouched products are not rewritten.
+
+use std::process::Command;
+
+use hub_app::{
+    Mode,
+    reconcile::{NoProgress, ReconcileRequest, Reconciler},
+};
+use hub_queue::JobKind;
+use prestashop_sim::{SimConfig, Simulator};
+
+use crate::helpers::*;
+
+/// The wholesaler's shop, and two retailers: retail-1 (+30 %) and retail-2 (no markup).
+struct Shops {
+    source: Simulator,
+    r1: Simulator,
+    r2: Simulator,
+}
+
+async fn shops() -> Shops {
+    let start = || async { Simulator::start(SimConfig::default()).await.unwrap() };
+    Shops { source: start().await, r1: start().await, r2: start().await }
+}
+
+/// `toml` with a `[stores.webservice]` table appended to the block of each store in `shops`.
+fn with_webservices(toml: &str, shops: &[(&str, &Simulator)]) -> String {
+    let mut blocks: Vec<String> = toml.split("[[stores]]").map(str::to_owned).collect();
+    for block in blocks.iter_mut().skip(1) {
+        for (code, sim) in shops {
+            if block.contains(&format!("code = \"{code}\"\n")) {
+                block.push_str(&format!(
+                    "[stores.webservice]\nurl = \"{}\"\nkey = \"{}\"\n[stores.limits]\ntimeout_ms = 5000\nbreaker_open_secs = 1\n",
+                    sim.base_url(),
+                    sim.key()
+                ));
+            }
+        }
+    }
+    blocks.join("[[stores]]")
+}
+
+fn writes(sim: &Simulator) -> Vec<String> {
+    sim.requests()
+        .iter()
+        .filter(|r| matches!(r.method.as_str(), "PATCH" | "PUT" | "POST"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+fn patch_price(sim: &Simulator, product: u64, price: &str) {
+    let body = format!("<prestashop><product><id>{product}</id><price>{price}</price></product></prestashop>");
+    let (status, answer) = sim.admin_call("PATCH", &format!("products/{product}"), Some(&body));
+    assert_eq!(status, 200, "{answer}");
+}
+
+/// Three products on every shop, synced the normal way (webhooks).
+struct Synced {
+    env: Env,
+    app: TestApp,
+    /// Product ids per SKU index on r1 and r2.
+    r1: [u64; 3],
+    r2: [u64; 3],
+    source: [u64; 3],
+}
+
+const SKUS: [&str; 3] = ["WHS-0001", "WHS-0002", "WHS-0003"];
+const PRICES: [&str; 3] = ["10.00", "20.00", "30.00"];
+const STOCK: [i64; 3] = [300, 50, 7];
+
+async fn synced(shops: &Shops, backend: Backend) -> Synced {
+    let seed = |sim: &Simulator| -> [u64; 3] { [0, 1, 2].map(|i| sim.seed_product(SKUS[i], "Mug", "9.00", 0)) };
+    let source = [0, 1, 2].map(|i| shops.source.seed_product(SKUS[i], "Mug", PRICES[i], STOCK[i]));
+    let (r1, r2) = (seed(&shops.r1), seed(&shops.r2));
+    let mut env = Env::new(backend).await;
+    env.toml =
+        with_webservices(&env.toml, &[("wholesaler", &shops.source), ("retail-1", &shops.r1), ("retail-2", &shops.r2)]);
+    let app = env.spawn(Mode::All).await;
+    for i in 0..3 {
+        let body = product_event(&new_id(), SKUS[i], PRICES[i], STOCK[i], "2026-11-27T09:59:58Z");
+        assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &body).await.status(), 202);
+    }
+    for i in 0..3 {
+        let p1 = format!("{:.6}", PRICES[i].parse::<f64>().unwrap() * 1.3);
+        eventually(30, "retail-1 synced", || async {
+            shops.r1.product_state(r1[i]) == Some((p1.clone(), true, STOCK[i]))
+        })
+        .await;
+        let p2 = format!("{}0000", PRICES[i]);
+        eventually(30, "retail-2 synced", || async {
+            shops.r2.product_state(r2[i]) == Some((p2.clone(), true, STOCK[i]))
+        })
+        .await;
+    }
+    eventually(30, "sync queue drained", || async { app.depth(JobKind::SyncProductToStore).await == 0 }).await;
+    Synced { env, app, r1, r2, source }
+}
+
+async fn reconcile_repairs_what_changed_behind_the_hubs_back(backend: Backend) {
+    let shops = shops().await;
+    let s = synced(&shops, backend).await;
+    // Behind the hub's back: retail-1's owner sets WHS-0001's stock to 5 and WHS-0002's price to 99; an ERP
+    // sets the source's WHS-0002 stock to 40 through the Webservice (no webhook: no actionUpdateQuantity).
+    shops.r1.seed_stock(s.r1[0], 0, 5);
+    patch_price(&shops.r1, s.r1[1], "99.000000");
+    shops.source.seed_stock(s.source[1], 0, 40);
+    shops.r1.clear_requests();
+    shops.r2.clear_requests();
+
+    let reconciler = Reconciler::connect(&s.env.settings()).await.unwrap();
+    let report = reconciler.run_once(&ReconcileRequest::default(), &NoProgress).await.unwrap();
+    assert_eq!(report.source_products, 3);
+    assert_eq!(report.states_updated, 1, "WHS-0002's stock at the source: {report:?}");
+    assert_eq!(report.clients_checked, 2);
+    // retail-1: WHS-0001 (stock), WHS-0002 (price, and the source's new stock); retail-2: WHS-0002 (stock).
+    assert_eq!((report.drifted, report.syncs_queued), (3, 3), "{report:?}");
+    assert!(report.failed_clients.is_empty());
+
+    eventually(30, "retail-1 WHS-0001 back at 300", || async {
+        shops.r1.product_state(s.r1[0]) == Some(("13.000000".into(), true, 300))
+    })
+    .await;
+    eventually(30, "retail-1 WHS-0002 at 26.00 and 40", || async {
+        shops.r1.product_state(s.r1[1]) == Some(("26.000000".into(), true, 40))
+    })
+    .await;
+    eventually(30, "retail-2 WHS-0002 at 40", || async {
+        shops.r2.product_state(s.r2[1]) == Some(("20.000000".into(), true, 40))
+    })
+    .await;
+    eventually(30, "sync queue drained", || async { s.app.depth(JobKind::SyncProductToStore).await == 0 }).await;
+    // Exactly the drifted fields were written: retail-1 one stock row, one price, one stock row; retail-2 one.
+    let (w1, w2) = (writes(&shops.r1), writes(&shops.r2));
+    let r1_row0 = shops.r1.stock_row(s.r1[0], 0).unwrap();
+    let r1_row1 = shops.r1.stock_row(s.r1[1], 0).unwrap();
+    let r2_row1 = shops.r2.stock_row(s.r2[1], 0).unwrap();
+    let mut want1 = vec![
+        format!("PATCH /api/stock_availables/{r1_row0}"),
+        format!("PATCH /api/products/{}", s.r1[1]),
+        format!("PATCH /api/stock_availables/{r1_row1}"),
+    ];
+    want1.sort();
+    let mut got1 = w1.clone();
+    got1.sort();
+    assert_eq!(got1, want1, "retail-1 writes");
+    assert_eq!(w2, vec![format!("PATCH /api/stock_availables/{r2_row1}")], "retail-2 writes");
+    // The untouched product is as it was everywhere.
+    assert_eq!(shops.r1.product_state(s.r1[2]), Some(("39.000000".into(), true, 7)));
+    assert_eq!(shops.r2.product_state(s.r2[2]), Some(("30.000000".into(), true, 7)));
+
+    // A second run finds nothing to do.
+    let again = reconciler.run_once(&ReconcileRequest::default(), &NoProgress).await.unwrap();
+    assert_eq!((again.states_updated, again.drifted, again.to_link, again.syncs_queued), (0, 0, 0, 0), "{again:?}");
+    s.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_repairs_what_changed_behind_the_hubs_back_on_sqlite() {
+    reconcile_repairs_what_changed_behind_the_hubs_back(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconcile_repairs_what_changed_behind_the_hubs_back_on_mariadb_and_redis() {
+    reconcile_repairs_what_changed_behind_the_hubs_back(Backend::MariaDbRedis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incremental_run_reads_only_the_source_products_changed_since() {
+    let shops = shops().await;
+    let s = synced(&shops, Backend::Sqlite).await;
+    shops.source.clear_requests();
+    let reconciler = Reconciler::connect(&s.env.settings()).await.unwrap();
+    let far = hub_app::reconcile::request(Some("2999-01-01 00:00:00"), None).unwrap();
+    let report = reconciler.run_once(&far, &NoProgress).await.unwrap();
+    assert_eq!(report.source_products, 0);
+    let list = shops.source.requests().into_iter().find(|r| r.path == "/api/products").expect("a products list");
+    assert_eq!(list.query_param("date").as_deref(), Some("1"));
+    assert_eq!(list.query_param("filter[date_upd]").as_deref(), Some("[2999-01-01 00:00:00,9999-12-31 23:59:59]"));
+    assert_eq!(list.query_param("sort").as_deref(), Some("[id_ASC]"));
+    assert_eq!(list.status, 200);
+    s.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_reconciliation_is_refused_while_one_holds_the_lease() {
+    let shops = shops().await;
+    let s = synced(&shops, Backend::MariaDbRedis).await;
+    let a = Reconciler::connect(&s.env.settings()).await.unwrap();
+    // A slow source keeps the first run going while the second one asks.
+    shops.source.set_latency(std::time::Duration::from_millis(700));
+    let first = tokio::spawn(async move { a.run_once(&ReconcileRequest::default(), &NoProgress).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut other = s.env.settings();
+    other.worker.id = Some("another-worker".into());
+    let b = Reconciler::connect(&other).await.unwrap();
+    let second = b.run_once(&ReconcileRequest::default(), &NoProgress).await;
+    assert!(matches!(second, Err(hub_app::reconcile::RunError::Busy(_))), "{second:?}");
+    assert!(first.await.unwrap().is_ok());
+    // Once the first ended, the lease is free again.
+    shops.source.set_latency(std::time::Duration::ZERO);
+    assert!(b.run_once(&ReconcileRequest::default(), &NoProgress).await.is_ok());
+    s.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hub_reconcile_command_repairs_one_client() {
+    let shops = shops().await;
+    let s = synced(&shops, Backend::Sqlite).await;
+    shops.r2.seed_stock(s.r2[2], 0, 1);
+    shops.r1.seed_stock(s.r1[2], 0, 1);
+    shops.r1.clear_requests();
+    shops.r2.clear_requests();
+    let out = Command::new(binary("hub"))
+        .args(["reconcile", "--store", "retail-2"])
+        .env("HUB_CONFIG", s.env.config_file())
+        .env("HUB_WORKER__ID", "reconcile-cli")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run `cargo build --bins` first");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "hub reconcile failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("1 client(s) checked") && stdout.contains("1 drifted"), "{stdout}");
+    eventually(30, "retail-2 WHS-0003 back at 7", || async {
+        shops.r2.product_state(s.r2[2]) == Some(("30.000000".into(), true, 7))
+    })
+    .await;
+    eventually(30, "sync queue drained", || async { s.app.depth(JobKind::SyncProductToStore).await == 0 }).await;
+    assert!(writes(&shops.r1).is_empty(), "retail-1 was not asked for: {:?}", writes(&shops.r1));
+    assert_eq!(shops.r1.product_state(s.r1[2]).map(|p| p.2), Some(1));
+    s.app.stop().await;
+}
