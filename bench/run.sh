@@ -60,3 +60,6 @@ pkill -f 'target/release/hub$' || true
 
 echo "== sync pipeline (in process: hub + 2 simulated client shops, MariaDB + Redis)"
 cargo bench -q -p hub-app --bench sync_pipeline 2>/dev/null | grep latency
+
+echo "== reconciliation (in process: 10,000-product source + 2 client shops, MariaDB + Redis)"
+cargo bench -q -p hub-app --bench reconcile 2>/dev/null | tail -3
