@@ -230,3 +230,29 @@ async fn the_hub_reconcile_command_repairs_one_client() {
     assert_eq!(shops.r1.product_state(s.r1[2]).map(|p| p.2), Some(1));
     s.app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduled_reconciliation_repairs_a_client_on_its_own() {
+    let shops = shops().await;
+    let source = shops.source.seed_product("SCHED-0001", "Mug", "10.00", 12);
+    let r1 = shops.r1.seed_product("SCHED-0001", "Mug", "9.00", 0);
+    let mut env = Env::new(Backend::Sqlite).await;
+    env.toml = with_webservices(&env.toml, &[("wholesaler", &shops.source), ("retail-1", &shops.r1)])
+        + "\n[reconcile]\ninterval_secs = 2\nfirst_run_delay_secs = 1\n";
+    let app = env.spawn(Mode::All).await;
+    // No webhook at all: the schedule alone learns the source product and brings retail-1 in line…
+    eventually(60, "retail-1 shows the source's stock with its markup", || async {
+        shops.r1.product_state(r1) == Some(("13.000000".into(), true, 12))
+    })
+    .await;
+    // …and repairs it again when its owner changes the stock behind the hub's back, and when the source's
+    // stock is written through the Webservice (which fires no hook).
+    shops.r1.seed_stock(r1, 0, 1);
+    eventually(60, "retail-1 repaired", || async { shops.r1.product_state(r1).is_some_and(|s| s.2 == 12) }).await;
+    shops.source.seed_stock(source, 0, 4);
+    eventually(60, "the source's new stock reached retail-1", || async {
+        shops.r1.product_state(r1).is_some_and(|s| s.2 == 4)
+    })
+    .await;
+    app.stop().await;
+}
