@@ -58,6 +58,9 @@ sleep 3
 echo "   $(rss "$(pgrep -f 'target/release/hub$' | head -1)")"
 pkill -f 'target/release/hub$' || true
 
+echo "== store calls through the workers' Webservice client, against a local stub shop"
+cargo bench -q -p hub-prestashop --bench store_calls 2>/dev/null | tail -1
+
 echo "== sync pipeline (in process: hub + 2 simulated client shops, MariaDB + Redis)"
 cargo bench -q -p hub-app --bench sync_pipeline 2>/dev/null | grep latency
 
