@@ -236,7 +236,10 @@ async fn a_sku_missing_on_a_client_is_recorded_unlinked_and_not_retried() {
     .await;
     eventually(20, "retail-1 link recorded as unlinked", || async {
         app.count(
-            "SELECT COUNT(*) FROM product_links WHERE store = 'retail-1' AND sku = 'ONLY-2' AND status = 'unlinked'",
+            // Looked up and saved (`data`), and the sync done (lease released): the row alone exists
+            // as soon as the sync takes its lease, before the lookup.
+            "SELECT COUNT(*) FROM product_links WHERE store = 'retail-1' AND sku = 'ONLY-2' AND status = 'unlinked' \
+             AND data IS NOT NULL AND lease_owner IS NULL",
         )
         .await
             == 1
