@@ -183,15 +183,18 @@ pub struct LoginForm {
 }
 
 /// `POST /dashboard/login`.
-pub async fn login(ops: web::Data<Operations>, form: web::Form<LoginForm>) -> HttpResponse {
+pub async fn login(req: HttpRequest, ops: web::Data<Operations>, form: web::Form<LoginForm>) -> HttpResponse {
     let Some(token) = &ops.admin_token else { return disabled() };
     if !token.matches(form.token.as_bytes()) {
         tracing::warn!("dashboard login refused");
         return see_other("/dashboard/login?failed=1");
     }
     let expiry = Utc::now().timestamp() + SESSION_SECS;
+    // Behind TLS (directly or per `X-Forwarded-Proto` / `Forwarded` from the proxy), the cookie never
+    // travels in clear.
+    let secure = if req.connection_info().scheme() == "https" { "; Secure" } else { "" };
     let cookie = format!(
-        "{COOKIE}={expiry}.{}; Path=/dashboard; Max-Age={SESSION_SECS}; HttpOnly; SameSite=Strict",
+        "{COOKIE}={expiry}.{}; Path=/dashboard; Max-Age={SESSION_SECS}; HttpOnly; SameSite=Strict{secure}",
         sign(token, &format!("session:{expiry}"))
     );
     tracing::info!("dashboard login");

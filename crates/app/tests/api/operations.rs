@@ -261,6 +261,16 @@ async fn the_dashboard_needs_the_admin_token_shows_a_failed_job_and_retries_it()
     assert_eq!(r.status(), 303);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     assert!(r.headers()["set-cookie"].to_str().unwrap().contains("HttpOnly"));
+    assert!(!r.headers()["set-cookie"].to_str().unwrap().contains("Secure"), "plain HTTP here");
+    let behind_tls = browser
+        .post(url("/dashboard/login"))
+        .header("x-forwarded-proto", "https")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={ADMIN_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(behind_tls.headers()["set-cookie"].to_str().unwrap().contains("; Secure"), "Secure behind a TLS proxy");
     let get = |p: &'static str| {
         let (b, c, u) = (browser.clone(), cookie.clone(), url(p));
         async move { b.get(u).header("cookie", c).send().await.unwrap() }
