@@ -87,7 +87,9 @@ pub async fn flush_telemetry(
             merged.minutes.extend(batch.minutes);
             merged.runs.extend(batch.runs);
             merged.store_minutes.extend(batch.store_minutes);
-            merged.health = batch.health;
+            if !batch.health.is_empty() {
+                merged.health = batch.health;
+            }
             batch = merged;
         }
         if !batch.is_empty()

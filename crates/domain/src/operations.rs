@@ -363,6 +363,8 @@ struct StoreAgg {
     last_error: Option<DateTime<Utc>>,
     last_error_message: Option<String>,
     circuit: Option<String>,
+    /// When a report was last drained, and the circuit it said.
+    reported: Option<(DateTime<Utc>, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -510,13 +512,26 @@ impl Telemetry {
         let mut store_minutes = Vec::new();
         let mut health = Vec::new();
         for (store, agg) in &mut p.stores {
+            let called = !agg.minutes.is_empty();
             for (minute, (calls, errors)) in agg.minutes.drain() {
                 store_minutes.push(StoreMinute { minute, store: store.clone(), calls, errors });
             }
+            let circuit = agg.circuit.clone().unwrap_or_else(|| "closed".into());
+            // A report when something changed, and once a minute to show the worker is alive; none for a
+            // store this worker never called (an idle hub writes nothing).
+            let never_called = agg.last_success.is_none() && agg.last_error.is_none();
+            let due = match &agg.reported {
+                None => !never_called || circuit != "closed",
+                Some((at, said)) => called || *said != circuit || now - *at >= chrono::Duration::seconds(60),
+            };
+            if !due {
+                continue;
+            }
+            agg.reported = Some((now, circuit.clone()));
             health.push(StoreHealth {
                 store: store.clone(),
                 worker: self.worker.clone(),
-                circuit: agg.circuit.clone().unwrap_or_else(|| "closed".into()),
+                circuit,
                 last_success: agg.last_success,
                 last_error: agg.last_error,
                 last_error_message: agg.last_error_message.clone(),
@@ -821,6 +836,11 @@ mod tests {
         );
         assert_eq!(b.health[0].circuit, "open");
         assert!(b.health[0].last_error.is_some() && b.health[0].last_success.is_some());
-        assert!(t.drain().minutes.is_empty(), "drained");
+        let quiet = t.drain();
+        assert!(quiet.minutes.is_empty() && quiet.health.is_empty(), "nothing new, nothing written: {quiet:?}");
+        t.circuit("retailer-1", "closed");
+        assert_eq!(t.drain().health.len(), 1, "a circuit change is reported");
+        t.circuit("retailer-2", "closed");
+        assert!(t.drain().health.is_empty(), "a store never called is not reported");
     }
 }
