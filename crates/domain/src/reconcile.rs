@@ -24,7 +24,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use crate::{
     CombinationData, EventId, Money, ProductData, Sku, Store, StoreCode, StoreDirectory, StoreRole,
     ports::{JobQueue, ProductStates, QueueError, SourceProductState, StorageError, SyncProductToStore},
-    sync::{GatewayError, LinkStatus, ProductLink, ProductLinks, RemoteStockRow, Target},
+    sync::{GatewayError, LinkStatus, ProductLink, ProductLinks, RemoteStockRow, Target, wait_for_lease},
 };
 
 /// One page of a catalog, read in id order.
@@ -213,9 +213,6 @@ pub enum ReconcileError {
 /// The earliest a shop's wall-clock time can be in UTC (UTC+14): a state first learnt from a catalog is
 /// given that `updated_at`, so the zone of the shop cannot make it look newer than the webhooks to come.
 const MAX_ZONE_AHEAD: chrono::TimeDelta = chrono::TimeDelta::hours(14);
-
-/// Lease attempts, 20 ms apart, on a (store, SKU) a sync is writing.
-const LEASE_TRIES: u32 = 50;
 
 /// The reconciliation use case (see the module documentation).
 #[derive(Clone)]
@@ -460,15 +457,7 @@ impl Reconcile {
     ) -> Result<(), ReconcileError> {
         static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let owner = format!("{}#reconcile{}", self.owner, RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-        let mut leased = false;
-        for _ in 0..LEASE_TRIES {
-            if self.links.lease(&store.code, sku, &owner, Duration::from_secs(30)).await? {
-                leased = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        if !leased {
+        if !wait_for_lease(self.links.as_ref(), &store.code, sku, &owner, Duration::from_secs(30)).await? {
             // A sync holds it for long: it is writing this SKU now; the queued sync follows it.
             tracing::info!(store = %store.code, sku = %sku, "reconcile: sync busy; queued without recording");
             return Ok(());

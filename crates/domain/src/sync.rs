@@ -311,13 +311,8 @@ impl SyncProductToStore {
         let owner = format!("{}#{}", self.owner, RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         // Another run holds it only for the few calls of one sync: wait a little before giving the job back
         // to the retry layer (whose first backoff is much longer).
-        let mut tries = 0;
-        while !self.links.lease(store_code, sku, &owner, self.lease).await? {
-            tries += 1;
-            if tries >= LEASE_TRIES {
-                return Err(JobError::Retryable(format!("{store_code}/{sku} is being synced by another worker")));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        if !wait_for_lease(self.links.as_ref(), store_code, sku, &owner, self.lease).await? {
+            return Err(JobError::Retryable(format!("{store_code}/{sku} is being synced by another worker")));
         }
         let result = renewing_lease(self.lease, self.sync_leased(&store, sku), || {
             self.links.lease(store_code, sku, &owner, self.lease)
@@ -410,8 +405,26 @@ impl SyncProductToStore {
 
 const GONE: &str = "gone: ";
 
-/// Lease attempts, 20 ms apart, before a busy (store, SKU) is left to the retry layer.
+/// Lease attempts, 20 ms apart, before a busy (store, SKU) is given up on.
 const LEASE_TRIES: u32 = 50;
+
+/// Takes the (store, SKU) lease for `owner`, trying [`LEASE_TRIES`] times 20 ms apart (another holder keeps
+/// it only for the few calls of one sync); false when it stayed busy.
+pub(crate) async fn wait_for_lease(
+    links: &dyn ProductLinks,
+    store: &StoreCode,
+    sku: &Sku,
+    owner: &str,
+    ttl: Duration,
+) -> Result<bool, StorageError> {
+    for _ in 0..LEASE_TRIES {
+        if links.lease(store, sku, owner, ttl).await? {
+            return Ok(true);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(false)
+}
 
 /// How long a lease lasts without renewal. Its holder renews it while it works, so this only bounds how
 /// long a worker that died holding it (SIGKILL, a lost host) blocks the product or the order: the retry

@@ -181,6 +181,15 @@ impl SeaOrmInbox {
     }
 }
 
+/// An inbox row as an event to queue.
+fn pending(row: &inbox_events::Model) -> Result<PendingEvent, StorageError> {
+    let bad = |what: &str| StorageError::Unexpected(format!("inbox row {}: bad {what}", row.id));
+    Ok(PendingEvent {
+        event_id: EventId::parse(&row.event_id).map_err(|_| bad("event_id"))?,
+        kind: EventKind::from_name(&row.kind).ok_or_else(|| bad("kind"))?,
+    })
+}
+
 fn decode(row: inbox_events::Model) -> Result<StoredEvent, StorageError> {
     let bad = |what: &str| StorageError::Unexpected(format!("inbox row {}: bad {what}", row.event_id));
     let payload: EventPayload = serde_json::from_str(&row.payload).map_err(|_| bad("payload"))?;
@@ -276,16 +285,7 @@ impl Inbox for SeaOrmInbox {
             .all(&self.db)
             .await
             .map_err(storage_error)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(PendingEvent {
-                    event_id: EventId::parse(&r.event_id)
-                        .map_err(|_| StorageError::Unexpected(format!("inbox row {}: bad event_id", r.id)))?,
-                    kind: EventKind::from_name(&r.kind)
-                        .ok_or_else(|| StorageError::Unexpected(format!("inbox row {}: bad kind", r.id)))?,
-                })
-            })
-            .collect()
+        rows.iter().map(pending).collect()
     }
 
     async fn requeue(&self, ids: &[EventId]) -> Result<(), StorageError> {
@@ -321,18 +321,7 @@ impl Inbox for SeaOrmInbox {
             .all(&self.db)
             .await
             .map_err(storage_error)?;
-        rows.into_iter()
-            .map(|r| {
-                let bad = |what: &str| StorageError::Unexpected(format!("inbox row {}: bad {what}", r.id));
-                Ok((
-                    r.id,
-                    PendingEvent {
-                        event_id: EventId::parse(&r.event_id).map_err(|_| bad("event_id"))?,
-                        kind: EventKind::from_name(&r.kind).ok_or_else(|| bad("kind"))?,
-                    },
-                ))
-            })
-            .collect()
+        rows.iter().map(|r| Ok((r.id, pending(r)?))).collect()
     }
 
     async fn ping(&self) -> Result<(), StorageError> {
