@@ -216,21 +216,18 @@ fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
-/// Parses `2026-11-28T10:00:00Z`, `2026-11-28 10:00:00` (UTC) or `2026-11-28`.
+/// Parses `2026-11-28T10:00:00Z`, `2026-11-28 10:00:00` (UTC) or `2026-11-28`: the forms of `reconcile
+/// --since`, plus a bare date.
 pub(crate) fn parse_time(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
-    use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(t) = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
-        return Ok(Utc.from_utc_datetime(&t));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    use chrono::{NaiveDate, TimeZone, Utc};
+    if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         && let Some(t) = d.and_hms_opt(0, 0, 0)
     {
         return Ok(Utc.from_utc_datetime(&t));
     }
-    bail!("`{text}` is not a time: use RFC 3339 (2026-11-28T10:00:00Z) or `2026-11-28 10:00:00` (UTC)")
+    hub_app::reconcile::parse_since(text).map(|t| Utc.from_utc_datetime(&t)).map_err(|_| {
+        anyhow::anyhow!("`{text}` is not a time: use RFC 3339 (2026-11-28T10:00:00Z) or `2026-11-28 10:00:00` (UTC)")
+    })
 }
 
 async fn replay(settings: &Settings, rest: &[&str]) -> anyhow::Result<i32> {

@@ -221,7 +221,13 @@ pub async fn run_schedule(reconciler: Reconciler, mut shutdown: watch::Receiver<
             _ = shutdown.changed() => return,
         };
         match outcome {
-            Ok(Some(Ok(_report))) => {}
+            Ok(Some(Ok(report))) => tracing::info!(
+                source_products = report.source_products,
+                states_updated = report.states_updated,
+                drifted = report.drifted,
+                syncs_queued = report.syncs_queued,
+                "scheduled reconciliation done"
+            ),
             Ok(Some(Err(e))) => {
                 tracing::warn!(error = %e, "scheduled reconciliation failed; next at the next interval")
             }
