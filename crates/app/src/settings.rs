@@ -200,9 +200,10 @@ impl Settings {
         if self.worker.max_attempts == 0 {
             return Err(SettingsError("worker.max_attempts: at least 1".into()));
         }
-        const JOBS: [&str; 3] = ["fan_out_product", "sync_product_to_store", "replicate_order"];
-        if let Some(bad) = self.worker.jobs.iter().find(|j| !JOBS.contains(&j.as_str())) {
-            return Err(SettingsError(format!("worker.jobs: unknown job `{bad}` (known: {})", JOBS.join(", "))));
+        use hub_domain::operations::JobType;
+        if let Some(bad) = self.worker.jobs.iter().find(|j| JobType::from_name(j).is_none()) {
+            let known: Vec<&str> = JobType::ALL.iter().map(|j| j.as_str()).collect();
+            return Err(SettingsError(format!("worker.jobs: unknown job `{bad}` (known: {})", known.join(", "))));
         }
         if let Some(token) = &self.server.admin_token
             && !token.is_empty()

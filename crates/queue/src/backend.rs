@@ -69,16 +69,8 @@ impl Default for QueueSettings {
     }
 }
 
-/// The kinds of job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    /// `FanOutProduct`.
-    FanOutProduct,
-    /// `ReplicateOrder`.
-    ReplicateOrder,
-    /// `SyncProductToStore`.
-    SyncProductToStore,
-}
+/// The kinds of job: the domain's [`JobType`], under the name this crate has always used.
+pub use hub_domain::operations::JobType as JobKind;
 
 /// The three storages of one backend.
 #[derive(Clone)]
@@ -376,12 +368,7 @@ impl JobQueue for ApalisJobQueue {
     }
 
     async fn depth(&self, job: JobType) -> Result<u64, QueueError> {
-        let kind = match job {
-            JobType::FanOutProduct => JobKind::FanOutProduct,
-            JobType::SyncProductToStore => JobKind::SyncProductToStore,
-            JobType::ReplicateOrder => JobKind::ReplicateOrder,
-        };
-        tokio::time::timeout(self.timeout(), ApalisJobQueue::depth(self, kind))
+        tokio::time::timeout(self.timeout(), ApalisJobQueue::depth(self, job))
             .await
             .map_err(|_| QueueError::Unavailable("depth: no answer in time".into()))?
     }

@@ -295,8 +295,8 @@ pub async fn run_workers(
     let poll = Duration::from_millis(queue.settings.poll_interval_ms.max(1));
     let storages = queue.storages.clone();
     let mut tasks = tokio::task::JoinSet::new();
-    let runs = |job: &str| settings.jobs.iter().any(|j| j == job);
-    if runs("fan_out_product") {
+    let runs = |job: JobType| settings.jobs.iter().any(|j| j == job.as_str());
+    if runs(JobType::FanOutProduct) {
         spawn_worker!(
             tasks,
             ctx,
@@ -309,7 +309,7 @@ pub async fn run_workers(
             fan_out_product
         );
     }
-    if runs("replicate_order") {
+    if runs(JobType::ReplicateOrder) {
         if ctx.handlers.replicate.is_some() {
             spawn_worker!(
                 tasks,
@@ -326,7 +326,7 @@ pub async fn run_workers(
             tracing::warn!("no Webservice for the source store: orders wait in their queue until one is configured");
         }
     }
-    if runs("sync_product_to_store") {
+    if runs(JobType::SyncProductToStore) {
         spawn_worker!(
             tasks,
             ctx,
