@@ -42,40 +42,24 @@ impl SeaOrmOperations {
         self.db.query_all_raw(stmt).await.map_err(storage_error)
     }
 
-    /// `INSERT … VALUES …` that adds `sums` to an existing row with the same `key`.
-    fn upsert_adding(&self, table: &str, columns: &[&str], key: &[&str], sums: &[&str], rows: usize) -> String {
+    /// `INSERT … VALUES …` of `rows` rows that, on an existing row with the same `key`, sets `set`: added
+    /// to the stored values when `add` (counters), replacing them otherwise.
+    fn upsert(&self, table: &str, columns: &[&str], key: &[&str], set: &[&str], add: bool, rows: usize) -> String {
         let one = format!("({})", vec!["?"; columns.len()].join(", "));
         let values = vec![one.as_str(); rows].join(", ");
         let head = format!("INSERT INTO {table} ({}) VALUES {values}", columns.join(", "));
-        match self.backend() {
-            DbBackend::Sqlite => format!(
-                "{head} ON CONFLICT ({}) DO UPDATE SET {}",
-                key.join(", "),
-                sums.iter().map(|c| format!("{c} = {c} + excluded.{c}")).collect::<Vec<_>>().join(", ")
-            ),
-            _ => format!(
-                "{head} ON DUPLICATE KEY UPDATE {}",
-                sums.iter().map(|c| format!("{c} = {c} + VALUES({c})")).collect::<Vec<_>>().join(", ")
-            ),
-        }
-    }
-
-    fn upsert_replacing(&self, table: &str, columns: &[&str], key: &[&str], rows: usize) -> String {
-        let one = format!("({})", vec!["?"; columns.len()].join(", "));
-        let values = vec![one.as_str(); rows].join(", ");
-        let head = format!("INSERT INTO {table} ({}) VALUES {values}", columns.join(", "));
-        let rest: Vec<&&str> = columns.iter().filter(|c| !key.contains(c)).collect();
-        match self.backend() {
-            DbBackend::Sqlite => format!(
-                "{head} ON CONFLICT ({}) DO UPDATE SET {}",
-                key.join(", "),
-                rest.iter().map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>().join(", ")
-            ),
-            _ => format!(
-                "{head} ON DUPLICATE KEY UPDATE {}",
-                rest.iter().map(|c| format!("{c} = VALUES({c})")).collect::<Vec<_>>().join(", ")
-            ),
-        }
+        let (conflict, new) = match self.backend() {
+            DbBackend::Sqlite => (format!("ON CONFLICT ({}) DO UPDATE SET", key.join(", ")), "excluded.{c}"),
+            _ => ("ON DUPLICATE KEY UPDATE".to_owned(), "VALUES({c})"),
+        };
+        let assignments: Vec<String> = set
+            .iter()
+            .map(|c| {
+                let value = new.replace("{c}", c);
+                if add { format!("{c} = {c} + {value}") } else { format!("{c} = {value}") }
+            })
+            .collect();
+        format!("{head} {conflict} {}", assignments.join(", "))
     }
 }
 
@@ -106,11 +90,12 @@ const FAILED_COLUMNS: &str = "id, job, subject, payload, error, attempts, status
 impl OperationsLog for SeaOrmOperations {
     async fn write(&self, batch: &TelemetryBatch) -> Result<(), StorageError> {
         for chunk in batch.minutes.chunks(CHUNK) {
-            let sql = self.upsert_adding(
+            let sql = self.upsert(
                 "job_minutes",
                 &["minute", "job", "outcome", "runs", "wait_ms_sum", "wait_runs", "duration_ms_sum"],
                 &["minute", "job", "outcome"],
                 &["runs", "wait_ms_sum", "wait_runs", "duration_ms_sum"],
+                true,
                 chunk.len(),
             );
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
@@ -150,11 +135,12 @@ impl OperationsLog for SeaOrmOperations {
             self.exec(&sql, values).await?;
         }
         for chunk in batch.store_minutes.chunks(CHUNK) {
-            let sql = self.upsert_adding(
+            let sql = self.upsert(
                 "store_minutes",
                 &["minute", "store", "calls", "errors"],
                 &["minute", "store"],
                 &["calls", "errors"],
+                true,
                 chunk.len(),
             );
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 4);
@@ -169,10 +155,12 @@ impl OperationsLog for SeaOrmOperations {
             self.exec(&sql, values).await?;
         }
         for chunk in batch.health.chunks(CHUNK) {
-            let sql = self.upsert_replacing(
+            let sql = self.upsert(
                 "store_health",
                 &["store", "worker", "circuit", "last_success_us", "last_error_us", "last_error", "updated_at_us"],
                 &["store", "worker"],
+                &["circuit", "last_success_us", "last_error_us", "last_error", "updated_at_us"],
+                false,
                 chunk.len(),
             );
             let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
