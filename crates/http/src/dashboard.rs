@@ -382,11 +382,8 @@ pub async fn overview(
     }
     let mut body = String::new();
     body.push_str("<div class=\"cards\">");
-    for job in JobType::ALL {
-        let depth = match ops.queue.depth(job).await {
-            Ok(d) => d.to_string(),
-            Err(_) => "unavailable".into(),
-        };
+    for (job, depth) in depths(ops.queue.as_ref()).await {
+        let depth = depth.map_or_else(|| "unavailable".to_owned(), |d| d.to_string());
         let _ = write!(
             body,
             "<div class=\"card\" data-queue=\"{0}\">Queue · {0}<b>{1}</b></div>",
@@ -625,13 +622,19 @@ pub async fn orders_page(req: HttpRequest, ops: web::Data<Operations>) -> HttpRe
     page("Orders", "Orders", expiry, &ops, &body)
 }
 
+/// Every job type's queue depth, read at once; `None` where the queue did not answer.
+async fn depths(queue: &dyn JobQueue) -> Vec<(JobType, Option<u64>)> {
+    let reads = JobType::ALL.map(|job| async move { (job, queue.depth(job).await.ok()) });
+    futures::future::join_all(reads).await
+}
+
 /// `GET /metrics`: this process's metrics in the Prometheus text format, with the queue depths read now.
 pub async fn metrics(ops: web::Data<Operations>) -> HttpResponse {
     let Some(render) = &ops.metrics else {
         return HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("metrics are disabled\n");
     };
-    for job in JobType::ALL {
-        if let Ok(depth) = ops.queue.depth(job).await {
+    for (job, depth) in depths(ops.queue.as_ref()).await {
+        if let Some(depth) = depth {
             metrics::gauge!("hub_queue_depth", "job" => job.as_str()).set(depth as f64);
         }
     }
