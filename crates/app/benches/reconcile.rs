@@ -128,7 +128,7 @@ async fn main() {
     let queue = hub_queue::ApalisJobQueue::connect(settings.queue.clone()).await.expect("queue");
     let drained = || async {
         loop {
-            if queue.depth(hub_queue::JobKind::SyncProductToStore).await.unwrap_or(1) == 0 {
+            if queue.depth(hub_domain::JobType::SyncProductToStore).await.unwrap_or(1) == 0 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use hub_domain::{
+    JobQueue,
+    ingest::Inbox,
     operations::{FailedJobs, OperationsLog},
-    ports::{Inbox, JobQueue},
 };
 use hub_persistence::{SeaOrmInbox, SeaOrmOperations};
 use hub_queue::ApalisJobQueue;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod monitoring;
+pub mod outbound;
 pub mod reconcile;
 pub mod settings;
 pub mod telemetry;
@@ -10,13 +11,12 @@ pub mod telemetry;
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use hub_domain::operations::{FailedJobs, OperationsLog, Telemetry};
-use hub_domain::orders::{OrderLinks, ReplicateOrder, SourceShop};
-use hub_domain::sync::{ProductLinks, StoreGateway, SyncProductToStore};
 use hub_domain::{
-    StoreDirectory,
-    ports::{Inbox, JobQueue, ProductStates},
-    services::{AcceptOrderEvent, AcceptProductEvent, FanOutProduct, SweepInbox},
+    JobQueue, StoreDirectory, Timer,
+    catalog::{FanOutProduct, ProductLinks, ProductStates, StoreGateway, SyncProductToStore},
+    ingest::{AcceptOrderEvent, AcceptProductEvent, Inbox, SweepInbox},
+    operations::{FailedJobs, OperationsLog, Telemetry},
+    replication::{OrderLinks, ReplicateOrder, SourceShop},
 };
 use hub_persistence::{SeaOrmInbox, SeaOrmOperations, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates};
 use hub_queue::{ApalisJobQueue, JobHandlers};
@@ -140,7 +140,8 @@ impl Application {
 
         if matches!(mode, Mode::Worker | Mode::All) {
             let links: Arc<dyn ProductLinks> = Arc::new(SeaOrmProductLinks::new(db.clone()));
-            let telemetry = Telemetry::new(settings.worker.name());
+            let telemetry = Telemetry::new(settings.worker.name(), Arc::new(outbound::PrometheusMetrics));
+            let timer: Arc<dyn Timer> = Arc::new(outbound::TokioTimer);
             let webservices = hub_prestashop::WebserviceGateway::new(settings.webservice_targets())
                 .map_err(|e| anyhow::anyhow!(e))?
                 .report_to(telemetry.clone());
@@ -157,6 +158,7 @@ impl Application {
                     stores.clone(),
                     states.clone(),
                     queue_port.clone(),
+                    timer.clone(),
                     settings.worker.name(),
                 )))
             });
@@ -172,6 +174,7 @@ impl Application {
                     links,
                     gateway,
                     stores.clone(),
+                    timer,
                     settings.worker.name(),
                 )),
                 replicate,

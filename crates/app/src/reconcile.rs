@@ -6,10 +6,9 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use hub_domain::{
-    StoreDirectory,
-    ports::{JobQueue, ProductStates},
+    JobQueue, StoreDirectory,
+    catalog::{ProductLinks, ProductStates},
     reconcile::{Reconcile, RunLeases, StoreCatalog},
-    sync::ProductLinks,
 };
 use hub_persistence::{SeaOrmProductLinks, SeaOrmProductStates, SeaOrmRunLeases};
 use hub_prestashop::{WebserviceCatalog, WebserviceGateway};
@@ -135,8 +134,16 @@ impl Reconciler {
         let owner = format!("{}-reconcile", settings.worker.name());
         let links: Arc<dyn ProductLinks> = Arc::new(SeaOrmProductLinks::new(db.clone()));
         let catalog: Arc<dyn StoreCatalog> = Arc::new(WebserviceCatalog::new(webservices));
-        let reconcile =
-            Reconcile::new(catalog, states, links, queue, stores, settings.reconcile.page_size, owner.clone());
+        let reconcile = Reconcile::new(
+            catalog,
+            states,
+            links,
+            queue,
+            stores,
+            Arc::new(crate::outbound::TokioTimer),
+            settings.reconcile.page_size,
+            owner.clone(),
+        );
         Ok(Self { reconcile, leases: Arc::new(SeaOrmRunLeases::new(db)), owner, settings: settings.reconcile.clone() })
     }
 

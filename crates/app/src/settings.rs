@@ -200,7 +200,7 @@ impl Settings {
         if self.worker.max_attempts == 0 {
             return Err(SettingsError("worker.max_attempts: at least 1".into()));
         }
-        use hub_domain::operations::JobType;
+        use hub_domain::JobType;
         if let Some(bad) = self.worker.jobs.iter().find(|j| JobType::from_name(j).is_none()) {
             let known: Vec<&str> = JobType::ALL.iter().map(|j| j.as_str()).collect();
             return Err(SettingsError(format!("worker.jobs: unknown job `{bad}` (known: {})", known.join(", "))));

@@ -15,9 +15,8 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use hub_domain::{
-    Secret, StoreDirectory, StoreRole,
-    operations::{FailedJobs, JobType, OperationError, OperationsLog},
-    ports::JobQueue,
+    JobQueue, JobType, Secret, StoreDirectory, StoreRole,
+    operations::{FailedJobs, OperationError, OperationsLog},
 };
 use serde::Deserialize;
 use sha2::Sha256;

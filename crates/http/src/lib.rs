@@ -143,7 +143,7 @@ pub fn serve(
 /// When the server cannot start.
 pub fn serve_monitor(
     listener: TcpListener,
-    inbox: Arc<dyn hub_domain::ports::Inbox>,
+    inbox: Arc<dyn hub_domain::ingest::Inbox>,
     operations: dashboard::Operations,
 ) -> std::io::Result<Server> {
     let probe = web::Data::new(routes::Probe { inbox, queue: operations.queue.clone() });

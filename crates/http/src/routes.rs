@@ -4,10 +4,9 @@ use std::sync::Arc;
 
 use actix_web::web;
 use hub_domain::{
-    StoreCode, StoreRole,
-    orders::OrderLinks,
-    ports::{Inbox, JobQueue},
-    services::{AcceptError, AcceptOrderEvent, AcceptProductEvent, Acceptance},
+    JobQueue, StoreCode, StoreRole,
+    ingest::{AcceptError, AcceptOrderEvent, AcceptProductEvent, Acceptance, Inbox},
+    replication::OrderLinks,
 };
 use paperclip::actix::{AcceptedJson, Apiv2Schema, api_v2_operation};
 use serde::{Deserialize, Serialize};
@@ -57,7 +56,6 @@ fn accepted(
     produces = "application/json"
 )]
 pub async fn sync_product(
-    _key: ApiKey,
     body: Webhook<ProductEventBody>,
     state: web::Data<AppState>,
 ) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
@@ -78,7 +76,6 @@ pub async fn sync_product(
     produces = "application/json"
 )]
 pub async fn sync_order(
-    _key: ApiKey,
     body: Webhook<OrderEventBody>,
     state: web::Data<AppState>,
 ) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {

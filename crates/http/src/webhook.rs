@@ -1,6 +1,7 @@
-//! The webhook extractor: authenticates the store by `X-API-KEY` (constant time), checks its role, the
-//! content type, the body size, the optional `X-Hub-Signature`, then parses and validates the body into a
-//! domain event. Each failure is its own [`ApiError`]; nothing is stored before all of them pass.
+//! The webhook extractor: authenticates the store by `X-API-KEY` (constant time, once per request), checks
+//! the content type, the body size, the optional `X-Hub-Signature`, then parses and validates the body into
+//! a domain event. Each failure is its own [`ApiError`]; nothing is stored before all of them pass. Whether
+//! the store's role may post the event is the accept use case's rule, checked there once.
 
 use std::{collections::BTreeMap, future::Future, marker::PhantomData, pin::Pin, sync::Arc};
 
@@ -11,7 +12,7 @@ use hub_domain::{NewEvent, Store, StoreDirectory};
 use paperclip::{
     actix::{Apiv2Security, OperationModifier},
     v2::{
-        models::{DefaultOperationRaw, DefaultSchemaRaw, Either, Parameter, ParameterIn},
+        models::{DefaultOperationRaw, DefaultSchemaRaw, Either, Parameter, ParameterIn, SecurityScheme},
         schema::Apiv2Schema as SchemaTrait,
     },
 };
@@ -64,15 +65,8 @@ impl<T: WebhookBody> FromRequest for Webhook<T> {
                 .app_data::<web::Data<HttpSettings>>()
                 .ok_or_else(|| ApiError::Internal("http settings not configured".into()))?
                 .clone();
+            // The role is the use case's rule: it refuses (403) before anything is stored.
             let store = authenticate(&req)?;
-            if store.role != T::ROLE {
-                return Err(ApiError::Forbidden(format!(
-                    "store `{}` is a {} store: only a {} store may post here",
-                    store.code,
-                    store.role,
-                    T::ROLE
-                )));
-            }
             let is_json = req
                 .mime_type()
                 .ok()
@@ -206,6 +200,15 @@ impl<T: SchemaTrait> OperationModifier for Webhook<T> {
             }),
             ..Default::default()
         }));
+    }
+
+    /// The `X-API-KEY` the extractor authenticates with, as [`ApiKey`] documents it.
+    fn update_security(op: &mut DefaultOperationRaw) {
+        ApiKey::update_security(op);
+    }
+
+    fn update_security_definitions(map: &mut BTreeMap<String, SecurityScheme>) {
+        ApiKey::update_security_definitions(map);
     }
 }
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use garde::Validate;
 use hub_domain::{
-    Address, CombinationData, Customer, EventId, InvalidValue, Money, NewEvent, OrderData, OrderLine, ProductData, Sku,
-    StoreCode, StoreRole, event::EventPayload,
+    Address, CombinationData, Customer, EventId, EventPayload, InvalidValue, Money, NewEvent, OrderData, OrderLine,
+    ProductData, Sku, StoreCode,
 };
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
@@ -42,11 +42,8 @@ fn parse_time(raw: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)).unwrap_or_default()
 }
 
-/// A body the API accepts: which role may post it and how it becomes a domain event.
+/// A body the API accepts, and how it becomes a domain event.
 pub trait WebhookBody: serde::de::DeserializeOwned + Validate<Context = ()> + Send + 'static {
-    /// The role whose key may post it.
-    const ROLE: StoreRole;
-
     /// Converts the validated body into the domain's event.
     ///
     /// # Errors
@@ -127,8 +124,6 @@ pub struct CombinationBody {
 }
 
 impl WebhookBody for ProductEventBody {
-    const ROLE: StoreRole = StoreRole::Source;
-
     fn try_into_domain(self, store: StoreCode) -> Result<NewEvent, InvalidValue> {
         let p = self.product;
         let combinations = p
@@ -286,8 +281,6 @@ pub struct OrderLineBody {
 }
 
 impl WebhookBody for OrderEventBody {
-    const ROLE: StoreRole = StoreRole::Client;
-
     fn try_into_domain(self, store: StoreCode) -> Result<NewEvent, InvalidValue> {
         let o = self.order;
         let c = o.customer;

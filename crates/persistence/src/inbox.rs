@@ -8,9 +8,8 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hub_domain::{
-    EventId, EventKind, EventStatus, NewEvent, StoreCode, StoredEvent,
-    event::EventPayload,
-    ports::{Inbox, PendingEvent, Recorded, StorageError},
+    EventId, EventKind, EventPayload, EventStatus, NewEvent, StorageError, StoreCode, StoredEvent,
+    ingest::{Inbox, PendingEvent, Recorded},
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,

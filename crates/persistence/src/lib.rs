@@ -11,7 +11,7 @@ mod run_leases;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use hub_domain::ports::StorageError;
+use hub_domain::StorageError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
 pub use inbox::SeaOrmInbox;

@@ -4,11 +4,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hub_domain::{
+    StorageError,
     operations::{
         Counts, FailedJob, FailedStatus, JobMinute, JobRun, NewFailedJob, OperationsLog, OrderLinkRow, StoreHealth,
         StoreMinute, TelemetryBatch, UnlinkedSku,
     },
-    ports::StorageError,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
 

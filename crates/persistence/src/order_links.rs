@@ -5,9 +5,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use hub_domain::{
-    StoreCode,
-    orders::{OrderLink, OrderLinks},
-    ports::StorageError,
+    StorageError, StoreCode,
+    replication::{OrderLink, OrderLinks},
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 

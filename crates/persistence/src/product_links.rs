@@ -5,9 +5,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use hub_domain::{
-    Sku, StoreCode,
-    ports::StorageError,
-    sync::{ProductLink, ProductLinks},
+    Sku, StorageError, StoreCode,
+    catalog::{ProductLink, ProductLinks},
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use hub_domain::{
-    EventId, ProductData, Sku,
-    ports::{ProductStates, SourceProductState, StorageError},
+    EventId, ProductData, Sku, StorageError,
+    catalog::{ProductStates, SourceProductState},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Value};
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use hub_domain::{ports::StorageError, reconcile::RunLeases};
+use hub_domain::{StorageError, reconcile::RunLeases};
 use sea_orm::DatabaseConnection;
 
 use crate::{Lease, insert_ignore, micros};

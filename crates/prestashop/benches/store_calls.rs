@@ -14,7 +14,7 @@ use std::{
 
 use hub_domain::{
     Secret, StoreCode,
-    sync::{RemoteStockRow, StoreGateway},
+    catalog::{RemoteStockRow, StoreGateway},
 };
 use hub_prestashop::{StoreLimits, WebserviceGateway, WebserviceTarget};
 use tokio::{

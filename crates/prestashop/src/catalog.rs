@@ -14,9 +14,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use hub_domain::{
-    CombinationData, Money, Sku, StoreCode,
+    CombinationData, GatewayError, Money, Sku, StoreCode,
+    catalog::RemoteStockRow,
     reconcile::{CatalogPage, ClientListing, SourceListing, StoreCatalog},
-    sync::{GatewayError, RemoteStockRow},
 };
 use reqwest::Method;
 use serde_json::Value;

@@ -96,7 +96,7 @@ impl WebserviceClient {
     /// # Errors
     /// The shop cannot be reached or refuses the key (the message names the HTTP status and the shop's
     /// error, never the key).
-    pub async fn check(&self, source: bool) -> Result<StoreCheck, hub_domain::sync::GatewayError> {
+    pub async fn check(&self, source: bool) -> Result<StoreCheck, hub_domain::GatewayError> {
         let started = Instant::now();
         let answer = self.send(Method::GET, "", &[], None).await?;
         let latency_ms = started.elapsed().as_millis() as u64;

@@ -9,7 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use hub_domain::{Secret, operations::Telemetry, sync::GatewayError};
+use hub_domain::{GatewayError, Secret, operations::Telemetry};
 use reqwest::{Method, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;

@@ -15,8 +15,8 @@ pub use catalog::WebserviceCatalog;
 pub use check::{Permission, StoreCheck};
 pub use client::{Circuit, StoreLimits, WebserviceClient};
 use hub_domain::{
-    Money, Secret, Sku, StoreCode,
-    sync::{GatewayError, Lookup, RemoteCombination, RemoteProduct, RemoteStockRow, StoreGateway},
+    GatewayError, Money, Secret, Sku, StoreCode,
+    catalog::{Lookup, RemoteCombination, RemoteProduct, RemoteStockRow, StoreGateway},
 };
 use reqwest::Method;
 use serde_json::Value;

@@ -7,9 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use hub_domain::{
-    Money, OrderData, Secret, Sku, StoreCode,
-    orders::{OrderPlan, Refusal, SourceError, SourceLine, SourceOrder, SourceShop},
-    sync::GatewayError,
+    GatewayError, Money, OrderData, Secret, Sku, StoreCode,
+    replication::{OrderPlan, Refusal, SourceError, SourceLine, SourceOrder, SourceShop},
 };
 use reqwest::Method;
 use serde::{Deserialize, Serialize};

@@ -7,11 +7,7 @@ use apalis::prelude::{TaskBuilder, TaskSink};
 use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
 use async_trait::async_trait;
-use hub_domain::{
-    EventId, EventKind,
-    operations::JobType,
-    ports::{JobQueue, QueueError, SyncProductToStore},
-};
+use hub_domain::{EventId, EventKind, JobQueue, JobType, QueueError, SyncRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::jobs::{FanOutProductJob, JobNames, ReplicateOrderJob, SyncProductToStoreJob, now_us};
@@ -68,9 +64,6 @@ impl Default for QueueSettings {
         }
     }
 }
-
-/// The kinds of job: the domain's [`JobType`], under the name this crate has always used.
-pub use hub_domain::operations::JobType as JobKind;
 
 /// The three storages of one backend.
 #[derive(Clone)]
@@ -183,11 +176,11 @@ impl ApalisJobQueue {
     ///
     /// # Errors
     /// When the storage cannot be reached.
-    pub async fn depth(&self, job: JobKind) -> Result<u64, QueueError> {
+    pub async fn depth(&self, job: JobType) -> Result<u64, QueueError> {
         let name = match job {
-            JobKind::FanOutProduct => &self.settings.names.fan_out_product,
-            JobKind::ReplicateOrder => &self.settings.names.replicate_order,
-            JobKind::SyncProductToStore => &self.settings.names.sync_product_to_store,
+            JobType::FanOutProduct => &self.settings.names.fan_out_product,
+            JobType::ReplicateOrder => &self.settings.names.replicate_order,
+            JobType::SyncProductToStore => &self.settings.names.sync_product_to_store,
         };
         match &self.storages {
             Storages::Redis { conn, fan_out, .. } => {
@@ -331,7 +324,7 @@ impl JobQueue for ApalisJobQueue {
         }
     }
 
-    async fn enqueue_syncs(&self, jobs: &[SyncProductToStore]) -> Result<(), QueueError> {
+    async fn enqueue_syncs(&self, jobs: &[SyncRequest]) -> Result<(), QueueError> {
         let tasks: Vec<_> = jobs
             .iter()
             .map(|j| {

@@ -5,6 +5,6 @@ pub mod backend;
 pub mod jobs;
 pub mod worker;
 
-pub use backend::{ApalisJobQueue, JobKind, QueueKind, QueueSettings};
+pub use backend::{ApalisJobQueue, QueueKind, QueueSettings};
 pub use jobs::{FanOutProductJob, JobNames, ReplicateOrderJob, SyncProductToStoreJob};
 pub use worker::{JobHandlers, WorkerSettings, run_workers};

@@ -16,12 +16,11 @@ use apalis::{
     prelude::*,
 };
 use hub_domain::{
-    EventId, Sku, StoreCode,
-    operations::{JobType, NewFailedJob, OperationsLog, Outcome, Telemetry},
-    orders::ReplicateOrder,
-    ports::Inbox,
-    services::{FanOutProduct, JobError},
-    sync::SyncProductToStore,
+    EventId, JobError, JobType, Outcome, Sku, StoreCode,
+    catalog::{FanOutProduct, SyncProductToStore},
+    ingest::Inbox,
+    operations::{NewFailedJob, OperationsLog, Telemetry},
+    replication::ReplicateOrder,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;

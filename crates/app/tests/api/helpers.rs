@@ -13,9 +13,10 @@ use figment::{
     providers::{Format, Toml},
 };
 use hub_app::{Application, Mode, RunningApp, Settings};
-use hub_domain::{EventId, EventStatus, ports::Inbox};
+use hub_domain::JobType;
+use hub_domain::{EventId, EventStatus, ingest::Inbox};
 use hub_persistence::SeaOrmInbox;
-use hub_queue::{ApalisJobQueue, JobKind};
+use hub_queue::ApalisJobQueue;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 pub const SOURCE_KEY: &str = "source-key-0123456789";
@@ -250,7 +251,7 @@ impl TestApp {
         row.try_get_by_index::<i64>(0).unwrap()
     }
 
-    pub async fn depth(&self, kind: JobKind) -> u64 {
+    pub async fn depth(&self, kind: JobType) -> u64 {
         self.queue.depth(kind).await.unwrap()
     }
 

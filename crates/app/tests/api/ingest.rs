@@ -3,7 +3,7 @@
 use hmac::{Hmac, Mac};
 use hub_app::Mode;
 use hub_domain::EventStatus;
-use hub_queue::JobKind;
+use hub_domain::JobType;
 use serde_json::Value;
 use sha2::Sha256;
 
@@ -28,14 +28,14 @@ async fn accepted_once_queued_once_and_fanned_out(backend: Backend) {
     assert_eq!(api.count("SELECT COUNT(*) FROM inbox_events").await, 1, "stored once");
     // Marking it queued happens in the background (it only spares the sweeper work).
     eventually(5, "marked queued", || async { api.status_of(&id).await == Some(EventStatus::Queued) }).await;
-    assert_eq!(api.depth(JobKind::FanOutProduct).await, 1, "queued once");
+    assert_eq!(api.depth(JobType::FanOutProduct).await, 1, "queued once");
 
     // A worker fans it out: one SyncProductToStore per active client (retail-1, retail-2; retail-signed is inactive).
     // Only fan-out workers here: the sync to stores has its own tests.
     let worker = env.spawn_with(Mode::Worker, |s| s.worker.jobs = vec!["fan_out_product".into()]).await;
     eventually(20, "event processed", || async { api.status_of(&id).await == Some(EventStatus::Processed) }).await;
-    assert_eq!(api.depth(JobKind::SyncProductToStore).await, 2);
-    assert_eq!(api.depth(JobKind::FanOutProduct).await, 0);
+    assert_eq!(api.depth(JobType::SyncProductToStore).await, 2);
+    assert_eq!(api.depth(JobType::FanOutProduct).await, 0);
     assert_eq!(api.count("SELECT COUNT(*) FROM product_states WHERE sku = 'WHS-0001'").await, 1);
     worker.stop().await;
     api.stop().await;
@@ -58,7 +58,7 @@ async fn an_order_event_from_a_client_is_stored_and_queued(backend: Backend) {
     let r = api.post("/api/sync/order", Some(CLIENT_KEY), &order_event(&id).to_string()).await;
     assert_eq!(r.status(), 202);
     eventually(5, "marked queued", || async { api.status_of(&id).await == Some(EventStatus::Queued) }).await;
-    assert_eq!(api.depth(JobKind::ReplicateOrder).await, 1);
+    assert_eq!(api.depth(JobType::ReplicateOrder).await, 1);
     api.stop().await;
 }
 

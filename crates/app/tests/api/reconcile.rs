@@ -7,7 +7,7 @@ use hub_app::{
     Mode,
     reconcile::{NoProgress, ReconcileRequest, Reconciler},
 };
-use hub_queue::JobKind;
+use hub_domain::JobType;
 use prestashop_sim::{SimConfig, Simulator};
 
 use crate::helpers::*;
@@ -93,7 +93,7 @@ async fn synced(shops: &Shops, backend: Backend) -> Synced {
         })
         .await;
     }
-    eventually(30, "sync queue drained", || async { app.depth(JobKind::SyncProductToStore).await == 0 }).await;
+    eventually(30, "sync queue drained", || async { app.depth(JobType::SyncProductToStore).await == 0 }).await;
     Synced { env, app, r1, r2, source }
 }
 
@@ -129,7 +129,7 @@ async fn reconcile_repairs_what_changed_behind_the_hubs_back(backend: Backend) {
         shops.r2.product_state(s.r2[1]) == Some(("20.000000".into(), true, 40))
     })
     .await;
-    eventually(30, "sync queue drained", || async { s.app.depth(JobKind::SyncProductToStore).await == 0 }).await;
+    eventually(30, "sync queue drained", || async { s.app.depth(JobType::SyncProductToStore).await == 0 }).await;
     // Exactly the drifted fields were written: retail-1 one stock row, one price, one stock row; retail-2 one.
     let (w1, w2) = (writes(&shops.r1), writes(&shops.r2));
     let r1_row0 = shops.r1.stock_row(s.r1[0], 0).unwrap();
@@ -225,7 +225,7 @@ async fn the_hub_reconcile_command_repairs_one_client() {
         shops.r2.product_state(s.r2[2]) == Some(("30.000000".into(), true, 7))
     })
     .await;
-    eventually(30, "sync queue drained", || async { s.app.depth(JobKind::SyncProductToStore).await == 0 }).await;
+    eventually(30, "sync queue drained", || async { s.app.depth(JobType::SyncProductToStore).await == 0 }).await;
     assert!(writes(&shops.r1).is_empty(), "retail-1 was not asked for: {:?}", writes(&shops.r1));
     assert_eq!(shops.r1.product_state(s.r1[2]).map(|p| p.2), Some(1));
     s.app.stop().await;

@@ -515,7 +515,7 @@ async fn count_in(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
 }
 
 async fn hub_status(db: &sea_orm::DatabaseConnection, event: &str) -> Option<EventStatus> {
-    use hub_domain::{EventId, ports::Inbox};
+    use hub_domain::{EventId, ingest::Inbox};
     hub_persistence::SeaOrmInbox::new(db.clone()).load(&EventId::parse(event).ok()?).await.unwrap().map(|e| e.status)
 }
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use hub_app::{Mode, Settings, settings::WebserviceSettings};
+use hub_domain::JobType;
 use hub_domain::{EventStatus, Secret};
-use hub_queue::JobKind;
 use prestashop_sim::{Failure, SimConfig, Simulator};
 
 use crate::helpers::*;
@@ -119,7 +119,7 @@ async fn a_burst_of_one_hundred_events_ends_right_with_far_fewer_writes() {
     assert!(statuses.iter().all(|s| *s == 202));
     eventually(30, "retail-1 ends at 99", || async { r1.product_state(p1).is_some_and(|s| s.2 == 99) }).await;
     eventually(30, "retail-2 ends at 99", || async { r2.product_state(p2).is_some_and(|s| s.2 == 99) }).await;
-    eventually(30, "sync queue drained", || async { app.depth(JobKind::SyncProductToStore).await == 0 }).await;
+    eventually(30, "sync queue drained", || async { app.depth(JobType::SyncProductToStore).await == 0 }).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(r1.product_state(p1).unwrap().2, 99, "nothing older landed after the newest");
     let (w1, w2) = (writes(&r1), writes(&r2));
@@ -150,7 +150,7 @@ async fn an_older_update_never_overwrites_a_newer_one_on_the_clients() {
     )
     .await;
     eventually(20, "older processed", || async { app.status_of(&older).await == Some(EventStatus::Processed) }).await;
-    eventually(20, "sync queue drained", || async { app.depth(JobKind::SyncProductToStore).await == 0 }).await;
+    eventually(20, "sync queue drained", || async { app.depth(JobType::SyncProductToStore).await == 0 }).await;
     assert_eq!(r1.product_state(p1), Some(("15.600000".into(), true, 50)));
     app.stop().await;
 }

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use hub_domain::{
-    Money, Secret, Sku, StoreCode,
-    sync::{GatewayError, Lookup, StoreGateway},
+    GatewayError, Money, Secret, Sku, StoreCode,
+    catalog::{Lookup, StoreGateway},
 };
 use hub_prestashop::{Circuit, StoreLimits, WebserviceGateway, WebserviceTarget};
 use prestashop_sim::{Failure, SimConfig, Simulator};
@@ -106,7 +106,7 @@ async fn failures_are_classified_retryable_gone_or_permanent() {
     }
     sim.inject(Failure::new(prestashop_sim::FailureKind::Drop).times(1));
     assert!(matches!(gw.find_by_reference(&store(), &sku).await, Err(GatewayError::Retryable(_))));
-    let row = hub_domain::sync::RemoteStockRow { id: 999, combination_id: 0, quantity: 0 };
+    let row = hub_domain::catalog::RemoteStockRow { id: 999, combination_id: 0, quantity: 0 };
     assert!(matches!(gw.set_stock(&store(), 1, &row, 3).await, Err(GatewayError::Gone(_))));
     // A bad key is a configuration problem: retrying cannot fix it.
     let bad = WebserviceGateway::new(vec![WebserviceTarget {

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, fmt};
 
-use crate::{InvalidValue, Money};
+use super::money::Money;
+use crate::errors::InvalidValue;
 
 /// A product or combination reference as PrestaShop stores it (1–64 printable characters).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -4,7 +4,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::{fmt, str::FromStr};
 
-use crate::InvalidValue;
+use crate::errors::InvalidValue;
 
 /// A non-negative amount with at most six decimals, as PrestaShop stores prices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

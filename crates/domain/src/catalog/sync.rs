@@ -4,257 +4,19 @@
 //! target (its price rule, its stock buffer, the active flag), writes only what differs from what the hub
 //! last applied there, and records the link (client product id, stock row ids, applied target).
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-
-use crate::{
-    CombinationData, Money, ProductData, Sku, Store, StoreCode, StoreDirectory, StoreRole,
-    ports::{ProductStates, StorageError},
-    services::JobError,
+use super::{
+    matching::{link_to, unlinked},
+    ports::{LinkStatus, Lookup, ProductLink, ProductLinks, ProductStates, RemoteStockRow, StoreGateway},
+    target::Target,
 };
-
-/// A stock row on a store: the `stock_availables` id of a product (combination 0) or a combination.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoteStockRow {
-    /// `stock_availables` id.
-    pub id: u64,
-    /// `id_product_attribute`: 0 for the product-level row.
-    pub combination_id: u64,
-    /// Current quantity.
-    pub quantity: i64,
-}
-
-/// A combination on a store, with what identifies it across shops.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoteCombination {
-    /// Combination id there.
-    pub id: u64,
-    /// Its own reference, when not empty.
-    pub reference: Option<String>,
-    /// Its EAN13, when not empty.
-    pub ean13: Option<String>,
-}
-
-/// A product as a store has it: the synced fields and what locates its stock.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoteProduct {
-    /// Product id there.
-    pub id: u64,
-    /// Price, tax excluded.
-    pub price: Money,
-    /// For sale.
-    pub active: bool,
-    /// Its stock rows (product level and combinations).
-    pub stock: Vec<RemoteStockRow>,
-    /// Its combinations.
-    pub combinations: Vec<RemoteCombination>,
-}
-
-/// Looking a product up by reference.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
-    /// Exactly one product has the reference.
-    Found(RemoteProduct),
-    /// None has it.
-    NotFound,
-    /// Several products have it: never guessed.
-    Ambiguous(Vec<u64>),
-}
-
-/// A store call failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GatewayError {
-    /// Timeout, connection error, 5xx, 429, circuit open: may succeed later.
-    #[error("{0}")]
-    Retryable(String),
-    /// The object addressed no longer exists there (404).
-    #[error("{0}")]
-    Gone(String),
-    /// A 4xx retrying cannot fix, or a store not configured.
-    #[error("{0}")]
-    Permanent(String),
-}
-
-impl From<GatewayError> for JobError {
-    fn from(e: GatewayError) -> Self {
-        match e {
-            GatewayError::Retryable(m) => JobError::Retryable(m),
-            GatewayError::Gone(m) | GatewayError::Permanent(m) => JobError::Permanent(m),
-        }
-    }
-}
-
-/// A store's PrestaShop, as the sync needs it.
-#[cfg_attr(test, mockall::automock)]
-#[async_trait]
-pub trait StoreGateway: Send + Sync + 'static {
-    /// The products of `store` whose reference is `sku` (case-insensitive, as PrestaShop filters), read in full.
-    ///
-    /// # Errors
-    /// Retryable transport failures; permanent ones for a store without a Webservice.
-    async fn find_by_reference(&self, store: &StoreCode, sku: &Sku) -> Result<Lookup, GatewayError>;
-
-    /// Sets one stock row's quantity, touching nothing else on the row (PATCH on 8.0+, else
-    /// GET-modify-PUT of the whole row).
-    ///
-    /// # Errors
-    /// [`GatewayError::Gone`] when the row no longer exists.
-    async fn set_stock(
-        &self,
-        store: &StoreCode,
-        product_id: u64,
-        row: &RemoteStockRow,
-        quantity: i64,
-    ) -> Result<(), GatewayError>;
-
-    /// Sets a product's price and active flag, touching nothing else.
-    ///
-    /// # Errors
-    /// [`GatewayError::Gone`] when the product no longer exists.
-    async fn set_price_and_active(
-        &self,
-        store: &StoreCode,
-        product_id: u64,
-        price: &Money,
-        active: bool,
-    ) -> Result<(), GatewayError>;
-}
-
-/// What the hub last applied to a client for one SKU.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Applied {
-    /// Price written.
-    pub price: Option<Money>,
-    /// Active flag written.
-    pub active: Option<bool>,
-    /// Stock row id → quantity written.
-    pub stock: BTreeMap<u64, i64>,
-}
-
-/// The state of a (client store, SKU) pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LinkStatus {
-    /// Matched to one client product and in sync.
-    Linked,
-    /// No product with the reference on the client: visible to operators, not retried.
-    Unlinked,
-    /// Several products share the reference on the client: reported, never guessed.
-    Ambiguous,
-}
-
-impl LinkStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LinkStatus::Linked => "linked",
-            LinkStatus::Unlinked => "unlinked",
-            LinkStatus::Ambiguous => "ambiguous",
-        }
-    }
-}
-
-/// Where a source SKU lives on a client store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProductLink {
-    /// The client store.
-    pub store: StoreCode,
-    /// The SKU.
-    pub sku: Sku,
-    /// Linked, unlinked, ambiguous.
-    pub status: LinkStatus,
-    /// The client's product id.
-    pub client_product_id: Option<u64>,
-    /// Source combination id → client stock row (id, combination id there).
-    pub stock_rows: BTreeMap<u64, (u64, u64)>,
-    /// Source combinations that matched nothing on the client.
-    pub unmatched_combinations: Vec<u64>,
-    /// What was last written.
-    pub applied: Applied,
-    /// The source event whose state was last applied.
-    pub applied_event_id: Option<String>,
-    /// Why it is not linked, or the last problem.
-    pub note: Option<String>,
-}
-
-/// The links of source SKUs to client products.
-#[cfg_attr(test, mockall::automock)]
-#[async_trait]
-pub trait ProductLinks: Send + Sync + 'static {
-    /// The link of `sku` on `store`.
-    ///
-    /// # Errors
-    /// When the database cannot be reached.
-    async fn get(&self, store: &StoreCode, sku: &Sku) -> Result<Option<ProductLink>, StorageError>;
-
-    /// Stores a link (insert or replace).
-    ///
-    /// # Errors
-    /// When the database cannot be reached.
-    async fn save(&self, link: &ProductLink) -> Result<(), StorageError>;
-
-    /// Takes the exclusive right to write `sku` on `store` for `ttl`, for `owner`; false when another
-    /// owner holds it. Works across processes.
-    ///
-    /// # Errors
-    /// When the database cannot be reached.
-    async fn lease(&self, store: &StoreCode, sku: &Sku, owner: &str, ttl: Duration) -> Result<bool, StorageError>;
-
-    /// Gives the lease back.
-    ///
-    /// # Errors
-    /// When the database cannot be reached.
-    async fn release(&self, store: &StoreCode, sku: &Sku, owner: &str) -> Result<(), StorageError>;
-
-    /// Every link recorded for `store` (any status), for reconciliation.
-    ///
-    /// # Errors
-    /// When the database cannot be reached or a row cannot be decoded.
-    async fn of_store(&self, store: &StoreCode) -> Result<Vec<ProductLink>, StorageError>;
-}
-
-/// The client's target for a source product.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Price after the client's rule.
-    pub price: Money,
-    /// Active flag.
-    pub active: bool,
-    /// Product-level quantity (simple products).
-    pub quantity: i64,
-    /// Per source combination id: its quantity.
-    pub combinations: Vec<(CombinationData, i64)>,
-}
-
-impl Target {
-    /// Applies `store`'s price rule and stock buffer to `product`.
-    pub fn for_client(product: &ProductData, store: &Store) -> Self {
-        let buffer = store.price_rule.stock_buffer.max(0);
-        let sellable = |q: i64| q.saturating_sub(buffer).max(0);
-        Self {
-            price: product.price.with_markup_percent(store.price_rule.markup_percent),
-            active: product.active,
-            quantity: sellable(product.quantity),
-            combinations: product.combinations.iter().map(|c| (c.clone(), sellable(c.quantity))).collect(),
-        }
-    }
-
-    /// The client stock rows `link` locates and the quantity each must show, as
-    /// `(row id, client combination id, quantity)`: the product-level row of a simple product, else one row
-    /// per matched combination. What the sync writes and what reconciliation compares.
-    pub fn stock_rows(&self, link: &ProductLink) -> Vec<(u64, u64, i64)> {
-        if self.combinations.is_empty() {
-            link.stock_rows.get(&0).map(|(row, comb)| vec![(*row, *comb, self.quantity)]).unwrap_or_default()
-        } else {
-            self.combinations
-                .iter()
-                .filter_map(|(c, q)| link.stock_rows.get(&c.source_id).map(|(row, comb)| (*row, *comb, *q)))
-                .collect()
-        }
-    }
-}
+use crate::{
+    errors::GatewayError,
+    jobs::JobError,
+    lease::{LEASE_TTL, Timer, renewing_lease, wait_for_lease},
+    model::{Sku, Store, StoreCode, StoreDirectory, StoreRole},
+};
 
 /// What a sync did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,20 +43,22 @@ pub struct SyncProductToStore {
     links: Arc<dyn ProductLinks>,
     gateway: Arc<dyn StoreGateway>,
     stores: Arc<dyn StoreDirectory>,
+    timer: Arc<dyn Timer>,
     owner: String,
     lease: Duration,
 }
 
 impl SyncProductToStore {
-    /// Builds the use case; `owner` names this worker for leases.
+    /// Builds the use case; `owner` names this worker for leases, `timer` paces lease waits and renewals.
     pub fn new(
         states: Arc<dyn ProductStates>,
         links: Arc<dyn ProductLinks>,
         gateway: Arc<dyn StoreGateway>,
         stores: Arc<dyn StoreDirectory>,
+        timer: Arc<dyn Timer>,
         owner: String,
     ) -> Self {
-        Self { states, links, gateway, stores, owner, lease: LEASE_TTL }
+        Self { states, links, gateway, stores, timer, owner, lease: LEASE_TTL }
     }
 
     /// Runs one sync. Two runs for one (store, SKU) never write at once (a lease across processes).
@@ -311,10 +75,10 @@ impl SyncProductToStore {
         let owner = format!("{}#{}", self.owner, RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         // Another run holds it only for the few calls of one sync: wait a little before giving the job back
         // to the retry layer (whose first backoff is much longer).
-        if !wait_for_lease(self.links.as_ref(), store_code, sku, &owner, self.lease).await? {
+        if !wait_for_lease(self.timer.as_ref(), || self.links.lease(store_code, sku, &owner, self.lease)).await? {
             return Err(JobError::Retryable(format!("{store_code}/{sku} is being synced by another worker")));
         }
-        let result = renewing_lease(self.lease, self.sync_leased(&store, sku), || {
+        let result = renewing_lease(self.timer.as_ref(), self.lease, self.sync_leased(&store, sku), || {
             self.links.lease(store_code, sku, &owner, self.lease)
         })
         .await;
@@ -405,130 +169,23 @@ impl SyncProductToStore {
 
 const GONE: &str = "gone: ";
 
-/// Lease attempts, 20 ms apart, before a busy (store, SKU) is given up on.
-const LEASE_TRIES: u32 = 50;
-
-/// Takes the (store, SKU) lease for `owner`, trying [`LEASE_TRIES`] times 20 ms apart (another holder keeps
-/// it only for the few calls of one sync); false when it stayed busy.
-pub(crate) async fn wait_for_lease(
-    links: &dyn ProductLinks,
-    store: &StoreCode,
-    sku: &Sku,
-    owner: &str,
-    ttl: Duration,
-) -> Result<bool, StorageError> {
-    for _ in 0..LEASE_TRIES {
-        if links.lease(store, sku, owner, ttl).await? {
-            return Ok(true);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Ok(false)
-}
-
-/// How long a lease lasts without renewal. Its holder renews it while it works, so this only bounds how
-/// long a worker that died holding it (SIGKILL, a lost host) blocks the product or the order: the retry
-/// layer's attempts must outlast it (the default backoff does, by far).
-pub(crate) const LEASE_TTL: Duration = Duration::from_secs(15);
-
-/// Runs `work` while renewing its lease (`renew`, which takes it again for the same owner) every third of
-/// `ttl`, and returns what `work` returns.
-pub(crate) async fn renewing_lease<T, R, F>(ttl: Duration, work: impl Future<Output = T>, renew: R) -> T
-where
-    R: Fn() -> F,
-    F: Future<Output = Result<bool, StorageError>>,
-{
-    let mut work = std::pin::pin!(work);
-    loop {
-        tokio::select! {
-            out = &mut work => return out,
-            () = tokio::time::sleep(ttl / 3) => match renew().await {
-                Ok(true) => {}
-                Ok(false) => tracing::warn!("a lease lapsed while its holder was still working"),
-                Err(e) => tracing::warn!(error = %e, "could not renew a lease"),
-            },
-        }
-    }
-}
-
-fn unlinked(store: &Store, sku: &Sku, status: LinkStatus, note: &str) -> ProductLink {
-    ProductLink {
-        store: store.code.clone(),
-        sku: sku.clone(),
-        status,
-        client_product_id: None,
-        stock_rows: BTreeMap::new(),
-        unmatched_combinations: Vec::new(),
-        applied: Applied::default(),
-        applied_event_id: None,
-        note: Some(note.to_owned()),
-    }
-}
-
-/// Matches the source's combinations to the client's (own reference when unique there, else EAN13) and
-/// builds the link with the client's current values as `applied`.
-fn link_to(store: &Store, sku: &Sku, remote: &RemoteProduct, target: &Target) -> ProductLink {
-    let mut stock_rows = BTreeMap::new();
-    let mut unmatched = Vec::new();
-    let row_of = |comb: u64| remote.stock.iter().find(|r| r.combination_id == comb);
-    if target.combinations.is_empty() {
-        if let Some(r) = row_of(0) {
-            stock_rows.insert(0, (r.id, 0));
-        }
-    } else {
-        for (c, _) in &target.combinations {
-            let by_reference = c.reference.as_ref().and_then(|reference| {
-                let same: Vec<&RemoteCombination> = remote
-                    .combinations
-                    .iter()
-                    .filter(|rc| rc.reference.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(reference.as_str())))
-                    .collect();
-                (same.len() == 1).then(|| same[0].id)
-            });
-            let by_ean = || {
-                c.ean13.as_ref().and_then(|ean| {
-                    let same: Vec<&RemoteCombination> =
-                        remote.combinations.iter().filter(|rc| rc.ean13.as_deref() == Some(ean.as_str())).collect();
-                    (same.len() == 1).then(|| same[0].id)
-                })
-            };
-            match by_reference.or_else(by_ean).and_then(|id| row_of(id).map(|r| (r.id, id))) {
-                Some(found) => {
-                    stock_rows.insert(c.source_id, found);
-                }
-                None => unmatched.push(c.source_id),
-            }
-        }
-    }
-    let applied = Applied {
-        price: Some(remote.price),
-        active: Some(remote.active),
-        stock: remote.stock.iter().map(|r| (r.id, r.quantity)).collect(),
-    };
-    let note =
-        (!unmatched.is_empty()).then(|| format!("{} combination(s) matched nothing on the client", unmatched.len()));
-    ProductLink {
-        store: store.code.clone(),
-        sku: sku.clone(),
-        status: LinkStatus::Linked,
-        client_product_id: Some(remote.id),
-        stock_rows,
-        unmatched_combinations: unmatched,
-        applied,
-        applied_event_id: None,
-        note,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{
-        EventId, PriceRule, Secret, StaticStoreDirectory,
-        ports::{MockProductStates, SourceProductState},
+        catalog::ports::{
+            Applied, MockProductLinks, MockProductStates, MockStoreGateway, RemoteCombination, RemoteProduct,
+            SourceProductState,
+        },
+        lease::TokioTimer,
+        model::{CombinationData, EventId, Money, PriceRule, ProductData, Secret, StaticStoreDirectory},
     };
     use chrono::{TimeZone, Utc};
     use rust_decimal::Decimal;
+
+    fn timer() -> Arc<dyn Timer> {
+        Arc::new(TokioTimer)
+    }
 
     fn stores() -> Arc<dyn StoreDirectory> {
         let client = Store::new(
@@ -606,7 +263,14 @@ mod tests {
             .times(1)
             .returning(|_, _, _, _| Ok(()));
         gw.expect_set_stock().withf(|_, _, row, q| row.id == 500 && *q == 298).times(1).returning(|_, _, _, _| Ok(()));
-        let uc = SyncProductToStore::new(Arc::new(state(vec![])), Arc::new(links), Arc::new(gw), stores(), "w".into());
+        let uc = SyncProductToStore::new(
+            Arc::new(state(vec![])),
+            Arc::new(links),
+            Arc::new(gw),
+            stores(),
+            timer(),
+            "w".into(),
+        );
         assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Applied { writes: 2 }));
     }
 
@@ -629,7 +293,14 @@ mod tests {
         gw.expect_find_by_reference().never();
         gw.expect_set_price_and_active().never();
         gw.expect_set_stock().never();
-        let uc = SyncProductToStore::new(Arc::new(state(vec![])), Arc::new(links), Arc::new(gw), stores(), "w".into());
+        let uc = SyncProductToStore::new(
+            Arc::new(state(vec![])),
+            Arc::new(links),
+            Arc::new(gw),
+            stores(),
+            timer(),
+            "w".into(),
+        );
         assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::UpToDate));
     }
 
@@ -640,7 +311,14 @@ mod tests {
         links.expect_save().withf(|l| l.status == LinkStatus::Unlinked).times(1).returning(|_| Ok(()));
         let mut gw = MockStoreGateway::new();
         gw.expect_find_by_reference().returning(|_, _| Ok(Lookup::NotFound));
-        let uc = SyncProductToStore::new(Arc::new(state(vec![])), Arc::new(links), Arc::new(gw), stores(), "w".into());
+        let uc = SyncProductToStore::new(
+            Arc::new(state(vec![])),
+            Arc::new(links),
+            Arc::new(gw),
+            stores(),
+            timer(),
+            "w".into(),
+        );
         assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Unlinked));
     }
 
@@ -653,7 +331,14 @@ mod tests {
         gw.expect_find_by_reference().returning(|_, _| Ok(Lookup::Ambiguous(vec![1, 2])));
         gw.expect_set_price_and_active().never();
         gw.expect_set_stock().never();
-        let uc = SyncProductToStore::new(Arc::new(state(vec![])), Arc::new(links), Arc::new(gw), stores(), "w".into());
+        let uc = SyncProductToStore::new(
+            Arc::new(state(vec![])),
+            Arc::new(links),
+            Arc::new(gw),
+            stores(),
+            timer(),
+            "w".into(),
+        );
         assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Ambiguous));
     }
 
@@ -666,6 +351,7 @@ mod tests {
             Arc::new(links),
             Arc::new(MockStoreGateway::new()),
             stores(),
+            timer(),
             "w".into(),
         );
         assert!(matches!(uc.execute(&code(), &sku()).await, Err(JobError::Retryable(_))));
@@ -679,7 +365,14 @@ mod tests {
         links.expect_get().returning(|_, _| Ok(None));
         let mut gw = MockStoreGateway::new();
         gw.expect_find_by_reference().returning(|_, _| Err(GatewayError::Retryable("503".into())));
-        let uc = SyncProductToStore::new(Arc::new(state(vec![])), Arc::new(links), Arc::new(gw), stores(), "w".into());
+        let uc = SyncProductToStore::new(
+            Arc::new(state(vec![])),
+            Arc::new(links),
+            Arc::new(gw),
+            stores(),
+            timer(),
+            "w".into(),
+        );
         assert!(matches!(uc.execute(&code(), &sku()).await, Err(JobError::Retryable(_))));
     }
 

@@ -4,7 +4,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::{fmt, sync::Arc};
 
-use crate::{InvalidValue, Secret};
+use super::secret::Secret;
+use crate::errors::InvalidValue;
 
 /// A store's code in configuration and logs: 1–64 of `a-z 0-9 - _`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{InvalidValue, Money, Sku};
+use super::{money::Money, product::Sku};
+use crate::errors::InvalidValue;
 
 /// The end customer who ordered at the retailer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use crate::{InvalidValue, OrderData, ProductData, StoreCode};
+use super::{order::OrderData, product::ProductData, store::StoreCode};
+use crate::errors::InvalidValue;
 
 /// The connector's id for an event; the same id is the same event (dedupe key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

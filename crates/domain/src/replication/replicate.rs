@@ -5,224 +5,19 @@
 //! order id) is written before the first remote call and carries the source cart id as soon as it exists,
 //! so a retry finds the order it may already have created instead of creating a second one.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 
+use super::ports::{OrderLink, OrderLinkStatus, OrderLinks, SourceError, SourceShop};
 use crate::{
-    EventId, EventStatus, Money, OrderData, Sku, StoreCode, StoreDirectory, StoreRole,
-    event::EventPayload,
-    ports::{Inbox, JobQueue, ProductStates, SourceProductState, StorageError, SyncProductToStore},
-    services::JobError,
-    sync::{GatewayError, LEASE_TTL, renewing_lease},
+    catalog::ProductStates,
+    errors::GatewayError,
+    ingest::Inbox,
+    jobs::{JobError, JobQueue},
+    lease::{LEASE_TTL, Timer, renewing_lease},
+    model::{EventId, EventPayload, EventStatus, OrderData, StoreCode, StoreDirectory, StoreRole},
 };
-
-/// Where a client order stands on the source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderLinkStatus {
-    /// Being replicated.
-    Pending,
-    /// Not forwarded: the retailer's order is not valid (paid) yet.
-    WaitingPayment,
-    /// Created on the source.
-    Created,
-    /// Refused for a reason retrying cannot fix (named in `error`).
-    Failed,
-}
-
-impl OrderLinkStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderLinkStatus::Pending => "pending",
-            OrderLinkStatus::WaitingPayment => "waiting_payment",
-            OrderLinkStatus::Created => "created",
-            OrderLinkStatus::Failed => "failed",
-        }
-    }
-}
-
-/// A client order and what became of it on the source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderLink {
-    /// The retailer.
-    pub client_store: StoreCode,
-    /// The order id there.
-    pub client_order_id: u64,
-    /// The order reference there.
-    pub client_reference: String,
-    /// Where it stands.
-    pub status: OrderLinkStatus,
-    /// The cart created on the source (the exactly-once marker).
-    pub source_cart_id: Option<u64>,
-    /// The order created on the source.
-    pub source_order_id: Option<u64>,
-    /// Its reference.
-    pub source_reference: Option<String>,
-    /// Its state id on the source.
-    pub source_state: Option<String>,
-    /// Why it failed (a stable reason code first, e.g. `unknown_sku: WHS-9`).
-    pub error: Option<String>,
-    /// The event that brought it last.
-    pub event_id: String,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The order links.
-#[cfg_attr(test, mockall::automock)]
-#[async_trait]
-pub trait OrderLinks: Send + Sync + 'static {
-    /// The link of a client order.
-    ///
-    /// # Errors
-    /// When the database cannot be reached.
-    async fn get(&self, store: &StoreCode, client_order_id: u64) -> Result<Option<OrderLink>, StorageError>;
-
-    /// Inserts or replaces a link.
-    ///
-    /// # Errors
-    /// When the database cannot be reached.
-    async fn save(&self, link: &OrderLink) -> Result<(), StorageError>;
-
-    /// Exclusive right to replicate this order for `ttl`, across processes; false when held elsewhere.
-    ///
-    /// # Errors
-    /// When the database cannot be reached.
-    async fn lease(
-        &self,
-        store: &StoreCode,
-        client_order_id: u64,
-        owner: &str,
-        ttl: Duration,
-    ) -> Result<bool, StorageError>;
-
-    /// Gives the lease back.
-    ///
-    /// # Errors
-    /// When the database cannot be reached.
-    async fn release(&self, store: &StoreCode, client_order_id: u64, owner: &str) -> Result<(), StorageError>;
-}
-
-/// An order line resolved to the source's catalog.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceLine {
-    /// The reference ordered (the product's or a combination's).
-    pub sku: Sku,
-    /// The reference of the product it belongs to: the key of the hub's product state.
-    pub product_sku: Sku,
-    /// Source product id.
-    pub product_id: u64,
-    /// Source combination id (0: none).
-    pub combination_id: u64,
-    /// Quantity.
-    pub quantity: u32,
-}
-
-/// Everything an order needs on the source, resolved before anything is created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderPlan {
-    /// Lines.
-    pub lines: Vec<SourceLine>,
-    /// Currency id there.
-    pub currency_id: u64,
-    /// Delivery country id there.
-    pub country_id: u64,
-}
-
-/// An order on the source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceOrder {
-    /// Its id.
-    pub id: u64,
-    /// Its reference.
-    pub reference: String,
-    /// Its current state id.
-    pub state: String,
-    /// Whether PrestaShop counts it as valid (paid, stock taken).
-    pub valid: bool,
-    /// Its total, tax included.
-    pub total_paid_tax_incl: Money,
-}
-
-/// Why an order cannot be replicated (retrying cannot help).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {detail}")]
-pub struct Refusal {
-    /// Stable reason: `unknown_sku`, `ambiguous_sku`, `currency_not_available`, `country_not_available`,
-    /// `missing_address_field`, `payment_error`.
-    pub code: &'static str,
-    /// What exactly.
-    pub detail: String,
-}
-
-/// A failure talking to the source.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SourceError {
-    /// The order cannot be replicated as it is.
-    #[error(transparent)]
-    Refused(Refusal),
-    /// A store call failed.
-    #[error(transparent)]
-    Gateway(GatewayError),
-}
-
-impl From<GatewayError> for SourceError {
-    fn from(e: GatewayError) -> Self {
-        SourceError::Gateway(e)
-    }
-}
-
-/// The wholesaler's shop, as order replication needs it.
-#[cfg_attr(test, mockall::automock)]
-#[async_trait]
-pub trait SourceShop: Send + Sync + 'static {
-    /// Resolves lines, currency and country; refuses an unknown or ambiguous SKU, a currency or country
-    /// the source lacks, or an address missing what the country requires.
-    ///
-    /// # Errors
-    /// [`SourceError::Refused`] with the reason; gateway failures.
-    async fn plan(&self, order: &OrderData) -> Result<OrderPlan, SourceError>;
-
-    /// The B2B customer that orders for `retailer` (found by e-mail, created when missing); returns its id.
-    ///
-    /// # Errors
-    /// Gateway failures.
-    async fn customer_for(&self, retailer: &StoreCode) -> Result<u64, SourceError>;
-
-    /// Creates the delivery address and the cart; returns the cart id.
-    ///
-    /// # Errors
-    /// Gateway failures; a refusal for an address the shop rejects.
-    async fn create_cart(&self, customer_id: u64, order: &OrderData, plan: &OrderPlan) -> Result<u64, SourceError>;
-
-    /// The order already made from `cart_id`, if any.
-    ///
-    /// # Errors
-    /// Gateway failures.
-    async fn order_for_cart(&self, cart_id: u64) -> Result<Option<SourceOrder>, SourceError>;
-
-    /// Orders the cart with the source's own total (from its connector), and reads the order back.
-    ///
-    /// # Errors
-    /// Gateway failures; [`Refusal`] `payment_error` when the shop put the order in payment error.
-    async fn order_cart(
-        &self,
-        cart_id: u64,
-        customer_id: u64,
-        order: &OrderData,
-        plan: &OrderPlan,
-    ) -> Result<SourceOrder, SourceError>;
-
-    /// The source's current stock per ordered reference: (product-level quantity, per combination id).
-    ///
-    /// # Errors
-    /// Gateway failures.
-    async fn stock(&self, product_id: u64) -> Result<Vec<(u64, i64)>, SourceError>;
-}
 
 /// What replicating did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,15 +35,17 @@ pub enum Replication {
 pub struct ReplicateOrder {
     inbox: Arc<dyn Inbox>,
     links: Arc<dyn OrderLinks>,
-    source: Arc<dyn SourceShop>,
-    stores: Arc<dyn StoreDirectory>,
-    states: Arc<dyn ProductStates>,
-    queue: Arc<dyn JobQueue>,
+    pub(super) source: Arc<dyn SourceShop>,
+    pub(super) stores: Arc<dyn StoreDirectory>,
+    pub(super) states: Arc<dyn ProductStates>,
+    pub(super) queue: Arc<dyn JobQueue>,
+    timer: Arc<dyn Timer>,
     owner: String,
 }
 
 impl ReplicateOrder {
-    /// Builds the use case.
+    /// Builds the use case; `owner` names this worker for leases, `timer` paces lease renewals.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         inbox: Arc<dyn Inbox>,
         links: Arc<dyn OrderLinks>,
@@ -256,9 +53,10 @@ impl ReplicateOrder {
         stores: Arc<dyn StoreDirectory>,
         states: Arc<dyn ProductStates>,
         queue: Arc<dyn JobQueue>,
+        timer: Arc<dyn Timer>,
         owner: String,
     ) -> Self {
-        Self { inbox, links, source, stores, states, queue, owner }
+        Self { inbox, links, source, stores, states, queue, timer, owner }
     }
 
     /// Replicates the order of event `id`.
@@ -289,9 +87,12 @@ impl ReplicateOrder {
                 order.client_order_id
             )));
         }
-        let result = renewing_lease(LEASE_TTL, self.replicate(id, &client, &order, store.forward_only_valid), || {
-            self.links.lease(&client, order.client_order_id, &owner, LEASE_TTL)
-        })
+        let result = renewing_lease(
+            self.timer.as_ref(),
+            LEASE_TTL,
+            self.replicate(id, &client, &order, store.forward_only_valid),
+            || self.links.lease(&client, order.client_order_id, &owner, LEASE_TTL),
+        )
         .await;
         if let Err(e) = self.links.release(&client, order.client_order_id, &owner).await {
             tracing::warn!(store = %client, order = order.client_order_id, error = %e, "could not release the order lease");
@@ -402,50 +203,25 @@ impl ReplicateOrder {
         }
         Ok(if created { Replication::Created(source_order.id) } else { Replication::AlreadyCreated(source_order.id) })
     }
-
-    /// Webservice writes fire no stock hook on the source: read its stock back and fan it out.
-    async fn echo_stock(&self, plan: &OrderPlan) -> Result<(), JobError> {
-        let mut seen = std::collections::BTreeSet::new();
-        for line in &plan.lines {
-            if !seen.insert(line.product_id) {
-                continue;
-            }
-            let stock = self.source.stock(line.product_id).await.map_err(|e| JobError::Retryable(e.to_string()))?;
-            // The hub's state is keyed by the product's reference, even for a combination line.
-            let Some(known) = self.states.latest(&line.product_sku).await? else { continue };
-            let mut product = known.product.clone();
-            for (comb, q) in &stock {
-                if *comb == 0 {
-                    product.quantity = *q;
-                } else if let Some(c) = product.combinations.iter_mut().find(|c| c.source_id == *comb) {
-                    c.quantity = *q;
-                }
-            }
-            let echo_id = EventId::parse(&format!("echo-{}-{}", line.product_id, Utc::now().timestamp_micros()))
-                .map_err(|e| JobError::Permanent(e.message))?;
-            let state = SourceProductState::new(product, echo_id, Utc::now(), known.sequence);
-            if self.states.apply_if_newer(&state).await? {
-                let jobs: Vec<SyncProductToStore> = self
-                    .stores
-                    .active_clients()
-                    .iter()
-                    .map(|s| SyncProductToStore { store: s.code.clone(), sku: line.product_sku.clone() })
-                    .collect();
-                self.queue.enqueue_syncs(&jobs).await?;
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{
-        Address, Customer, NewEvent, OrderLine, PriceRule, Secret, StaticStoreDirectory, Store, StoredEvent,
-        ports::{MockInbox, MockJobQueue, MockProductStates},
+        catalog::MockProductStates,
+        errors::StorageError,
+        ingest::MockInbox,
+        jobs::MockJobQueue,
+        lease::TokioTimer,
+        model::{
+            Address, Customer, Money, NewEvent, OrderLine, PriceRule, Secret, Sku, StaticStoreDirectory, Store,
+            StoredEvent,
+        },
+        replication::ports::{MockSourceShop, OrderPlan, Refusal, SourceLine, SourceOrder},
     };
-    use std::sync::Mutex;
+    use async_trait::async_trait;
+    use std::{sync::Mutex, time::Duration};
 
     fn order() -> OrderData {
         let c = Customer::new("ana@example.com".into(), "Ana".into(), "Garcia".into()).unwrap();
@@ -560,6 +336,7 @@ mod tests {
             stores(),
             Arc::new(states),
             Arc::new(MockJobQueue::new()),
+            Arc::new(TokioTimer),
             "w".into(),
         )
     }

@@ -1,0 +1,19 @@
+//! The catalog: the source's products reach every client store. A product event updates the hub's latest
+//! known state of its SKU and fans out one sync per client; a sync matches the SKU to the client's product
+//! and writes the client's target (price rule, stock buffer) through its Webservice.
+
+pub mod fan_out;
+pub mod matching;
+pub mod ports;
+pub mod sync;
+pub mod target;
+
+pub use fan_out::{FanOut, FanOutProduct};
+pub use ports::{
+    Applied, LinkStatus, Lookup, ProductLink, ProductLinks, ProductStates, RemoteCombination, RemoteProduct,
+    RemoteStockRow, SourceProductState, StoreGateway,
+};
+#[cfg(test)]
+pub use ports::{MockProductLinks, MockProductStates, MockStoreGateway};
+pub use sync::{SyncOutcome, SyncProductToStore};
+pub use target::Target;

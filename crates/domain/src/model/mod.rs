@@ -1,0 +1,16 @@
+//! The values the hub deals in: what a store sends (products, orders, the event envelope), who sends it
+//! (stores, their keys and price rules) and money. Each value validates itself when it is built.
+
+pub mod event;
+pub mod money;
+pub mod order;
+pub mod product;
+pub mod secret;
+pub mod store;
+
+pub use event::{EventId, EventKind, EventPayload, EventStatus, NewEvent, StoredEvent};
+pub use money::Money;
+pub use order::{Address, Customer, OrderData, OrderLine};
+pub use product::{CombinationData, ProductData, Sku};
+pub use secret::Secret;
+pub use store::{PriceRule, StaticStoreDirectory, Store, StoreCode, StoreDirectory, StoreRole};

@@ -1,0 +1,104 @@
+//! What reconciliation needs from the outside world: stores' catalogs read page by page, and named run
+//! leases so one process at a time runs it.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+
+use crate::{
+    catalog::RemoteStockRow,
+    errors::{GatewayError, StorageError},
+    model::{CombinationData, Money, Sku, StoreCode},
+};
+
+/// One page of a catalog, read in id order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogPage<T> {
+    /// The page's products.
+    pub items: Vec<T>,
+    /// The offset of the next page; `None` after the last one.
+    pub next: Option<u64>,
+}
+
+/// A product of the source catalog as its Webservice lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceListing {
+    /// Product id on the source.
+    pub id: u64,
+    /// Its reference; `None` when empty or not a valid SKU (such a product cannot be synced).
+    pub reference: Option<Sku>,
+    /// Price, tax excluded.
+    pub price: Money,
+    /// For sale.
+    pub active: bool,
+    /// `date_upd`, in the shop's own wall-clock time (PrestaShop stores it without a zone).
+    pub date_upd: Option<NaiveDateTime>,
+    /// The product-level stock row's quantity (the sum of the combinations' for a product with some).
+    pub quantity: i64,
+    /// Its combinations with their own stock (attributes are not read: the hub's known ones are kept).
+    pub combinations: Vec<CombinationData>,
+}
+
+/// A product of a client catalog as its Webservice lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientListing {
+    /// Product id on the client.
+    pub id: u64,
+    /// Its reference, when not empty.
+    pub reference: Option<String>,
+    /// Price, tax excluded.
+    pub price: Money,
+    /// For sale.
+    pub active: bool,
+    /// Its stock rows (product level and combinations).
+    pub stock: Vec<RemoteStockRow>,
+}
+
+/// Reading stores' catalogs page by page.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait StoreCatalog: Send + Sync + 'static {
+    /// Up to `limit` source products from `offset` in id order, with their stock and combinations; only
+    /// those whose `date_upd` is at or after `since` when given.
+    ///
+    /// # Errors
+    /// Retryable transport failures; permanent ones for a store without a Webservice or an answer the
+    /// shop refuses.
+    async fn source_page(
+        &self,
+        store: &StoreCode,
+        since: Option<NaiveDateTime>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<CatalogPage<SourceListing>, GatewayError>;
+
+    /// Up to `limit` client products from `offset` in id order, with their stock rows.
+    ///
+    /// # Errors
+    /// As [`StoreCatalog::source_page`].
+    async fn client_page(
+        &self,
+        store: &StoreCode,
+        offset: u64,
+        limit: u32,
+    ) -> Result<CatalogPage<ClientListing>, GatewayError>;
+}
+
+/// Named leases that let one process at a time run a periodic task (reconciliation) across processes.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait RunLeases: Send + Sync + 'static {
+    /// Takes the lease `name` for `owner` until now + `ttl`, unless another owner holds it unexpired or a
+    /// run of it finished less than `min_gap` ago. True when taken (or extended, for its holder).
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn try_start(&self, name: &str, owner: &str, ttl: Duration, min_gap: Duration) -> Result<bool, StorageError>;
+
+    /// Records that `owner`'s run of `name` finished now and gives the lease back.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn finish(&self, name: &str, owner: &str) -> Result<(), StorageError>;
+}
