@@ -9,11 +9,10 @@ use std::{
 use super::{
     ports::ClientListing,
     progress::{ReconcileProgress, Stage},
-    run::{Reconcile, ReconcileError, ReconcileReport},
+    run::{ClientFailure, Reconcile, ReconcileError, ReconcileReport},
 };
 use crate::{
     catalog::{LinkStatus, ProductLink, Target},
-    errors::GatewayError,
     jobs::SyncRequest,
     lease::wait_for_lease,
     model::{Money, Sku, Store},
@@ -132,14 +131,6 @@ impl Reconcile {
         }
         result.map_err(ReconcileError::from)
     }
-}
-
-/// Why a client was not compared.
-pub(super) enum ClientFailure {
-    /// The client's shop failed: reported, the run goes on.
-    Store(GatewayError),
-    /// The hub's own database or queue failed: the run stops.
-    Hub(ReconcileError),
 }
 
 /// What a client shows where it differs from the target.

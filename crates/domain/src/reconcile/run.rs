@@ -17,7 +17,6 @@ use std::{collections::HashMap, sync::Arc};
 use chrono::NaiveDateTime;
 
 use super::{
-    client_pass::ClientFailure,
     ports::StoreCatalog,
     progress::{ReconcileProgress, Stage},
 };
@@ -195,6 +194,14 @@ impl Reconcile {
         }
         Ok(())
     }
+}
+
+/// Why a client was not compared.
+pub(super) enum ClientFailure {
+    /// The client's shop failed: reported, the run goes on.
+    Store(GatewayError),
+    /// The hub's own database or queue failed: the run stops.
+    Hub(ReconcileError),
 }
 
 #[cfg(test)]
