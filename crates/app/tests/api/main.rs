@@ -1,6 +1,7 @@
 //! The hub's integration tests: one binary, real MariaDB and Redis, real SQLite files, port 0.
 #![allow(clippy::unwrap_used)]
 
+mod cli;
 mod helpers;
 mod ingest;
 mod operations;

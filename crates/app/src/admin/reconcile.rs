@@ -1,4 +1,4 @@
-//! `hub reconcile [--since <time>] [--store <code>]`: one reconciliation now, with progress bars on a
+//! `hub reconcile [--since <TIME>] [--store <CODE>]`: one reconciliation now, with progress bars on a
 //! terminal (hidden when stdout is not one) and a summary. Refused while another process runs one.
 
 use std::{
@@ -8,17 +8,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use hub_app::{
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::cli::ReconcileArgs;
+use crate::{
     Settings,
     reconcile::{ReconcileProgress, Reconciler, RunError, Stage},
 };
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-const USAGE: &str = "usage: hub reconcile [--since <time>] [--store <code>]
-  --since <time>   read only the source products changed since then: `YYYY-MM-DD HH:MM:SS` in the source
-                   shop's own clock, or RFC 3339 (taken as UTC). Stock-only changes do not move a product's
-                   date_upd, so an incremental run misses them; without --since the whole catalog is read.
-  --store <code>   compare this client store only (the source's changes still reach every client)";
 
 /// Progress bars, one per stage.
 struct Bars {
@@ -77,27 +73,13 @@ impl ReconcileProgress for Bars {
     }
 }
 
-/// Runs `hub reconcile`; `args` are the arguments after `reconcile`. The caller sets up telemetry as for
-/// the other commands.
+/// Runs `hub reconcile` and prints its summary. The caller sets up telemetry as for the other commands.
 ///
 /// # Errors
-/// Bad arguments, unreachable database, queue or source, a reconciliation running elsewhere, or a client
-/// that could not be compared (after the others were).
-pub async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
-    let (mut since, mut store) = (None, None);
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--since" => since = Some(it.next().ok_or_else(|| anyhow::anyhow!("--since needs a value\n{USAGE}"))?),
-            "--store" => store = Some(it.next().ok_or_else(|| anyhow::anyhow!("--store needs a value\n{USAGE}"))?),
-            "--help" | "-h" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            other => anyhow::bail!("unknown argument `{other}`\n{USAGE}"),
-        }
-    }
-    let request = hub_app::reconcile::request(since.map(String::as_str), store.map(String::as_str))?;
+/// An unreadable `--since` or `--store`, unreachable database, queue or source, a reconciliation running
+/// elsewhere, or a client that could not be compared (after the others were).
+pub(super) async fn run(settings: Settings, args: &ReconcileArgs) -> anyhow::Result<()> {
+    let request = crate::reconcile::request(args.since.as_deref(), args.store.as_deref())?;
     let reconciler = Reconciler::connect(&settings).await?;
     let bars = Bars::new();
     let started = Instant::now();

@@ -1,8 +1,18 @@
-//! What the `hub` admin commands run: the stores as configured and as reachable, failed jobs, replay.
+//! The `hub` binary's commands: [`main`] reads the command line ([`cli`]) and runs one command (a module
+//! per group); here too what they share: the stores as configured and as reachable, storage and queue.
 
-use std::sync::Arc;
+pub mod cli;
+mod healthcheck;
+mod jobs;
+mod progress;
+mod reconcile;
+mod replay;
+mod stores;
+
+use std::{process::ExitCode, sync::Arc};
 
 use anyhow::Context;
+use clap::Parser;
 use hub_domain::{
     JobQueue,
     ingest::Inbox,
@@ -11,7 +21,76 @@ use hub_domain::{
 use hub_persistence::{SeaOrmInbox, SeaOrmOperations};
 use hub_queue::ApalisJobQueue;
 
-use crate::settings::Settings;
+use crate::{Application, Mode, settings::Settings, telemetry};
+use cli::{Cli, Command, JobsCommand, StoresCommand};
+
+/// Runs `hub` with this process's arguments, on a tokio runtime of its own: the commands of [`cli::Cli`],
+/// `serve` when none is named. Help exits 0 and a command line clap refuses 2, as clap does; a command
+/// that fails prints `error: …` and exits 1.
+pub fn main() -> ExitCode {
+    let command = match Cli::try_parse() {
+        Ok(cli) => cli.command.unwrap_or(Command::Serve),
+        Err(e) => {
+            // Help on stdout, a refusal on stderr.
+            drop(e.print());
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(async {
+        run(command).await.unwrap_or_else(|e| {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        })
+    });
+    // The command is done: exit without waiting for background tasks (a pool's, a connection's).
+    runtime.shutdown_background();
+    code
+}
+
+/// The settings, with telemetry set up from them.
+fn settings() -> anyhow::Result<Settings> {
+    let settings = Settings::load()?;
+    telemetry::init(&settings.log);
+    Ok(settings)
+}
+
+/// Runs one command: its exit code, or the error that stopped it.
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve => {
+            Application::build(settings()?, Mode::All).await?.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let mut settings = settings()?;
+            settings.database.auto_migrate = true;
+            crate::database(&settings).await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stores(StoresCommand::List) => {
+            stores::list(&settings()?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stores(StoresCommand::Check) => stores::check(&settings()?).await,
+        Command::Jobs(JobsCommand::Failed(args)) => jobs::failed(&settings()?, &args).await,
+        Command::Jobs(JobsCommand::Retry(args)) => jobs::resolve(&settings()?, jobs::Action::Retry, &args).await,
+        Command::Jobs(JobsCommand::Discard(args)) => jobs::resolve(&settings()?, jobs::Action::Discard, &args).await,
+        Command::Replay(args) => replay::run(&settings()?, &args).await,
+        Command::Reconcile(args) => {
+            reconcile::run(settings()?, &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Healthcheck(args) => healthcheck::run(&args.url),
+    }
+}
 
 /// The hub's storage and queue, for one admin command.
 pub struct Admin {
