@@ -131,6 +131,10 @@ impl<T: WebhookBody> FromRequest for Webhook<T> {
             }
             let event =
                 parsed.try_into_domain(store.code.clone()).map_err(|e| ApiError::invalid_field(e.field, e.message))?;
+            // The same tolerance as signatures: a clock that far ahead is a bug, and its state would win forever.
+            event
+                .check_not_ahead_of(chrono::Utc::now(), chrono::Duration::seconds(settings.signature_tolerance_secs))
+                .map_err(|e| ApiError::invalid_field(e.field, e.message))?;
             Ok(Webhook { store, event, body: PhantomData })
         })
     }

@@ -57,7 +57,8 @@ pub struct ProductEventBody {
     /// Unique id of this event (a UUID); the same id again is answered `duplicate` and ignored.
     #[garde(custom(valid_event_id))]
     pub event_id: String,
-    /// When the change happened at the store, RFC 3339 (microseconds welcome: they order same-second changes).
+    /// When the change happened at the store, RFC 3339 (microseconds welcome: they order same-second changes);
+    /// refused when more than the signature tolerance (300 s by default) ahead of the hub's clock.
     #[garde(custom(valid_timestamp))]
     pub occurred_at: String,
     /// The connector's monotonic per-store sequence (its outbox id), when it has one.
@@ -91,7 +92,7 @@ pub struct ProductBody {
     /// For sale.
     #[garde(skip)]
     pub active: bool,
-    /// The source's `date_upd`, RFC 3339.
+    /// The source's `date_upd`, RFC 3339; refused when more than the signature tolerance ahead of the hub's clock.
     #[garde(custom(valid_timestamp))]
     pub updated_at: String,
     /// Combinations (variants); empty for a simple product.
@@ -167,7 +168,8 @@ pub struct OrderEventBody {
     /// Unique id of this event; the same id again is answered `duplicate` and ignored.
     #[garde(custom(valid_event_id))]
     pub event_id: String,
-    /// When it happened at the store, RFC 3339.
+    /// When it happened at the store, RFC 3339; refused when more than the signature tolerance ahead of the
+    /// hub's clock.
     #[garde(custom(valid_timestamp))]
     pub occurred_at: String,
     /// The connector's monotonic per-store sequence, when it has one.

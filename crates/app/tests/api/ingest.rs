@@ -294,6 +294,38 @@ async fn an_older_state_never_overwrites_a_newer_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_far_ahead_of_the_hubs_clock_is_refused_and_cannot_freeze_a_product() {
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn(Mode::All).await;
+    let frozen = product_event(&new_id(), "WHS-FUTURE", "99.00", 1, "9999-12-31T23:59:59Z");
+    let e = assert_error(app.post("/api/sync/product", Some(SOURCE_KEY), &frozen).await, 422, "invalid_payload").await;
+    assert!(e["error"]["fields"]["product.updated_at"].is_array(), "{e}");
+    let mut early: Value =
+        serde_json::from_str(&product_event(&new_id(), "WHS-FUTURE", "99.00", 1, "2026-11-27T10:00:00Z")).unwrap();
+    early["occurred_at"] = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339().into();
+    let e =
+        assert_error(app.post("/api/sync/product", Some(SOURCE_KEY), &early.to_string()).await, 422, "invalid_payload")
+            .await;
+    assert!(e["error"]["fields"]["occurred_at"].is_array(), "{e}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM inbox_events").await, 0, "nothing from the future was stored");
+    // A real change of the SKU still goes through.
+    let real = new_id();
+    app.post(
+        "/api/sync/product",
+        Some(SOURCE_KEY),
+        &product_event(&real, "WHS-FUTURE", "12.00", 5, "2026-11-27T10:00:05Z"),
+    )
+    .await;
+    eventually(20, "real change processed", || async { app.status_of(&real).await == Some(EventStatus::Processed) })
+        .await;
+    let kept = app
+        .count(&format!("SELECT COUNT(*) FROM product_states WHERE sku = 'WHS-FUTURE' AND event_id = '{real}'"))
+        .await;
+    assert_eq!(kept, 1, "the real change is the known state");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_readiness_answer() {
     let env = Env::new(Backend::MariaDbRedis).await;
     let api = env.spawn(Mode::Api).await;

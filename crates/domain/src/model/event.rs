@@ -133,6 +133,34 @@ impl NewEvent {
     pub fn kind(&self) -> EventKind {
         self.payload.kind()
     }
+
+    /// Refuses an event whose times are more than `tolerance` ahead of `now`: a product state dated in the
+    /// future would outrank every real change of its SKU to come, and freeze it.
+    ///
+    /// # Errors
+    /// [`InvalidValue`] naming `occurred_at` or `product.updated_at`.
+    pub fn check_not_ahead_of(&self, now: DateTime<Utc>, tolerance: chrono::Duration) -> Result<(), InvalidValue> {
+        let limit = now + tolerance;
+        let ahead = |field: &str, t: DateTime<Utc>| {
+            if t > limit {
+                Err(InvalidValue::new(
+                    field,
+                    format!(
+                        "{} is ahead of the hub's clock by more than {} s",
+                        t.to_rfc3339(),
+                        tolerance.num_seconds()
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        ahead("occurred_at", self.occurred_at)?;
+        if let EventPayload::Product(p) = &self.payload {
+            ahead("product.updated_at", p.updated_at)?;
+        }
+        Ok(())
+    }
 }
 
 /// Where an event is in its life.
@@ -211,5 +239,28 @@ mod tests {
         assert!(EventId::parse("short").is_err());
         assert!(EventId::parse("has space in it").is_err());
         assert!(EventId::parse(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn a_product_dated_in_the_future_is_refused_naming_the_field() {
+        let event = crate::fixtures::product_event("event-0001");
+        let EventPayload::Product(product) = &event.payload else { unreachable!() };
+        let tolerance = chrono::Duration::seconds(300);
+        let now = event.occurred_at;
+        assert_eq!(event.check_not_ahead_of(now, tolerance), Ok(()));
+        let mut far = product.clone();
+        far.updated_at = DateTime::parse_from_rfc3339("9999-12-31T23:59:59Z").unwrap().with_timezone(&Utc);
+        let frozen = NewEvent::new(event.event_id.clone(), event.store.clone(), now, None, EventPayload::Product(far));
+        assert_eq!(frozen.check_not_ahead_of(now, tolerance).unwrap_err().field, "product.updated_at");
+        let early = NewEvent::new(
+            event.event_id.clone(),
+            event.store.clone(),
+            now + chrono::Duration::seconds(301),
+            None,
+            event.payload.clone(),
+        );
+        assert_eq!(early.check_not_ahead_of(now, tolerance).unwrap_err().field, "occurred_at");
+        let within = NewEvent::new(event.event_id, event.store, now + tolerance, None, event.payload);
+        assert_eq!(within.check_not_ahead_of(now, tolerance), Ok(()), "the tolerance itself is allowed");
     }
 }
