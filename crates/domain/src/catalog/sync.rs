@@ -12,7 +12,7 @@ use super::{
     target::Target,
 };
 use crate::{
-    errors::GatewayError,
+    errors::{GatewayError, StorageError},
     jobs::JobError,
     lease::{LEASE_TTL, Timer, renewing_lease, wait_for_lease},
     model::{Sku, Store, StoreCode, StoreDirectory, StoreRole},
@@ -96,10 +96,10 @@ impl SyncProductToStore {
         let link = self.links.get(&store.code, sku).await?;
         if let Some(link) = link.filter(|l| l.status == LinkStatus::Linked && l.client_product_id.is_some()) {
             match self.apply(store, sku, &target, link.clone(), state.event_id.as_str()).await {
-                Err(JobError::Permanent(m)) if m.starts_with(GONE) => {
+                Err(ApplyError::Gone(_)) => {
                     tracing::info!(store = %store.code, sku = %sku, "linked product gone; looking it up again");
                 }
-                other => return other,
+                other => return other.map_err(JobError::from),
             }
         }
         match self.gateway.find_by_reference(&store.code, sku).await? {
@@ -117,7 +117,7 @@ impl SyncProductToStore {
             Lookup::Found(remote) => {
                 let link = link_to(store, sku, &remote, &target);
                 // The read gives the current values: seed `applied` with them so only differences are written.
-                self.apply(store, sku, &target, link, state.event_id.as_str()).await
+                Ok(self.apply(store, sku, &target, link, state.event_id.as_str()).await?)
             }
         }
     }
@@ -130,18 +130,11 @@ impl SyncProductToStore {
         target: &Target,
         mut link: ProductLink,
         event_id: &str,
-    ) -> Result<SyncOutcome, JobError> {
+    ) -> Result<SyncOutcome, ApplyError> {
         let product_id = link.client_product_id.unwrap_or_default();
         let mut writes = 0;
-        let gone = |e: GatewayError| match e {
-            GatewayError::Gone(m) => JobError::Permanent(format!("{GONE}{m}")),
-            other => other.into(),
-        };
         if link.applied.price != Some(target.price) || link.applied.active != Some(target.active) {
-            self.gateway
-                .set_price_and_active(&store.code, product_id, &target.price, target.active)
-                .await
-                .map_err(gone)?;
+            self.gateway.set_price_and_active(&store.code, product_id, &target.price, target.active).await?;
             link.applied.price = Some(target.price);
             link.applied.active = Some(target.active);
             writes += 1;
@@ -149,7 +142,7 @@ impl SyncProductToStore {
         for (row, comb, quantity) in target.stock_rows(&link) {
             if link.applied.stock.get(&row) != Some(&quantity) {
                 let r = RemoteStockRow { id: row, combination_id: comb, quantity };
-                self.gateway.set_stock(&store.code, product_id, &r, quantity).await.map_err(gone)?;
+                self.gateway.set_stock(&store.code, product_id, &r, quantity).await?;
                 link.applied.stock.insert(row, quantity);
                 writes += 1;
             }
@@ -167,7 +160,38 @@ impl SyncProductToStore {
     }
 }
 
-const GONE: &str = "gone: ";
+/// Why writing to a linked product stopped.
+#[derive(Debug)]
+enum ApplyError {
+    /// The linked product, or one of its stock rows, no longer exists on the client: look it up again.
+    Gone(String),
+    /// Anything else.
+    Job(JobError),
+}
+
+impl From<GatewayError> for ApplyError {
+    fn from(e: GatewayError) -> Self {
+        match e {
+            GatewayError::Gone(m) => ApplyError::Gone(m),
+            other => ApplyError::Job(other.into()),
+        }
+    }
+}
+
+impl From<StorageError> for ApplyError {
+    fn from(e: StorageError) -> Self {
+        ApplyError::Job(e.into())
+    }
+}
+
+impl From<ApplyError> for JobError {
+    fn from(e: ApplyError) -> Self {
+        match e {
+            ApplyError::Gone(m) => JobError::Permanent(format!("gone: {m}")),
+            ApplyError::Job(e) => e,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -263,6 +287,40 @@ mod tests {
             .times(1)
             .returning(|_, _, _, _| Ok(()));
         gw.expect_set_stock().withf(|_, _, row, q| row.id == 500 && *q == 298).times(1).returning(|_, _, _, _| Ok(()));
+        let uc = SyncProductToStore::new(
+            Arc::new(state(vec![])),
+            Arc::new(links),
+            Arc::new(gw),
+            stores(),
+            timer(),
+            "w".into(),
+        );
+        assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Applied { writes: 2 }));
+    }
+
+    #[tokio::test]
+    async fn a_linked_product_gone_from_the_client_is_looked_up_again_and_relinked() {
+        let mut links = leasing_links();
+        links.expect_get().returning(|_, _| {
+            let old = RemoteProduct { id: 70, ..remote() };
+            let mut l = link_to(
+                &stores().get(&code()).unwrap(),
+                &sku(),
+                &old,
+                &Target { price: Money::ZERO, active: true, quantity: 0, combinations: vec![] },
+            );
+            l.applied = Applied::default();
+            Ok(Some(l))
+        });
+        links.expect_save().withf(|l| l.client_product_id == Some(77)).times(1).returning(|_| Ok(()));
+        let mut gw = MockStoreGateway::new();
+        gw.expect_set_price_and_active()
+            .withf(|_, id, _, _| *id == 70)
+            .times(1)
+            .returning(|_, _, _, _| Err(GatewayError::Gone("product 70".into())));
+        gw.expect_find_by_reference().times(1).returning(|_, _| Ok(Lookup::Found(remote())));
+        gw.expect_set_price_and_active().withf(|_, id, _, _| *id == 77).times(1).returning(|_, _, _, _| Ok(()));
+        gw.expect_set_stock().withf(|_, id, _, _| *id == 77).times(1).returning(|_, _, _, _| Ok(()));
         let uc = SyncProductToStore::new(
             Arc::new(state(vec![])),
             Arc::new(links),
