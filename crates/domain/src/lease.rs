@@ -89,3 +89,16 @@ impl Timer for TokioTimer {
         tokio::time::sleep(duration).await;
     }
 }
+
+/// A [`Timer`] that returns at once and remembers every pause asked of it, for the core's own tests.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct RecordingTimer(pub(crate) std::sync::Mutex<Vec<Duration>>);
+
+#[cfg(test)]
+#[async_trait]
+impl Timer for RecordingTimer {
+    async fn sleep(&self, duration: Duration) {
+        self.0.lock().unwrap().push(duration);
+    }
+}

@@ -40,8 +40,10 @@ impl Reconcile {
         let mut seen_linked: HashSet<u64> = HashSet::new();
         let mut offset = 0;
         loop {
-            let page =
-                self.catalog.client_page(&store.code, offset, self.page_size).await.map_err(ClientFailure::Store)?;
+            let page = self
+                .read_page(&store.code, || self.catalog.client_page(&store.code, offset, self.page_size))
+                .await
+                .map_err(ClientFailure::Store)?;
             report.client_products += page.items.len() as u64;
             // The SKU each product stands for: its link's, else its own reference.
             let skus: Vec<Option<Sku>> = page

@@ -12,7 +12,7 @@
 //!
 //! Products of a client whose reference the source does not have are left alone (they stay `unlinked`).
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::NaiveDateTime;
 
@@ -81,6 +81,15 @@ pub enum ReconcileError {
     #[error(transparent)]
     Queue(#[from] QueueError),
 }
+
+/// Attempts at one catalog page before a store is given up on for this run.
+pub(super) const PAGE_ATTEMPTS: u32 = 6;
+
+/// The pause after the first failed attempt; it doubles up to [`MAX_PAGE_BACKOFF`] (about 15 s in all).
+const FIRST_PAGE_BACKOFF: Duration = Duration::from_millis(500);
+
+/// The longest pause between two attempts.
+const MAX_PAGE_BACKOFF: Duration = Duration::from_secs(8);
 
 /// The reconciliation use case (see the module documentation).
 #[derive(Clone)]
@@ -175,6 +184,29 @@ impl Reconcile {
         Ok(report)
     }
 
+    /// Runs one catalog read, again after a pause while the store answers with a retryable failure
+    /// (timeout, connection error, 5xx, 429): [`PAGE_ATTEMPTS`] attempts, the pause doubling from
+    /// [`FIRST_PAGE_BACKOFF`], like the workers' retries. A permanent failure is returned at once.
+    pub(super) async fn read_page<T, F, Fut>(&self, store: &StoreCode, mut read: F) -> Result<T, GatewayError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, GatewayError>>,
+    {
+        let mut pause = FIRST_PAGE_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            match read().await {
+                Err(GatewayError::Retryable(e)) if attempt < PAGE_ATTEMPTS => {
+                    tracing::warn!(store = %store, attempt, error = %e, "reconcile: catalog read failed; trying again");
+                    self.timer.sleep(pause).await;
+                    pause = (pause * 2).min(MAX_PAGE_BACKOFF);
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// The known states of `skus`, by SKU.
     pub(super) async fn known(&self, skus: &[Sku]) -> Result<HashMap<Sku, SourceProductState>, StorageError> {
         if skus.is_empty() {
@@ -210,7 +242,7 @@ mod tests {
     use crate::{
         catalog::{Applied, LinkStatus, MockProductLinks, MockProductStates, ProductLink, RemoteStockRow},
         jobs::MockJobQueue,
-        lease::TokioTimer,
+        lease::{RecordingTimer, TokioTimer},
         model::{EventId, Money, PriceRule, ProductData, Secret, Sku, StaticStoreDirectory},
         reconcile::{
             ports::{CatalogPage, ClientListing, MockStoreCatalog, SourceListing},
@@ -354,13 +386,23 @@ mod tests {
         links: MockProductLinks,
         queue: MockJobQueue,
     ) -> Reconcile {
+        reconcile_timed(catalog, states, links, queue, Arc::new(TokioTimer))
+    }
+
+    fn reconcile_timed(
+        catalog: MockStoreCatalog,
+        states: MockProductStates,
+        links: MockProductLinks,
+        queue: MockJobQueue,
+        timer: Arc<dyn Timer>,
+    ) -> Reconcile {
         Reconcile::new(
             Arc::new(catalog),
             Arc::new(states),
             Arc::new(links),
             Arc::new(queue),
             directory(),
-            Arc::new(TokioTimer),
+            timer,
             100,
             "test".into(),
         )
@@ -474,9 +516,51 @@ mod tests {
         c.expect_client_page().returning(|_, _, _| Err(GatewayError::Retryable("503".into())));
         let mut links = MockProductLinks::new();
         links.expect_of_store().returning(|_| Ok(vec![]));
-        let uc = reconcile(c, MockProductStates::new(), links, MockJobQueue::new());
+        let timer = Arc::new(RecordingTimer::default());
+        let uc = reconcile_timed(c, MockProductStates::new(), links, MockJobQueue::new(), timer.clone());
         let report = uc.execute(&ReconcileRequest::default(), &NoProgress).await.unwrap();
         assert_eq!(report.clients_checked, 0);
+        assert_eq!(report.failed_clients.len(), 1);
+        assert_eq!(timer.0.lock().unwrap().len(), PAGE_ATTEMPTS as usize - 1, "given up only after its retries");
+    }
+
+    #[tokio::test]
+    async fn a_connection_error_on_a_client_page_is_retried_with_backoff_and_the_client_compared() {
+        let mut c = MockStoreCatalog::new();
+        c.expect_source_page().returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None }));
+        let mut failures = 2;
+        c.expect_client_page().times(3).returning(move |_, _, _| {
+            if failures > 0 {
+                failures -= 1;
+                Err(GatewayError::Retryable("connection reset".into()))
+            } else {
+                Ok(CatalogPage { items: vec![], next: None })
+            }
+        });
+        let mut links = MockProductLinks::new();
+        links.expect_of_store().returning(|_| Ok(vec![]));
+        let timer = Arc::new(RecordingTimer::default());
+        let uc = reconcile_timed(c, MockProductStates::new(), links, MockJobQueue::new(), timer.clone());
+        let report = uc.execute(&ReconcileRequest::default(), &NoProgress).await.unwrap();
+        assert_eq!((report.clients_checked, report.failed_clients.len()), (1, 0));
+        assert_eq!(*timer.0.lock().unwrap(), vec![Duration::from_millis(500), Duration::from_secs(1)], "backing off");
+    }
+
+    #[tokio::test]
+    async fn a_permanent_failure_of_a_client_page_is_not_retried() {
+        let mut c = MockStoreCatalog::new();
+        c.expect_source_page().returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None }));
+        c.expect_client_page().times(1).returning(|_, _, _| Err(GatewayError::Permanent("401".into())));
+        let mut links = MockProductLinks::new();
+        links.expect_of_store().returning(|_| Ok(vec![]));
+        let uc = reconcile_timed(
+            c,
+            MockProductStates::new(),
+            links,
+            MockJobQueue::new(),
+            Arc::new(RecordingTimer::default()),
+        );
+        let report = uc.execute(&ReconcileRequest::default(), &NoProgress).await.unwrap();
         assert_eq!(report.failed_clients.len(), 1);
     }
 
@@ -485,7 +569,13 @@ mod tests {
         let mut c = MockStoreCatalog::new();
         c.expect_source_page().returning(|_, _, _, _| Err(GatewayError::Retryable("timeout".into())));
         c.expect_client_page().never();
-        let uc = reconcile(c, MockProductStates::new(), MockProductLinks::new(), MockJobQueue::new());
+        let uc = reconcile_timed(
+            c,
+            MockProductStates::new(),
+            MockProductLinks::new(),
+            MockJobQueue::new(),
+            Arc::new(RecordingTimer::default()),
+        );
         let got = uc.execute(&ReconcileRequest::default(), &NoProgress).await;
         assert!(matches!(got, Err(ReconcileError::Source(_))));
     }

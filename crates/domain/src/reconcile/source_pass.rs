@@ -36,7 +36,10 @@ impl Reconcile {
         loop {
             // Ordered by the moment just before the read: a change that happened later wins over this one.
             let read_at = Utc::now();
-            let page = match self.catalog.source_page(source, since, offset, self.page_size).await {
+            let page = match self
+                .read_page(source, || self.catalog.source_page(source, since, offset, self.page_size))
+                .await
+            {
                 Ok(p) => p,
                 Err(e) => {
                     progress.finished(&stage, Some(&e.to_string()));
