@@ -75,6 +75,70 @@ impl WebserviceSourceShop {
         Ok(rows(&v, resource).to_vec())
     }
 
+    /// Creates the delivery (and invoice) address of `order` for the retailer's customer, named `alias`.
+    async fn create_address(
+        &self,
+        customer_id: u64,
+        order: &OrderData,
+        plan: &OrderPlan,
+        alias: String,
+    ) -> Result<u64, SourceError> {
+        let a = &order.delivery_address;
+        let mut fields = vec![
+            Node::Field("id_customer", customer_id.to_string()),
+            Node::Field("id_country", plan.country_id.to_string()),
+            Node::Field("alias", alias),
+            Node::Field("lastname", a.lastname.clone()),
+            Node::Field("firstname", a.firstname.clone()),
+            Node::Field("address1", a.address1.clone()),
+            Node::Field("city", a.city.clone()),
+        ];
+        for (name, value) in
+            [("company", &a.company), ("address2", &a.address2), ("postcode", &a.postcode), ("phone", &a.phone)]
+        {
+            if !value.trim().is_empty() {
+                fields.push(Node::Field(name, value.clone()));
+            }
+        }
+        match self.post("addresses", xml::document("address", fields)).await {
+            Err(SourceError::Gateway(GatewayError::Permanent(m))) => Err(refused("missing_address_field", m)),
+            other => other,
+        }
+    }
+
+    /// Creates the cart of the plan's lines, delivered and invoiced to `address_id`.
+    async fn post_cart(&self, customer_id: u64, address_id: u64, plan: &OrderPlan) -> Result<u64, SourceError> {
+        let address = address_id.to_string();
+        let rows = plan
+            .lines
+            .iter()
+            .map(|l| {
+                Node::Group(
+                    "cart_row",
+                    vec![
+                        Node::Field("id_product", l.product_id.to_string()),
+                        Node::Field("id_product_attribute", l.combination_id.to_string()),
+                        Node::Field("id_address_delivery", address.clone()),
+                        Node::Field("quantity", l.quantity.to_string()),
+                    ],
+                )
+            })
+            .collect();
+        let mut cart = vec![
+            Node::Field("id_address_delivery", address.clone()),
+            Node::Field("id_address_invoice", address.clone()),
+            Node::Field("id_currency", plan.currency_id.to_string()),
+            Node::Field("id_customer", customer_id.to_string()),
+            Node::Field("id_lang", self.settings.language_id.to_string()),
+        ];
+        if let Some(carrier) = self.settings.carrier_id {
+            cart.push(Node::Field("id_carrier", carrier.to_string()));
+            cart.push(Node::Field("delivery_option", format!(r#"{{"{address}":"{carrier},"}}"#)));
+        }
+        cart.push(Node::Group("associations", vec![Node::Group("cart_rows", rows)]));
+        self.post("carts", xml::document("cart", cart)).await
+    }
+
     async fn post(&self, resource: &str, body: String) -> Result<u64, SourceError> {
         let a = self.client.send(Method::POST, resource, &[("output_format", "JSON".into())], Some(body)).await?;
         let v: Value = serde_json::from_str(&a.body)
@@ -248,56 +312,40 @@ impl SourceShop for WebserviceSourceShop {
     }
 
     async fn create_cart(&self, customer_id: u64, order: &OrderData, plan: &OrderPlan) -> Result<u64, SourceError> {
-        let a = &order.delivery_address;
-        let mut fields = vec![
-            Node::Field("id_customer", customer_id.to_string()),
-            Node::Field("id_country", plan.country_id.to_string()),
-            Node::Field("alias", format!("Order {}", order.reference)),
-            Node::Field("lastname", a.lastname.clone()),
-            Node::Field("firstname", a.firstname.clone()),
-            Node::Field("address1", a.address1.clone()),
-            Node::Field("city", a.city.clone()),
-        ];
-        for (name, value) in
-            [("company", &a.company), ("address2", &a.address2), ("postcode", &a.postcode), ("phone", &a.phone)]
-        {
-            if !value.trim().is_empty() {
-                fields.push(Node::Field(name, value.clone()));
-            }
-        }
-        let address_id = match self.post("addresses", xml::document("address", fields)).await {
-            Err(SourceError::Gateway(GatewayError::Permanent(m))) => return Err(refused("missing_address_field", m)),
-            other => other?,
+        // A retry after a lost answer (or a crash) finds the address and the cart it created before, by the
+        // retailer's customer and the order's own alias, instead of leaving them orphaned on the source.
+        let alias = address_alias(order);
+        let existing = self
+            .list(
+                "addresses",
+                vec![
+                    ("filter[id_customer]", format!("[{customer_id}]")),
+                    ("filter[alias]", format!("[{alias}]")),
+                    ("filter[deleted]", "[0]".into()),
+                    ("display", "[id]".into()),
+                    ("sort", "[id_ASC]".into()),
+                ],
+            )
+            .await?;
+        let address_id = match existing.first() {
+            Some(found) => num(&found["id"]),
+            None => self.create_address(customer_id, order, plan, alias).await?,
         };
-        let address = address_id.to_string();
-        let rows = plan
-            .lines
-            .iter()
-            .map(|l| {
-                Node::Group(
-                    "cart_row",
-                    vec![
-                        Node::Field("id_product", l.product_id.to_string()),
-                        Node::Field("id_product_attribute", l.combination_id.to_string()),
-                        Node::Field("id_address_delivery", address.clone()),
-                        Node::Field("quantity", l.quantity.to_string()),
-                    ],
-                )
-            })
-            .collect();
-        let mut cart = vec![
-            Node::Field("id_address_delivery", address.clone()),
-            Node::Field("id_address_invoice", address.clone()),
-            Node::Field("id_currency", plan.currency_id.to_string()),
-            Node::Field("id_customer", customer_id.to_string()),
-            Node::Field("id_lang", self.settings.language_id.to_string()),
-        ];
-        if let Some(carrier) = self.settings.carrier_id {
-            cart.push(Node::Field("id_carrier", carrier.to_string()));
-            cart.push(Node::Field("delivery_option", format!(r#"{{"{address}":"{carrier},"}}"#)));
+        let carts = self
+            .list(
+                "carts",
+                vec![
+                    ("filter[id_customer]", format!("[{customer_id}]")),
+                    ("filter[id_address_delivery]", format!("[{address_id}]")),
+                    ("display", "[id]".into()),
+                    ("sort", "[id_ASC]".into()),
+                ],
+            )
+            .await?;
+        if let Some(found) = carts.first() {
+            return Ok(num(&found["id"]));
         }
-        cart.push(Node::Group("associations", vec![Node::Group("cart_rows", rows)]));
-        self.post("carts", xml::document("cart", cart)).await
+        self.post_cart(customer_id, address_id, plan).await
     }
 
     async fn order_for_cart(&self, cart_id: u64) -> Result<Option<SourceOrder>, SourceError> {
@@ -404,4 +452,13 @@ impl SourceShop for WebserviceSourceShop {
             .await?;
         Ok(found.iter().map(|r| (num(&r["id_product_attribute"]), int(&r["quantity"]))).collect())
     }
+}
+
+/// The alias of the address the hub creates for a retailer's order: unique per retailer customer (the
+/// order id), readable by the wholesaler (the reference), at most 32 characters (PrestaShop's limit), and
+/// free of the characters a Webservice filter cannot match exactly.
+fn address_alias(order: &OrderData) -> String {
+    let reference: String =
+        order.reference.chars().map(|c| if matches!(c, '[' | ']' | '|' | '%') { '-' } else { c }).take(12).collect();
+    format!("Order {reference} {}", order.client_order_id)
 }

@@ -342,3 +342,27 @@ async fn an_order_not_yet_valid_waits_and_is_forwarded_once_valid() {
     eventually(20, "forwarded once paid", || async { source_orders(&n.source).len() == 1 }).await;
     app.stop().await;
 }
+
+/// How many rows of `resource` the source holds (its owner's view).
+fn source_count(sim: &Simulator, resource: &str) -> usize {
+    let (_, body) = sim.admin_call("GET", &format!("{resource}?display=[id]&output_format=JSON"), None);
+    serde_json::from_str::<Value>(&body).ok().and_then(|v| v[resource].as_array().map(Vec::len)).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_answers_while_creating_the_address_and_the_cart_leave_no_orphan_on_the_source() {
+    let n = network().await;
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    let (addresses, carts) = (source_count(&n.source, "addresses"), source_count(&n.source, "carts"));
+    // Each is created, then its answer is lost: the retry must find it rather than create another.
+    n.source.inject(Failure::new(FailureKind::ProcessThenDrop).on_resource("addresses").on_method("POST").times(1));
+    n.source.inject(Failure::new(FailureKind::ProcessThenDrop).on_resource("carts").on_method("POST").times(1));
+    let event = new_id();
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, 4242, two_skus())).await.status(), 202);
+    eventually(60, "order replicated", || async { app.status_of(&event).await == Some(EventStatus::Processed) }).await;
+    assert_eq!(source_orders(&n.source).len(), 1, "one order");
+    assert_eq!(source_count(&n.source, "addresses"), addresses + 1, "one address, none orphaned");
+    assert_eq!(source_count(&n.source, "carts"), carts + 1, "one cart, none orphaned");
+    app.stop().await;
+}
