@@ -11,6 +11,7 @@ mod m20261128_000003_inbox_batch_id;
 mod m20261128_000004_order_links;
 mod m20261128_000005_operations;
 mod m20261128_000006_run_leases;
+mod m20261203_000007_owed_syncs;
 
 /// Runs the hub's migrations.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_order_links::Migration),
             Box::new(m20261128_000005_operations::Migration),
             Box::new(m20261128_000006_run_leases::Migration),
+            Box::new(m20261203_000007_owed_syncs::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use anyhow::Context;
 use hub_domain::{
     JobQueue, StoreDirectory, Timer,
-    catalog::{FanOutProduct, ProductLinks, ProductStates, StoreGateway, SyncProductToStore},
+    catalog::{FanOutProduct, ProductLinks, ProductStates, StoreGateway, SweepOwedSyncs, SyncProductToStore},
     ingest::{AcceptOrderEvent, AcceptProductEvent, Inbox, SweepInbox},
     operations::{FailedJobs, OperationsLog, Telemetry},
     replication::{OrderLinks, ReplicateOrder, SourceShop},
@@ -188,7 +188,9 @@ impl Application {
             background.push(tokio::spawn(async move { hub_queue::run_workers(q, handlers, worker, rx).await }));
             background.push(tokio::spawn(prune_queue(queue.clone(), shutdown_rx.clone())));
             let sweep = SweepInbox::new(inbox.clone(), queue_port.clone());
-            background.push(tokio::spawn(run_sweeper(sweep, settings.sweeper.clone(), shutdown_rx.clone())));
+            let owed =
+                SweepOwedSyncs::new(Arc::new(SeaOrmProductLinks::new(db.clone())), queue_port.clone(), stores.clone());
+            background.push(tokio::spawn(run_sweeper(sweep, owed, settings.sweeper.clone(), shutdown_rx.clone())));
             if settings.reconcile.interval_secs > 0 {
                 let reconciler = reconcile::Reconciler::new(
                     &settings,
@@ -344,10 +346,17 @@ async fn prune_queue(queue: ApalisJobQueue, mut shutdown: watch::Receiver<bool>)
     }
 }
 
-async fn run_sweeper(sweep: SweepInbox, settings: settings::SweeperSettings, mut shutdown: watch::Receiver<bool>) {
+async fn run_sweeper(
+    sweep: SweepInbox,
+    owed: SweepOwedSyncs,
+    settings: settings::SweeperSettings,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let every = Duration::from_secs(settings.interval_secs.max(1));
     let grace = chrono::Duration::seconds(settings.grace_secs as i64);
     let stale = chrono::Duration::seconds(settings.stale_queued_secs as i64);
+    let owed_after = chrono::Duration::seconds(settings.owed_after_secs as i64);
+    let owed_window = chrono::Duration::seconds(settings.owed_window_secs as i64);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -358,6 +367,10 @@ async fn run_sweeper(sweep: SweepInbox, settings: settings::SweeperSettings, mut
         }
         if let Err(e) = sweep.execute(grace, stale, settings.batch).await {
             tracing::warn!(error = %e, "sweep incomplete; will retry");
+        }
+        let before = chrono::Utc::now() - owed_after;
+        if let Err(e) = owed.execute(before - owed_window, before, settings.batch).await {
+            tracing::warn!(error = %e, "owed-sync sweep incomplete; will retry");
         }
     }
 }

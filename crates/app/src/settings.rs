@@ -73,13 +73,25 @@ pub struct SweeperSettings {
     pub grace_secs: u64,
     /// An event `queued` for longer than this and not processed is queued again (jobs are idempotent).
     pub stale_queued_secs: u64,
-    /// Events per run.
+    /// Events per run; also syncs owed per client per run.
     pub batch: u32,
+    /// A client still lagging behind a SKU's latest state this long after the hub recorded it is owed a
+    /// sync that the queue lost (Redis restarted empty, a job dropped): it is queued again, once per state.
+    pub owed_after_secs: u64,
+    /// How far back the owed-sync sweep looks; older drift is what reconciliation repairs.
+    pub owed_window_secs: u64,
 }
 
 impl Default for SweeperSettings {
     fn default() -> Self {
-        Self { interval_secs: 5, grace_secs: 10, stale_queued_secs: 900, batch: 1000 }
+        Self {
+            interval_secs: 5,
+            grace_secs: 10,
+            stale_queued_secs: 900,
+            batch: 1000,
+            owed_after_secs: 120,
+            owed_window_secs: 86_400,
+        }
     }
 }
 

@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::DateTime;
 use chrono::Utc;
 use hub_domain::{
-    Sku, StorageError, StoreCode,
-    catalog::{ProductLink, ProductLinks},
+    EventId, Sku, StorageError, StoreCode,
+    catalog::{OwedSyncs, ProductLink, ProductLinks},
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 
@@ -63,11 +64,13 @@ impl ProductLinks for SeaOrmProductLinks {
         self.ensure_row(&link.store, &link.sku).await?;
         let data = serde_json::to_string(link).map_err(|e| StorageError::Unexpected(e.to_string()))?;
         self.exec(
-            "UPDATE product_links SET status = ?, client_product_id = ?, data = ?, updated_at_us = ? WHERE store = ? AND sku = ?",
+            "UPDATE product_links SET status = ?, client_product_id = ?, data = ?, applied_event_id = ?, updated_at_us = ? \
+             WHERE store = ? AND sku = ?",
             vec![
                 link.status.as_str().into(),
                 link.client_product_id.map(|i| i as i64).into(),
                 data.into(),
+                link.applied_event_id.clone().into(),
                 micros(Utc::now()).into(),
                 link.store.as_str().into(),
                 link.sku.as_str().into(),
@@ -101,5 +104,67 @@ impl ProductLinks for SeaOrmProductLinks {
                     .map_err(|e| StorageError::Unexpected(format!("product_links {store}/{sku}: bad data: {e}")))
             })
             .collect()
+    }
+}
+
+#[async_trait]
+impl OwedSyncs for SeaOrmProductLinks {
+    async fn lagging(
+        &self,
+        store: &StoreCode,
+        since: DateTime<Utc>,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(Sku, EventId)>, StorageError> {
+        // A range of the recorded-at index, joined to the store's links and re-queue marks by primary key.
+        let stmt = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            "SELECT s.sku, s.event_id FROM product_states s \
+             LEFT JOIN product_links l ON l.store = ? AND l.sku = s.sku \
+             LEFT JOIN sync_requeues r ON r.store = ? AND r.sku = s.sku \
+             WHERE s.recorded_at_us >= ? AND s.recorded_at_us < ? \
+             AND (l.applied_event_id IS NULL OR l.applied_event_id <> s.event_id) \
+             AND (r.event_id IS NULL OR r.event_id <> s.event_id) \
+             ORDER BY s.recorded_at_us LIMIT ?",
+            vec![
+                store.as_str().into(),
+                store.as_str().into(),
+                micros(since).into(),
+                micros(before).into(),
+                i64::from(limit).into(),
+            ],
+        );
+        let rows = self.db.query_all_raw(stmt).await.map_err(storage_error)?;
+        rows.iter()
+            .map(|row| {
+                let sku: String = row.try_get_by_index(0).map_err(storage_error)?;
+                let event: String = row.try_get_by_index(1).map_err(storage_error)?;
+                let bad = |what: &str| StorageError::Unexpected(format!("product_states {sku}: bad {what}"));
+                Ok((Sku::parse(&sku).map_err(|_| bad("sku"))?, EventId::parse(&event).map_err(|_| bad("event_id"))?))
+            })
+            .collect()
+    }
+
+    async fn mark_requeued(&self, store: &StoreCode, pairs: &[(Sku, EventId)]) -> Result<(), StorageError> {
+        let now = micros(Utc::now());
+        for chunk in pairs.chunks(200) {
+            let rows = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+            let upsert = match self.db.get_database_backend() {
+                sea_orm::DbBackend::Sqlite => {
+                    "ON CONFLICT (store, sku) DO UPDATE SET event_id = excluded.event_id, requeued_at_us = excluded.requeued_at_us"
+                }
+                _ => "ON DUPLICATE KEY UPDATE event_id = VALUES(event_id), requeued_at_us = VALUES(requeued_at_us)",
+            };
+            let sql =
+                format!("INSERT INTO sync_requeues (store, sku, event_id, requeued_at_us) VALUES {rows} {upsert}");
+            let values = chunk
+                .iter()
+                .flat_map(|(sku, event)| {
+                    [store.as_str().into(), sku.as_str().into(), event.as_str().into(), now.into()]
+                })
+                .collect();
+            self.exec(&sql, values).await?;
+        }
+        Ok(())
     }
 }

@@ -9,8 +9,9 @@ use super::{
 };
 use crate::model::{Sku, Store};
 
-/// A link that says why `sku` has no client product on `store`.
-pub(crate) fn unlinked(store: &Store, sku: &Sku, status: LinkStatus, note: &str) -> ProductLink {
+/// A link that says why `sku` has no client product on `store`, having dealt with the state of `event_id`
+/// (so the owed-sync sweeper does not count the pair as lagging).
+pub(crate) fn unlinked(store: &Store, sku: &Sku, status: LinkStatus, note: &str, event_id: &str) -> ProductLink {
     ProductLink {
         store: store.code.clone(),
         sku: sku.clone(),
@@ -19,7 +20,7 @@ pub(crate) fn unlinked(store: &Store, sku: &Sku, status: LinkStatus, note: &str)
         stock_rows: BTreeMap::new(),
         unmatched_combinations: Vec::new(),
         applied: Applied::default(),
-        applied_event_id: None,
+        applied_event_id: Some(event_id.to_owned()),
         note: Some(note.to_owned()),
     }
 }

@@ -4,16 +4,18 @@
 
 pub mod fan_out;
 pub mod matching;
+pub mod owed;
 pub mod ports;
 pub mod sync;
 pub mod target;
 
 pub use fan_out::{FanOut, FanOutProduct};
+pub use owed::SweepOwedSyncs;
 pub use ports::{
-    Applied, LinkStatus, Lookup, ProductLink, ProductLinks, ProductStates, RemoteCombination, RemoteProduct,
+    Applied, LinkStatus, Lookup, OwedSyncs, ProductLink, ProductLinks, ProductStates, RemoteCombination, RemoteProduct,
     RemoteStockRow, SourceProductState, StoreGateway,
 };
 #[cfg(test)]
-pub use ports::{MockProductLinks, MockProductStates, MockStoreGateway};
+pub use ports::{MockOwedSyncs, MockProductLinks, MockProductStates, MockStoreGateway};
 pub use sync::{SyncOutcome, SyncProductToStore};
 pub use target::Target;

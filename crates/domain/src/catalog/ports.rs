@@ -112,6 +112,33 @@ pub enum Lookup {
     Ambiguous(Vec<u64>),
 }
 
+/// What the database knows is still owed to the client stores: a (store, SKU) pair lags while its link has
+/// not dealt with the SKU's latest source state (applied it, or found the SKU unlinked or ambiguous). The
+/// queue only carries the work; this is the record of it, so a lost queue loses nothing.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OwedSyncs: Send + Sync + 'static {
+    /// SKUs whose latest state was recorded in `[since, before)` and that `store` lags behind, each with
+    /// that state's event, leaving out pairs already queued again for that very state; oldest first, at
+    /// most `limit`.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or a row cannot be decoded.
+    async fn lagging(
+        &self,
+        store: &StoreCode,
+        since: DateTime<Utc>,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<(Sku, EventId)>, StorageError>;
+
+    /// Records that `pairs` of `store` were queued again for these states (each state is re-queued once).
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn mark_requeued(&self, store: &StoreCode, pairs: &[(Sku, EventId)]) -> Result<(), StorageError>;
+}
+
 /// A store's PrestaShop, as the sync needs it.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]

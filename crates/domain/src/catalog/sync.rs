@@ -104,13 +104,14 @@ impl SyncProductToStore {
         }
         match self.gateway.find_by_reference(&store.code, sku).await? {
             Lookup::NotFound => {
-                self.links.save(&unlinked(store, sku, LinkStatus::Unlinked, "no product with this reference")).await?;
+                let note = "no product with this reference";
+                self.links.save(&unlinked(store, sku, LinkStatus::Unlinked, note, state.event_id.as_str())).await?;
                 tracing::info!(store = %store.code, sku = %sku, "sku not on the client: recorded as unlinked");
                 Ok(SyncOutcome::Unlinked)
             }
             Lookup::Ambiguous(ids) => {
                 let note = format!("{} products share this reference: {ids:?}", ids.len());
-                self.links.save(&unlinked(store, sku, LinkStatus::Ambiguous, &note)).await?;
+                self.links.save(&unlinked(store, sku, LinkStatus::Ambiguous, &note, state.event_id.as_str())).await?;
                 tracing::warn!(store = %store.code, sku = %sku, ?ids, "ambiguous reference: left alone");
                 Ok(SyncOutcome::Ambiguous)
             }
