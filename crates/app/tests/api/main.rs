@@ -6,6 +6,7 @@ mod helpers;
 mod ingest;
 mod operations;
 mod orders;
+mod owed;
 mod reconcile;
 mod reliability;
 mod scale;

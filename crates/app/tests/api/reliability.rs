@@ -11,14 +11,15 @@ use hub_domain::EventStatus;
 
 use crate::helpers::*;
 
-/// A Redis server of this test's own, so stopping it disturbs no other test.
-struct PrivateRedis {
+/// A Redis server of a test's own that keeps nothing on disk, so stopping it disturbs no other test and a
+/// restart empties it.
+pub(crate) struct PrivateRedis {
     port: u16,
     child: Option<Child>,
 }
 
 impl PrivateRedis {
-    fn start(port: u16) -> Self {
+    pub(crate) fn start(port: u16) -> Self {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
@@ -34,14 +35,20 @@ impl PrivateRedis {
         panic!("private redis did not start");
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
         }
     }
 
-    fn url(&self) -> String {
+    /// Kills it (SIGKILL) and starts it again on the same port, empty.
+    pub(crate) fn restart(&mut self) {
+        self.stop();
+        *self = Self::start(self.port);
+    }
+
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 }
@@ -52,7 +59,7 @@ impl Drop for PrivateRedis {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
