@@ -99,6 +99,6 @@ pub(crate) struct RecordingTimer(pub(crate) std::sync::Mutex<Vec<Duration>>);
 #[async_trait]
 impl Timer for RecordingTimer {
     async fn sleep(&self, duration: Duration) {
-        self.0.lock().unwrap().push(duration);
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(duration);
     }
 }
