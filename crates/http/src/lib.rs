@@ -3,6 +3,7 @@
 
 pub mod dashboard;
 pub mod error;
+mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod webhook;
@@ -98,6 +99,7 @@ pub fn serve(
                     async move { web::Json(cell.get().cloned().unwrap_or_default()) }
                 }
             })))
+            .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
             .configure(dashboard::configure)
             .wrap(middleware::NormalizePath::trim())
             .app_data(operations.clone())
@@ -154,7 +156,7 @@ pub fn serve_monitor(
             .app_data(operations.clone())
             .service(web::resource("/health").route(web::get().to(routes::health)))
             .service(web::resource("/ready").route(web::get().to(routes::probe_ready)))
-            .service(web::resource("/metrics").route(web::get().to(dashboard::metrics)))
+            .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(error::ApiError::NotFound("no such resource".into()))
             }))

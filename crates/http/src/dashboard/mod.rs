@@ -1,0 +1,56 @@
+//! The operator's dashboard: server-rendered pages under `/dashboard` (no JavaScript, no build step),
+//! behind the admin token from settings. The Prometheus `/metrics` endpoint, which reads the same
+//! [`Operations`], is in `crate::metrics`.
+//!
+//! Login trades the token for an HttpOnly, SameSite=Strict session cookie `<expiry>.<HMAC(token, expiry)>`
+//! (nothing is stored server-side; changing the token logs everyone out). The Retry and Discard forms carry
+//! a CSRF token derived from the session. Secrets are never rendered: stores show their code, role and
+//! whether a Webservice is configured, never a key.
+//!
+//! Here: [`Operations`] and the routes ([`configure`]). `session`: the cookie, the gate, CSRF, login and
+//! logout. `html`: escaping, the layout and the small shared responses. `chart`: the overview's SVG.
+//! `pages`: one module per page.
+
+mod chart;
+mod html;
+mod pages;
+mod session;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use hub_domain::{
+    JobQueue, Secret,
+    operations::{FailedJobs, OperationsLog},
+};
+
+use self::{
+    pages::{jobs, orders, overview, stores},
+    session::{login, login_form, logout},
+};
+
+/// What the dashboard and `/metrics` need.
+#[derive(Clone)]
+pub struct Operations {
+    /// Telemetry, failed jobs and links.
+    pub log: Arc<dyn OperationsLog>,
+    /// Retry and Discard.
+    pub failed: FailedJobs,
+    /// For queue depths.
+    pub queue: Arc<dyn JobQueue>,
+    /// The admin token; `None` disables the dashboard.
+    pub admin_token: Option<Secret>,
+    /// Renders this process's Prometheus metrics; `None` disables `/metrics`.
+    pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+}
+
+/// Mounts the dashboard under `/dashboard` (`/metrics` is mounted apart, see `crate::metrics`).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/dashboard").route(web::get().to(overview::overview)))
+        .service(web::resource("/dashboard/login").route(web::get().to(login_form)).route(web::post().to(login)))
+        .service(web::resource("/dashboard/logout").route(web::post().to(logout)))
+        .service(web::resource("/dashboard/jobs").route(web::get().to(jobs::jobs)))
+        .service(web::resource("/dashboard/jobs/{id}/{action}").route(web::post().to(jobs::job_action)))
+        .service(web::resource("/dashboard/stores").route(web::get().to(stores::stores_page)))
+        .service(web::resource("/dashboard/orders").route(web::get().to(orders::orders_page)));
+}

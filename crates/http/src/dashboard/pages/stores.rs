@@ -1,0 +1,110 @@
+//! `GET /dashboard/stores`: each store's circuit, last success and error, and the SKUs left unlinked; and the
+//! table of stores the overview shows too.
+
+use std::{collections::BTreeMap, fmt::Write as _, sync::Arc};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use hub_domain::{StoreDirectory, StoreRole};
+
+use crate::dashboard::{
+    Operations,
+    html::{esc, page, unavailable, when},
+    session::gate,
+};
+
+/// `GET /dashboard/stores`.
+pub(crate) async fn stores_page(
+    req: HttpRequest,
+    ops: web::Data<Operations>,
+    stores: web::Data<Arc<dyn StoreDirectory>>,
+) -> HttpResponse {
+    let expiry = match gate(&req, &ops) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let since = Utc::now() - chrono::Duration::minutes(60);
+    let (health, minutes, unlinked) =
+        futures::join!(ops.log.store_health(), ops.log.store_minutes(since), ops.log.unlinked_skus(500));
+    let (health, minutes, unlinked) = match (health, minutes, unlinked) {
+        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return unavailable(e),
+    };
+    let mut body = store_table(stores.get_ref().as_ref(), &health, &minutes);
+    let mut by_store: BTreeMap<&str, Vec<&hub_domain::operations::UnlinkedSku>> = BTreeMap::new();
+    for u in &unlinked {
+        by_store.entry(u.store.as_str()).or_default().push(u);
+    }
+    let _ = write!(body, "<h2>Unlinked SKUs ({})</h2>", unlinked.len());
+    if by_store.is_empty() {
+        body.push_str("<p class=\"muted\">Every synced SKU matches exactly one product on each client.</p>");
+    }
+    for (store, skus) in by_store {
+        let _ = write!(
+            body,
+            "<h3>{} · {} SKU(s)</h3><table class=\"unlinked\"><tr><th>SKU</th><th>Why</th><th>Last looked up</th></tr>",
+            esc(store),
+            skus.len()
+        );
+        for u in skus {
+            let why = if u.status == "ambiguous" {
+                "several products have this reference"
+            } else {
+                "no product has this reference"
+            };
+            let _ =
+                write!(body, "<tr><td>{}</td><td>{why}</td><td>{}</td></tr>", esc(&u.sku), when(Some(u.updated_at)));
+        }
+        body.push_str("</table>");
+    }
+    page("Stores", "Stores", expiry, &ops, &body)
+}
+
+/// The table of stores: circuit, last success, last error and the last hour's calls and error rate.
+pub(super) fn store_table(
+    stores: &dyn StoreDirectory,
+    health: &[hub_domain::operations::StoreHealth],
+    minutes: &[hub_domain::operations::StoreMinute],
+) -> String {
+    let mut out = String::from(
+        "<h2>Stores</h2><table id=\"stores\"><tr><th>Store</th><th>Role</th><th>Circuit</th><th>Last success</th>\
+         <th>Last error</th><th>Calls, last hour</th><th>Error rate</th></tr>",
+    );
+    let fresh = Utc::now() - chrono::Duration::minutes(5);
+    for store in stores.all() {
+        let code = store.code.as_str();
+        let reports: Vec<_> = health.iter().filter(|h| h.store == code).collect();
+        let circuit = if reports.iter().any(|h| h.circuit == "open" && h.updated_at > fresh) {
+            "<span class=\"bad\">open</span>"
+        } else if reports.iter().any(|h| h.circuit == "half_open" && h.updated_at > fresh) {
+            "<span class=\"warn\">half open</span>"
+        } else if reports.is_empty() {
+            "<span class=\"muted\">no calls yet</span>"
+        } else {
+            "<span class=\"ok\">closed</span>"
+        };
+        let last_success = reports.iter().filter_map(|h| h.last_success).max();
+        let last_error = reports
+            .iter()
+            .filter_map(|h| h.last_error.map(|t| (t, h.last_error_message.clone())))
+            .max_by_key(|(t, _)| *t);
+        let (calls, errors) =
+            minutes.iter().filter(|m| m.store == code).fold((0, 0), |a, m| (a.0 + m.calls, a.1 + m.errors));
+        let rate = if calls > 0 { format!("{:.1} %", errors as f64 * 100.0 / calls as f64) } else { "—".into() };
+        let _ = write!(
+            out,
+            "<tr data-store=\"{}\"><td>{}</td><td>{}</td><td>{circuit}</td><td>{}</td><td>{}</td><td>{calls}</td><td class=\"{}\">{rate}</td></tr>",
+            esc(code),
+            esc(code),
+            if store.role == StoreRole::Source { "source" } else { "client" },
+            when(last_success),
+            last_error.map_or_else(
+                || "—".to_owned(),
+                |(t, m)| format!("{}<br><code>{}</code>", when(Some(t)), esc(&m.unwrap_or_default()))
+            ),
+            if errors > 0 { "bad" } else { "ok" },
+        );
+    }
+    out.push_str("</table>");
+    out
+}
