@@ -4,6 +4,7 @@
 mod cli;
 mod helpers;
 mod ingest;
+mod instances;
 mod operations;
 mod orders;
 mod reconcile;
