@@ -1,6 +1,7 @@
 //! sea-orm adapters of the hub's storage ports, on MySQL/MariaDB and on SQLite.
 
 mod entities;
+mod errors;
 mod inbox;
 mod operations;
 mod order_links;
@@ -14,6 +15,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use hub_domain::StorageError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
+pub(crate) use errors::storage_error;
 pub use inbox::SeaOrmInbox;
 pub use operations::SeaOrmOperations;
 pub use order_links::SeaOrmOrderLinks;
@@ -60,36 +62,6 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
         .await
         .map(|_| ())
         .map_err(storage_error)
-}
-
-/// Translates a sea-orm error at the boundary: connection trouble is `Unavailable` (retry), the rest is
-/// `Unexpected`.
-pub(crate) fn storage_error(e: DbErr) -> StorageError {
-    match &e {
-        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => StorageError::Unavailable(e.to_string()),
-        DbErr::Exec(_) | DbErr::Query(_) => {
-            let text = e.to_string();
-            let transient = [
-                "Connection refused",
-                "Broken pipe",
-                "connection reset",
-                "timed out",
-                "database is locked",
-                "Lock wait timeout",
-                "Deadlock",
-                "gone away",
-                "Lost connection",
-                "PoolTimedOut",
-                "pool timed out",
-            ];
-            if transient.iter().any(|t| text.contains(t)) {
-                StorageError::Unavailable(text)
-            } else {
-                StorageError::Unexpected(text)
-            }
-        }
-        _ => StorageError::Unexpected(e.to_string()),
-    }
 }
 
 /// Runs one statement with `?` placeholders and returns the rows it changed.

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod database_faults;
 mod helpers;
 mod ingest;
 mod instances;
