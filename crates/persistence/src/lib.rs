@@ -3,6 +3,7 @@
 mod entities;
 mod errors;
 mod inbox;
+mod migrate;
 mod operations;
 mod order_links;
 mod product_links;
@@ -17,6 +18,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 pub(crate) use errors::storage_error;
 pub use inbox::SeaOrmInbox;
+pub use migrate::{MigrateError, migrate};
 pub use operations::SeaOrmOperations;
 pub use order_links::SeaOrmOrderLinks;
 pub use product_links::SeaOrmProductLinks;
@@ -42,15 +44,6 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .create_if_missing(true)
         });
     Database::connect(opts).await
-}
-
-/// Applies every pending migration.
-///
-/// # Errors
-/// When a migration fails.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    use hub_migration::MigratorTrait;
-    hub_migration::Migrator::up(db, None).await
 }
 
 /// Checks the database answers.

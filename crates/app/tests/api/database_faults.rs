@@ -1,17 +1,24 @@
 //! The database failing under the hub: MariaDB killed (SIGKILL) and started again while jobs are in flight,
-//! and a row locked past the server's lock wait.
+//! a row locked past the server's lock wait, and five processes migrating one fresh database at once.
 
-use std::time::{Duration, Instant};
+use std::{
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
 
 use futures::StreamExt;
 use hub_app::{Mode, Settings, settings::WebserviceSettings};
 use hub_domain::{Secret, Sku, StorageError, StoreCode, catalog::ProductLinks};
+use hub_migration::MigratorTrait;
 use hub_persistence::SeaOrmProductLinks;
 use prestashop_sim::{SimConfig, Simulator};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 use serde_json::{Value, json};
 
-use crate::{helpers::*, instances::PrivateMariaDb};
+use crate::{
+    helpers::*,
+    instances::{PrivateMariaDb, free_port},
+};
 
 /// Products synced in the wave that meets the restarts.
 const SKUS: usize = 120;
@@ -212,4 +219,80 @@ async fn a_row_locked_past_the_servers_lock_wait_reads_as_unavailable() {
 
     assert!(matches!(e, StorageError::Unavailable(_)), "{e:?}");
     held.rollback().await.unwrap();
+}
+
+/// Starts five `hub-api` processes at once on a fresh database of `backend` (each with `vars` set as well);
+/// asserts each answers `/health` and none exited, and that every migration is recorded once.
+async fn five_processes_on_a_fresh_database_all_come_up_and_migrate_it_once(backend: Backend, vars: &[(&str, String)]) {
+    let env = Env::new(backend).await;
+    let config = env.config_file();
+    let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
+    let mut hubs: Vec<(KillOnDrop, std::path::PathBuf)> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, port)| {
+            let log = env.dir.join(format!("hub-api-{i}.log"));
+            let child = Command::new(binary("hub-api"))
+                .env("HUB_CONFIG", &config)
+                .env("HUB_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+                .env("RUST_LOG", "warn")
+                .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start hub-api: {e} (run `cargo build --bins` first)"));
+            (KillOnDrop(child), log)
+        })
+        .collect();
+
+    let http = reqwest::Client::new();
+    for (i, ((hub, log), port)) in hubs.iter_mut().zip(&ports).enumerate() {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = hub.try_wait().unwrap() {
+                panic!("hub-api #{i} exited with {status}: {}", std::fs::read_to_string(&*log).unwrap_or_default());
+            }
+            let health = http.get(format!("http://127.0.0.1:{port}/health")).send().await;
+            if health.is_ok_and(|r| r.status() == 200) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "hub-api #{i} not healthy within 60 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    for (i, (hub, log)) in hubs.iter_mut().enumerate() {
+        assert!(hub.try_wait().unwrap().is_none(), "hub-api #{i} exited: {}", std::fs::read_to_string(&*log).unwrap());
+    }
+
+    let db = sea_orm::Database::connect(env.settings().database.url.expose()).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM seaql_migrations ORDER BY version",
+        ))
+        .await
+        .unwrap();
+    let applied: Vec<String> = rows.iter().map(|r| r.try_get_by_index(0).unwrap()).collect();
+    let known: Vec<String> = hub_migration::Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    assert_eq!(applied, known, "every migration recorded once");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM inbox_events").await, Some(0), "the schema answers");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_processes_started_together_on_a_fresh_mariadb_database_all_come_up_and_migrate_it_once() {
+    five_processes_on_a_fresh_database_all_come_up_and_migrate_it_once(Backend::MariaDbRedis, &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_processes_started_together_on_a_fresh_sqlite_file_all_come_up_and_migrate_it_once() {
+    // The queue on Redis: this is about the database file (apalis-sqlite sets its own file up apart).
+    let queue = unique("q");
+    let vars = [
+        ("HUB_QUEUE__BACKEND", "redis".to_owned()),
+        ("HUB_QUEUE__URL", redis_url()),
+        ("HUB_QUEUE__NAMES__FAN_OUT_PRODUCT", format!("{queue}:fan-out")),
+        ("HUB_QUEUE__NAMES__REPLICATE_ORDER", format!("{queue}:replicate")),
+        ("HUB_QUEUE__NAMES__SYNC_PRODUCT_TO_STORE", format!("{queue}:sync")),
+    ];
+    five_processes_on_a_fresh_database_all_come_up_and_migrate_it_once(Backend::Sqlite, &vars).await;
 }
