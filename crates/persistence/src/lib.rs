@@ -1,7 +1,9 @@
 //! sea-orm adapters of the hub's storage ports, on MySQL/MariaDB and on SQLite.
 
 mod entities;
+mod errors;
 mod inbox;
+mod migrate;
 mod operations;
 mod order_links;
 mod product_links;
@@ -14,7 +16,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use hub_domain::StorageError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
+pub(crate) use errors::storage_error;
 pub use inbox::SeaOrmInbox;
+pub use migrate::{MigrateError, migrate};
 pub use operations::SeaOrmOperations;
 pub use order_links::SeaOrmOrderLinks;
 pub use product_links::SeaOrmProductLinks;
@@ -42,15 +46,6 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Database::connect(opts).await
 }
 
-/// Applies every pending migration.
-///
-/// # Errors
-/// When a migration fails.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    use hub_migration::MigratorTrait;
-    hub_migration::Migrator::up(db, None).await
-}
-
 /// Checks the database answers.
 ///
 /// # Errors
@@ -60,36 +55,6 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), StorageError> {
         .await
         .map(|_| ())
         .map_err(storage_error)
-}
-
-/// Translates a sea-orm error at the boundary: connection trouble is `Unavailable` (retry), the rest is
-/// `Unexpected`.
-pub(crate) fn storage_error(e: DbErr) -> StorageError {
-    match &e {
-        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => StorageError::Unavailable(e.to_string()),
-        DbErr::Exec(_) | DbErr::Query(_) => {
-            let text = e.to_string();
-            let transient = [
-                "Connection refused",
-                "Broken pipe",
-                "connection reset",
-                "timed out",
-                "database is locked",
-                "Lock wait timeout",
-                "Deadlock",
-                "gone away",
-                "Lost connection",
-                "PoolTimedOut",
-                "pool timed out",
-            ];
-            if transient.iter().any(|t| text.contains(t)) {
-                StorageError::Unavailable(text)
-            } else {
-                StorageError::Unexpected(text)
-            }
-        }
-        _ => StorageError::Unexpected(e.to_string()),
-    }
 }
 
 /// Runs one statement with `?` placeholders and returns the rows it changed.

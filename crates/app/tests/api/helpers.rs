@@ -70,6 +70,16 @@ impl Env {
 
     /// `extra` is appended to the generated TOML (before the stores), `redis` the queue URL.
     pub async fn with(backend: Backend, extra: &str, redis: &str) -> Self {
+        Self::on(backend, &mysql_base(), extra, redis).await
+    }
+
+    /// Like [`Env::with`] on MariaDB and Redis, with a fresh database on the MariaDB server at `mysql` (a
+    /// private one, say: `mysql://root@127.0.0.1:<port>`).
+    pub async fn on_mariadb(mysql: &str, extra: &str, redis: &str) -> Self {
+        Self::on(Backend::MariaDbRedis, mysql, extra, redis).await
+    }
+
+    async fn on(backend: Backend, mysql: &str, extra: &str, redis: &str) -> Self {
         init();
         let id = unique("t");
         let dir = std::env::temp_dir().join(format!("hub-test-{id}"));
@@ -81,8 +91,7 @@ impl Env {
             ),
             Backend::MariaDbRedis => {
                 let name = format!("hub_test_{id}");
-                let admin =
-                    sea_orm::Database::connect(format!("{}/mysql", mysql_base())).await.expect("MariaDB reachable");
+                let admin = sea_orm::Database::connect(format!("{mysql}/mysql")).await.expect("MariaDB reachable");
                 admin
                     .execute_raw(Statement::from_string(
                         admin.get_database_backend(),
@@ -91,7 +100,7 @@ impl Env {
                     .await
                     .unwrap();
                 (
-                    format!("{}/{name}", mysql_base()),
+                    format!("{mysql}/{name}"),
                     format!(
                         "backend = \"redis\"\nurl = \"{redis}\"\n[queue.names]\nfan_out_product = \"{id}:fan-out\"\nreplicate_order = \"{id}:replicate\"\nsync_product_to_store = \"{id}:sync\""
                     ),

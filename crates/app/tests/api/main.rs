@@ -2,8 +2,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod database_faults;
 mod helpers;
 mod ingest;
+mod instances;
 mod operations;
 mod orders;
 mod owed;

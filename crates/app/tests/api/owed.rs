@@ -4,10 +4,7 @@ use hub_app::{Mode, Settings, settings::WebserviceSettings};
 use hub_domain::{JobType, Secret};
 use prestashop_sim::{SimConfig, Simulator};
 
-use crate::{
-    helpers::*,
-    reliability::{PrivateRedis, free_port},
-};
+use crate::{helpers::*, instances::PrivateRedis};
 
 fn wire(s: &mut Settings, retail1: &Simulator, retail2: &Simulator) {
     for store in &mut s.stores {
@@ -23,7 +20,7 @@ fn wire(s: &mut Settings, retail1: &Simulator, retail2: &Simulator) {
 
 /// Fans out `SKUS` product events with only fan-outs running (their syncs wait in the queue), loses the
 /// whole queue with `lose`, then checks that every client ends right.
-async fn lost_syncs_are_queued_again(env: Env, lose: impl FnOnce()) {
+async fn lost_syncs_are_queued_again<F: std::future::Future<Output = ()>>(env: Env, lose: impl FnOnce() -> F) {
     const SKUS: usize = 20;
     let r1 = Simulator::start(SimConfig::default()).await.unwrap();
     let r2 = Simulator::start(SimConfig::default()).await.unwrap();
@@ -55,7 +52,7 @@ async fn lost_syncs_are_queued_again(env: Env, lose: impl FnOnce()) {
     fan_out_only.stop().await;
 
     // The queue dies and comes back with nothing: every queued sync is gone.
-    lose();
+    lose().await;
     let app = env.spawn_with(Mode::All, |s| wire(s, &r1, &r2)).await;
     assert_eq!(app.depth(JobType::SyncProductToStore).await, 0, "the queue lost them");
     for (i, (p1, p2)) in ids.iter().enumerate() {
@@ -75,7 +72,7 @@ async fn lost_syncs_are_queued_again(env: Env, lose: impl FnOnce()) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn syncs_lost_with_a_redis_restarted_empty_are_queued_again_from_what_the_database_owes() {
-    let mut redis = PrivateRedis::start(free_port());
+    let mut redis = PrivateRedis::start().await;
     let env = Env::with(Backend::MariaDbRedis, "owed_after_secs = 2\n", &redis.url()).await;
     lost_syncs_are_queued_again(env, || redis.restart()).await;
 }
@@ -84,7 +81,7 @@ async fn syncs_lost_with_a_redis_restarted_empty_are_queued_again_from_what_the_
 async fn syncs_lost_with_the_embedded_queue_file_are_queued_again_from_what_the_database_owes() {
     let env = Env::with(Backend::Sqlite, "owed_after_secs = 2\n", &redis_url()).await;
     let dir = env.dir.clone();
-    lost_syncs_are_queued_again(env, move || {
+    lost_syncs_are_queued_again(env, move || async move {
         for file in ["queue.db", "queue.db-wal", "queue.db-shm"] {
             let _ = std::fs::remove_file(dir.join(file));
         }

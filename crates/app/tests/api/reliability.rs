@@ -1,72 +1,19 @@
 //! Nothing accepted is lost: a Redis outage, a worker killed with SIGKILL.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 use futures::StreamExt;
 use hub_app::Mode;
 use hub_domain::EventStatus;
 
-use crate::helpers::*;
-
-/// A Redis server of a test's own that keeps nothing on disk, so stopping it disturbs no other test and a
-/// restart empties it.
-pub(crate) struct PrivateRedis {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl PrivateRedis {
-    pub(crate) fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server on PATH");
-        let me = Self { port, child: Some(child) };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return me;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("private redis did not start");
-    }
-
-    pub(crate) fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    /// Kills it (SIGKILL) and starts it again on the same port, empty.
-    pub(crate) fn restart(&mut self) {
-        self.stop();
-        *self = Self::start(self.port);
-    }
-
-    pub(crate) fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use crate::{
+    helpers::*,
+    instances::{PrivateRedis, free_port},
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_redis_down_the_api_answers_503_and_the_sweeper_queues_the_stored_event_once_it_is_back() {
-    let port = free_port();
-    let mut redis = PrivateRedis::start(port);
+    let mut redis = PrivateRedis::start().await;
     let env = Env::with(Backend::MariaDbRedis, "", &redis.url()).await;
     let app = env.spawn(Mode::All).await;
 
@@ -82,7 +29,7 @@ async fn with_redis_down_the_api_answers_503_and_the_sweeper_queues_the_stored_e
     eventually(20, "first event processed", || async { app.status_of(&before).await == Some(EventStatus::Processed) })
         .await;
 
-    redis.stop();
+    redis.kill();
     let during = new_id();
     let r = app
         .post(
@@ -109,7 +56,7 @@ async fn with_redis_down_the_api_answers_503_and_the_sweeper_queues_the_stored_e
         .await;
     assert_eq!(again.status(), 202);
 
-    let _redis = PrivateRedis::start(port);
+    redis.start_again().await;
     eventually(60, "event stored during the outage processed", || async {
         app.status_of(&during).await == Some(EventStatus::Processed)
     })
