@@ -2,6 +2,7 @@
 //! binaries call. `Application::build` binds the listener first, so tests can use port 0.
 
 pub mod admin;
+pub mod demo;
 pub mod monitoring;
 pub mod outbound;
 pub mod reconcile;

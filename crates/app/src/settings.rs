@@ -33,6 +33,8 @@ pub struct Settings {
     pub reconcile: crate::reconcile::ReconcileSettings,
     /// The stores of the network.
     pub stores: Vec<StoreSettings>,
+    /// The zero-setup demo (off unless asked for).
+    pub demo: crate::demo::DemoSettings,
 }
 
 /// Database settings.

@@ -65,7 +65,13 @@ fn settings() -> anyhow::Result<Settings> {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve => {
-            Application::build(settings()?, Mode::All).await?.run_until_stopped().await?;
+            let settings = settings()?;
+            let shops = crate::demo::DemoShops::start(&settings).await?;
+            let app = Application::build(settings.clone(), Mode::All).await?;
+            if let Some(shops) = &shops {
+                shops.announce(&settings, app.port());
+            }
+            app.run_until_stopped().await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

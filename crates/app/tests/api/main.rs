@@ -3,6 +3,7 @@
 
 mod cli;
 mod database_faults;
+mod demo;
 mod helpers;
 mod ingest;
 mod instances;
