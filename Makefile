@@ -10,7 +10,9 @@ help: ## This list
 run: ## Start the hub (API + workers, one process, SQLite under ./data) with ./hub.toml
 	$(CARGO) run --release --bin hub
 
-test: test-rust test-connector ## All tests (needs MariaDB on 127.0.0.1:3306 and Redis on 127.0.0.1:6379; .ci/run starts them)
+test: ## Every test on a fresh machine: installs what is missing (root on Debian), private MariaDB + Redis unless TEST_MYSQL_URL/TEST_REDIS_URL
+	tests/bin/tools
+	tests/bin/services $(MAKE) --no-print-directory test-rust test-connector
 
 test-rust: ## Rust unit and integration tests, on SQLite + apalis-sqlite and on MariaDB + Redis
 	$(CARGO) build --workspace --bins
