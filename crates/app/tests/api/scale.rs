@@ -152,7 +152,9 @@ fn source_orders_by_reference(source: &Simulator) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for o in orders["orders"].as_array().cloned().unwrap_or_default() {
         let a = alias.get(&text(&o["id_address_delivery"])).cloned().unwrap_or_default();
-        *counts.entry(a.trim_start_matches("Order ").to_owned()).or_insert(0) += 1;
+        // The hub names the address `Order {reference} {client order id}`.
+        let reference = a.split_whitespace().nth(1).unwrap_or_default().to_owned();
+        *counts.entry(reference).or_insert(0) += 1;
     }
     counts
 }
