@@ -59,6 +59,10 @@ pub struct OrderLink {
     pub source_state: Option<String>,
     /// Why it failed (a stable reason code first, e.g. `unknown_sku: WHS-9`).
     pub error: Option<String>,
+    /// The order exists on the source but its stock is still to be read back and fanned out to the
+    /// clients: a retry of the job does it before anything else (absent in links stored before: done).
+    #[serde(default)]
+    pub stock_echo_pending: bool,
     /// The event that brought it last.
     pub event_id: String,
     /// Last change.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::ports::{OrderLink, OrderLinkStatus, OrderLinks, SourceError, SourceShop};
+use super::ports::{OrderLink, OrderLinkStatus, OrderLinks, OrderPlan, SourceError, SourceShop};
 use crate::{
     catalog::ProductStates,
     errors::GatewayError,
@@ -121,11 +121,15 @@ impl ReplicateOrder {
             source_reference: None,
             source_state: None,
             error: None,
+            stock_echo_pending: false,
             event_id: id.to_string(),
             updated_at: Utc::now(),
         });
         if let (OrderLinkStatus::Created, Some(o)) = (link.status, link.source_order_id) {
             tracing::info!(store = %client, order = order.client_order_id, source_order = o, "already replicated");
+            if link.stock_echo_pending {
+                self.finish_echo(&mut link, order, None).await?;
+            }
             return Ok(Replication::AlreadyCreated(o));
         }
         link.event_id = id.to_string();
@@ -144,7 +148,10 @@ impl ReplicateOrder {
 
         let outcome = self.create_on_source(&mut link, order).await;
         match outcome {
-            Ok(created) => Ok(created),
+            Ok((created, plan)) => {
+                self.finish_echo(&mut link, order, Some(plan)).await?;
+                Ok(created)
+            }
             Err(SourceError::Refused(r)) => {
                 link.status = OrderLinkStatus::Failed;
                 link.error = Some(r.to_string());
@@ -168,7 +175,13 @@ impl ReplicateOrder {
         }
     }
 
-    async fn create_on_source(&self, link: &mut OrderLink, order: &OrderData) -> Result<Replication, SourceError> {
+    /// Creates the order on the source (or finds the one its cart already has); returns what happened and
+    /// the plan it was made from.
+    async fn create_on_source(
+        &self,
+        link: &mut OrderLink,
+        order: &OrderData,
+    ) -> Result<(Replication, OrderPlan), SourceError> {
         let plan = self.source.plan(order).await?;
         let customer = self.source.customer_for(&link.client_store).await?;
         let (created, source_order) = match link.source_cart_id {
@@ -191,17 +204,44 @@ impl ReplicateOrder {
         link.source_reference = Some(source_order.reference.clone());
         link.source_state = Some(source_order.state.clone());
         link.error = None;
+        // Recorded with the order: a worker that dies before the echo leaves it owed, not forgotten.
+        link.stock_echo_pending = true;
         link.updated_at = Utc::now();
         self.links.save(link).await.map_err(|e| SourceError::Gateway(GatewayError::Retryable(e.to_string())))?;
         tracing::info!(
             store = %link.client_store, order = link.client_order_id, source_order = source_order.id,
             reference = %source_order.reference, created, "order replicated"
         );
-        if let Err(e) = self.echo_stock(&plan).await {
-            // The order exists: a failed echo is repaired by the next product event or reconciliation.
-            tracing::warn!(order = source_order.id, error = %e, "stock echo failed");
-        }
-        Ok(if created { Replication::Created(source_order.id) } else { Replication::AlreadyCreated(source_order.id) })
+        let done =
+            if created { Replication::Created(source_order.id) } else { Replication::AlreadyCreated(source_order.id) };
+        Ok((done, plan))
+    }
+
+    /// Reads the source's stock of the order's products back and fans it out, then records the echo done.
+    /// A failure is retryable: the job runs again and, the order existing, only finishes the echo.
+    async fn finish_echo(
+        &self,
+        link: &mut OrderLink,
+        order: &OrderData,
+        plan: Option<OrderPlan>,
+    ) -> Result<(), JobError> {
+        let plan = match plan {
+            Some(plan) => plan,
+            None => match self.source.plan(order).await {
+                Ok(plan) => plan,
+                Err(SourceError::Refused(r)) => {
+                    // A product gone from the source since: nothing left to read back for it.
+                    tracing::warn!(store = %link.client_store, order = link.client_order_id, reason = %r, "stock echo skipped");
+                    OrderPlan { lines: Vec::new(), currency_id: 0, country_id: 0 }
+                }
+                Err(SourceError::Gateway(e)) => return Err(JobError::Retryable(format!("stock echo: {e}"))),
+            },
+        };
+        self.echo_stock(&plan).await?;
+        link.stock_echo_pending = false;
+        link.updated_at = Utc::now();
+        self.links.save(link).await?;
+        Ok(())
     }
 }
 
@@ -372,6 +412,7 @@ mod tests {
             source_reference: None,
             source_state: None,
             error: None,
+            stock_echo_pending: false,
             event_id: "order-evt-1".into(),
             updated_at: Utc::now(),
         };
@@ -404,5 +445,33 @@ mod tests {
         let link = links.0.lock().unwrap().clone().unwrap();
         assert_eq!(link.status, OrderLinkStatus::Failed);
         assert_eq!(link.error.as_deref(), Some("unknown_sku: WHS-0001"));
+    }
+
+    #[tokio::test]
+    async fn a_stock_echo_cut_short_after_the_order_exists_is_finished_by_the_next_run_without_a_second_order() {
+        let links = Arc::new(MemLinks::default());
+        let mut source = MockSourceShop::new();
+        source.expect_plan().returning(|_| Ok(plan()));
+        source.expect_customer_for().returning(|_| Ok(3));
+        source.expect_create_cart().times(1).returning(|_, _, _| Ok(77));
+        source.expect_order_cart().times(1).returning(|_, _, _, _| Ok(source_order()));
+        source.expect_order_for_cart().never();
+        let mut reads = 0;
+        source.expect_stock().times(2).returning(move |_| {
+            reads += 1;
+            if reads == 1 {
+                Err(SourceError::Gateway(GatewayError::Retryable("connection reset".into())))
+            } else {
+                Ok(vec![(0, 298)])
+            }
+        });
+        let uc = use_case(links.clone(), source);
+        let id = EventId::parse("order-evt-1").unwrap();
+        let first = uc.execute(&id).await;
+        assert!(matches!(first, Err(JobError::Retryable(_))), "the echo failed, so the job is retried: {first:?}");
+        let link = links.0.lock().unwrap().clone().unwrap();
+        assert_eq!((link.status, link.stock_echo_pending), (OrderLinkStatus::Created, true), "owed, not forgotten");
+        assert_eq!(uc.execute(&id).await, Ok(Replication::AlreadyCreated(9)));
+        assert!(!links.0.lock().unwrap().clone().unwrap().stock_echo_pending, "the retry finished the echo");
     }
 }
