@@ -1,6 +1,6 @@
 //! What is owed to each client, in the database: the source state each link last dealt with (a column, so
 //! lagging pairs are found by a join), states found by when the hub recorded them, and the states the
-//! owed-sync sweeper already queued again per pair (each at most once).
+//! owed-sync sweeper already queued again per pair (how often, so it waits longer each time).
 
 use sea_orm_migration::prelude::*;
 
@@ -36,6 +36,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(SyncRequeues::Sku).string_len(64).not_null())
                     .col(ColumnDef::new(SyncRequeues::EventId).string_len(64).not_null())
                     .col(ColumnDef::new(SyncRequeues::RequeuedAtUs).big_integer().not_null())
+                    .col(ColumnDef::new(SyncRequeues::Attempts).integer().not_null().default(1))
                     .primary_key(Index::create().col(SyncRequeues::Store).col(SyncRequeues::Sku))
                     .to_owned(),
             )
@@ -72,4 +73,5 @@ enum SyncRequeues {
     Sku,
     EventId,
     RequeuedAtUs,
+    Attempts,
 }

@@ -358,6 +358,7 @@ async fn run_sweeper(
     let stale = chrono::Duration::seconds(settings.stale_queued_secs as i64);
     let owed_after = chrono::Duration::seconds(settings.owed_after_secs as i64);
     let owed_window = chrono::Duration::seconds(settings.owed_window_secs as i64);
+    let owed_retry = Duration::from_secs(settings.owed_retry_secs.max(1));
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -370,7 +371,7 @@ async fn run_sweeper(
             tracing::warn!(error = %e, "sweep incomplete; will retry");
         }
         let before = chrono::Utc::now() - owed_after;
-        if let Err(e) = owed.execute(before - owed_window, before, settings.batch).await {
+        if let Err(e) = owed.execute(before - owed_window, before, owed_retry, settings.batch).await {
             tracing::warn!(error = %e, "owed-sync sweep incomplete; will retry");
         }
     }

@@ -82,6 +82,9 @@ pub struct SweeperSettings {
     pub owed_after_secs: u64,
     /// How far back the owed-sync sweep looks; older drift is what reconciliation repairs.
     pub owed_window_secs: u64,
+    /// A pair queued again for a state and still behind is queued once more after this × the times it was
+    /// (its job lost again, or failing for good).
+    pub owed_retry_secs: u64,
 }
 
 impl Default for SweeperSettings {
@@ -93,6 +96,7 @@ impl Default for SweeperSettings {
             batch: 1000,
             owed_after_secs: 120,
             owed_window_secs: 86_400,
+            owed_retry_secs: 900,
         }
     }
 }

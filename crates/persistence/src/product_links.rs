@@ -114,8 +114,10 @@ impl OwedSyncs for SeaOrmProductLinks {
         store: &StoreCode,
         since: DateTime<Utc>,
         before: DateTime<Utc>,
+        retry: Duration,
         limit: u32,
     ) -> Result<Vec<(Sku, EventId)>, StorageError> {
+        let retry_us = i64::try_from(retry.as_micros()).unwrap_or(i64::MAX / 1024);
         // A range of the recorded-at index, joined to the store's links and re-queue marks by primary key.
         let stmt = Statement::from_sql_and_values(
             self.db.get_database_backend(),
@@ -124,13 +126,15 @@ impl OwedSyncs for SeaOrmProductLinks {
              LEFT JOIN sync_requeues r ON r.store = ? AND r.sku = s.sku \
              WHERE s.recorded_at_us >= ? AND s.recorded_at_us < ? \
              AND (l.applied_event_id IS NULL OR l.applied_event_id <> s.event_id) \
-             AND (r.event_id IS NULL OR r.event_id <> s.event_id) \
+             AND (r.event_id IS NULL OR r.event_id <> s.event_id OR r.requeued_at_us + ? * r.attempts <= ?) \
              ORDER BY s.recorded_at_us LIMIT ?",
             vec![
                 store.as_str().into(),
                 store.as_str().into(),
                 micros(since).into(),
                 micros(before).into(),
+                retry_us.into(),
+                micros(Utc::now()).into(),
                 i64::from(limit).into(),
             ],
         );
@@ -150,10 +154,17 @@ impl OwedSyncs for SeaOrmProductLinks {
         for chunk in pairs.chunks(200) {
             let rows = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
             let upsert = match self.db.get_database_backend() {
+                // The count restarts with each new state; attempts is set before event_id changes (MySQL
+                // assigns left to right; SQLite reads the old row throughout).
                 sea_orm::DbBackend::Sqlite => {
-                    "ON CONFLICT (store, sku) DO UPDATE SET event_id = excluded.event_id, requeued_at_us = excluded.requeued_at_us"
+                    "ON CONFLICT (store, sku) DO UPDATE SET \
+                     attempts = CASE WHEN event_id = excluded.event_id THEN attempts + 1 ELSE 1 END, \
+                     event_id = excluded.event_id, requeued_at_us = excluded.requeued_at_us"
                 }
-                _ => "ON DUPLICATE KEY UPDATE event_id = VALUES(event_id), requeued_at_us = VALUES(requeued_at_us)",
+                _ => {
+                    "ON DUPLICATE KEY UPDATE attempts = IF(event_id = VALUES(event_id), attempts + 1, 1), \
+                     event_id = VALUES(event_id), requeued_at_us = VALUES(requeued_at_us)"
+                }
             };
             let sql =
                 format!("INSERT INTO sync_requeues (store, sku, event_id, requeued_at_us) VALUES {rows} {upsert}");

@@ -19,8 +19,9 @@ fn wire(s: &mut Settings, retail1: &Simulator, retail2: &Simulator) {
 }
 
 /// Fans out `SKUS` product events with only fan-outs running (their syncs wait in the queue), loses the
-/// whole queue with `lose`, then checks that every client ends right.
-async fn lost_syncs_are_queued_again<F: std::future::Future<Output = ()>>(env: Env, lose: impl FnOnce() -> F) {
+/// whole queue with `lose`; lets the owed-sync sweep queue them again, still with only fan-outs running,
+/// and loses the queue once more; then checks that every client ends right.
+async fn lost_syncs_are_queued_again(env: Env, mut queue: LosableQueue) {
     const SKUS: usize = 20;
     let r1 = Simulator::start(SimConfig::default()).await.unwrap();
     let r2 = Simulator::start(SimConfig::default()).await.unwrap();
@@ -52,7 +53,20 @@ async fn lost_syncs_are_queued_again<F: std::future::Future<Output = ()>>(env: E
     fan_out_only.stop().await;
 
     // The queue dies and comes back with nothing: every queued sync is gone.
-    lose().await;
+    queue.lose().await;
+    // The sweep queues them again from what the database owes — and that queue is lost too.
+    let sweep_only = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &r1, &r2);
+            s.worker.jobs = vec!["fan_out_product".into()];
+        })
+        .await;
+    eventually(30, "the owed syncs queued again", || async {
+        sweep_only.depth(JobType::SyncProductToStore).await == 2 * SKUS as u64
+    })
+    .await;
+    sweep_only.stop().await;
+    queue.lose().await;
     let app = env.spawn_with(Mode::All, |s| wire(s, &r1, &r2)).await;
     assert_eq!(app.depth(JobType::SyncProductToStore).await, 0, "the queue lost them");
     for (i, (p1, p2)) in ids.iter().enumerate() {
@@ -66,25 +80,45 @@ async fn lost_syncs_are_queued_again<F: std::future::Future<Output = ()>>(env: E
         })
         .await;
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM sync_requeues").await, 2 * SKUS as i64, "each pair queued again once");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sync_requeues WHERE attempts >= 2").await,
+        2 * SKUS as i64,
+        "each pair queued again, and again once that was lost"
+    );
     app.stop().await;
+}
+
+/// A queue a test can lose whole.
+enum LosableQueue {
+    /// A private Redis without persistence: restarted empty.
+    Redis(PrivateRedis),
+    /// The embedded queue's SQLite file, in this folder: deleted.
+    File(std::path::PathBuf),
+}
+
+impl LosableQueue {
+    async fn lose(&mut self) {
+        match self {
+            LosableQueue::Redis(redis) => redis.restart().await,
+            LosableQueue::File(dir) => {
+                for file in ["queue.db", "queue.db-wal", "queue.db-shm"] {
+                    let _ = std::fs::remove_file(dir.join(file));
+                }
+            }
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn syncs_lost_with_a_redis_restarted_empty_are_queued_again_from_what_the_database_owes() {
-    let mut redis = PrivateRedis::start().await;
-    let env = Env::with(Backend::MariaDbRedis, "owed_after_secs = 2\n", &redis.url()).await;
-    lost_syncs_are_queued_again(env, || redis.restart()).await;
+    let redis = PrivateRedis::start().await;
+    let env = Env::with(Backend::MariaDbRedis, "owed_after_secs = 2\nowed_retry_secs = 2\n", &redis.url()).await;
+    lost_syncs_are_queued_again(env, LosableQueue::Redis(redis)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn syncs_lost_with_the_embedded_queue_file_are_queued_again_from_what_the_database_owes() {
-    let env = Env::with(Backend::Sqlite, "owed_after_secs = 2\n", &redis_url()).await;
+    let env = Env::with(Backend::Sqlite, "owed_after_secs = 2\nowed_retry_secs = 2\n", &redis_url()).await;
     let dir = env.dir.clone();
-    lost_syncs_are_queued_again(env, move || async move {
-        for file in ["queue.db", "queue.db-wal", "queue.db-shm"] {
-            let _ = std::fs::remove_file(dir.join(file));
-        }
-    })
-    .await;
+    lost_syncs_are_queued_again(env, LosableQueue::File(dir)).await;
 }

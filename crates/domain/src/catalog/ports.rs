@@ -119,8 +119,9 @@ pub enum Lookup {
 #[async_trait]
 pub trait OwedSyncs: Send + Sync + 'static {
     /// SKUs whose latest state was recorded in `[since, before)` and that `store` lags behind, each with
-    /// that state's event, leaving out pairs already queued again for that very state; oldest first, at
-    /// most `limit`.
+    /// that state's event, leaving out pairs queued again for that very state less than `retry` × the
+    /// times it was (so a pair whose re-queued job was lost too is queued again, ever less often, and one
+    /// that fails for good is not queued in a loop); oldest first, at most `limit`.
     ///
     /// # Errors
     /// When the database cannot be reached or a row cannot be decoded.
@@ -129,10 +130,11 @@ pub trait OwedSyncs: Send + Sync + 'static {
         store: &StoreCode,
         since: DateTime<Utc>,
         before: DateTime<Utc>,
+        retry: Duration,
         limit: u32,
     ) -> Result<Vec<(Sku, EventId)>, StorageError>;
 
-    /// Records that `pairs` of `store` were queued again for these states (each state is re-queued once).
+    /// Records that `pairs` of `store` were queued again for these states (counting the times per state).
     ///
     /// # Errors
     /// When the database cannot be reached.
