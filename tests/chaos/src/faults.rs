@@ -62,6 +62,11 @@ impl Timeline {
         self.start.elapsed()
     }
 
+    /// The time on the timeline of `instant`.
+    pub fn at(&self, instant: Instant) -> Duration {
+        instant.saturating_duration_since(self.start)
+    }
+
     /// Notes `what` now.
     pub fn note(&self, what: impl Into<String>) {
         let entry = Entry { at: self.start.elapsed(), what: what.into() };

@@ -239,9 +239,9 @@ pub async fn run(scenario: &Scenario) -> Result<Report> {
             let accepted: BTreeSet<&str> =
                 prime_answers.iter().chain(&answers).filter(|(_, a)| a.accepted()).map(|(id, _)| id.as_str()).collect();
             let stall_after = Duration::from_secs(scenario.stale_queued_secs.max(scenario.owed_after_secs) + 26);
-            let (settled, state) =
+            let quiescence =
                 wait_quiet(&probe, accepted.len() as i64, stall_after, Instant::now() + scenario.settle_deadline).await;
-            Ok::<_, anyhow::Error>((answers, load_time, faults_over, settled, timeline.elapsed(), state))
+            Ok::<_, anyhow::Error>((answers, load_time, faults_over, quiescence, timeline.elapsed()))
         }
         .await;
         let _ = end_run.send(true);
@@ -256,7 +256,7 @@ pub async fn run(scenario: &Scenario) -> Result<Report> {
         )
     };
     let (outcome, ((), restarts, kills, ())) = tokio::join!(main, background);
-    let (answers, load, faults_over, settled, settled_at, final_state) = outcome?;
+    let (answers, load, faults_over, quiescence, waited_until) = outcome?;
     restarts?;
     kills?;
 
@@ -298,9 +298,10 @@ pub async fn run(scenario: &Scenario) -> Result<Report> {
         setup,
         load,
         faults_stopped: faults_over,
-        settled,
-        settled_at,
-        final_state,
+        settled: quiescence.settled,
+        settled_at: timeline.at(quiescence.since),
+        waited_until,
+        final_state: quiescence.state,
         timeline: timeline.entries(),
         events,
         products,

@@ -173,30 +173,44 @@ pub enum Settled {
     Deadline,
 }
 
+/// How the wait ended, the hub's state then, and when that state was first seen (for a stall: when the
+/// hub last moved).
+#[derive(Debug, Clone, Copy)]
+pub struct Quiescence {
+    /// How the wait ended.
+    pub settled: Settled,
+    /// The last reading.
+    pub state: Snapshot,
+    /// When the last reading's state was first seen.
+    pub since: Instant,
+}
+
 /// Waits until the hub is quiet for `accepted` events, nothing changes for `stall_after`, or `deadline`.
-pub async fn wait_quiet(probe: &Probe, accepted: i64, stall_after: Duration, deadline: Instant) -> (Settled, Snapshot) {
+pub async fn wait_quiet(probe: &Probe, accepted: i64, stall_after: Duration, deadline: Instant) -> Quiescence {
     let mut quiet_reads = 0;
     let mut last = probe.read().await;
     let mut unchanged_since = Instant::now();
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let now = probe.read().await;
+        if now != last {
+            last = now;
+            unchanged_since = Instant::now();
+        }
+        let end = |settled| Quiescence { settled, state: now, since: unchanged_since };
         if now.quiet(accepted) {
             quiet_reads += 1;
             if quiet_reads >= 2 {
-                return (Settled::Quiet, now);
+                return end(Settled::Quiet);
             }
         } else {
             quiet_reads = 0;
         }
-        if now != last {
-            last = now;
-            unchanged_since = Instant::now();
-        } else if unchanged_since.elapsed() >= stall_after {
-            return (Settled::Stalled, now);
+        if unchanged_since.elapsed() >= stall_after {
+            return end(Settled::Stalled);
         }
         if Instant::now() >= deadline {
-            return (Settled::Deadline, now);
+            return end(Settled::Deadline);
         }
     }
 }

@@ -321,22 +321,27 @@ pub async fn explain(
     let list = skus.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",");
     let rows = sql
         .rows(&format!(
-            "SELECT c.store, s.sku, s.event_id, s.recorded_at_us, l.applied_event_id, r.event_id, r.requeued_at_us \
+            "SELECT c.store, s.sku, s.event_id, s.recorded_at_us, s.data, l.applied_event_id, r.event_id, \
+             r.requeued_at_us \
              FROM product_states s CROSS JOIN (SELECT 'retail-1' AS store UNION ALL SELECT 'retail-2') c \
              LEFT JOIN product_links l ON l.store = c.store AND l.sku = s.sku \
              LEFT JOIN sync_requeues r ON r.store = c.store AND r.sku = s.sku WHERE s.sku IN ({list})"
         ))
         .await?;
     let by_pair: BTreeMap<(String, String), Vec<String>> =
-        rows.into_iter().filter(|r| r.len() == 7).map(|r| ((r[0].clone(), r[1].clone()), r)).collect();
+        rows.into_iter().filter(|r| r.len() == 8).map(|r| ((r[0].clone(), r[1].clone()), r)).collect();
     let secs = |us: &str| us.parse::<i64>().map_or_else(|_| "?".to_owned(), |us| format!("t={:.1} s", at(us)));
     for w in &mut check.wrong {
         let Some(r) = by_pair.get(&(w.client.to_owned(), w.sku.clone())) else {
             w.hub = Some("no state of the SKU at all".into());
             continue;
         };
-        let (state, recorded, applied, requeued, requeued_at) = (&r[2], &r[3], &r[4], &r[5], &r[6]);
-        let mut text = String::new();
+        let (state, recorded, data, applied, requeued, requeued_at) = (&r[2], &r[3], &r[4], &r[5], &r[6], &r[7]);
+        let values = serde_json::from_str::<Value>(data).map_or_else(
+            |_| "unreadable".to_owned(),
+            |d| format!("source price {} {} {}", text(&d["price"]), d["active"], d["quantity"]),
+        );
+        let mut said = format!("latest state {state} ({values}) recorded at {}", secs(recorded));
         if let Some(event) = w.event.as_ref().filter(|e| *e != state) {
             let fate = inbox.get(event).map_or_else(
                 || "not in the inbox".to_owned(),
@@ -348,24 +353,22 @@ pub async fn explain(
                     )
                 },
             );
-            text.push_str(&format!("its latest state is {state}, not the newest accepted event ({fate}); "));
-        } else {
-            text.push_str(&format!("latest state {state} recorded at {}; ", secs(recorded)));
+            said.push_str(&format!(", not the newest accepted event's ({fate})"));
         }
         if applied == state {
-            text.push_str("the link says it was applied (the shop disagrees)");
+            said.push_str("; the link says this state was applied");
         } else {
-            text.push_str(&format!("the link last dealt with {applied}; "));
+            said.push_str(&format!("; the link last dealt with {applied}; "));
             if requeued == state {
-                text.push_str(&format!(
+                said.push_str(&format!(
                     "the owed-sync sweep re-queued it once for this state at {} and never again",
                     secs(requeued_at)
                 ));
             } else {
-                text.push_str("never re-queued for this state");
+                said.push_str("never re-queued for this state");
             }
         }
-        w.hub = Some(text);
+        w.hub = Some(said);
     }
     Ok(())
 }
@@ -515,8 +518,10 @@ pub struct Report {
     pub faults_stopped: Duration,
     /// How the wait for quiescence ended.
     pub settled: Settled,
-    /// When (since the load's start).
+    /// When the hub reached its final state (quiet, or where it stalled), since the load's start.
     pub settled_at: Duration,
+    /// When the wait ended.
+    pub waited_until: Duration,
     /// The hub's state then.
     pub final_state: Snapshot,
     /// The faults, in order.
@@ -642,20 +647,21 @@ impl fmt::Display for Report {
         row(f, "set-up", format!("{:.1} s", self.setup.as_secs_f64()))?;
         row(f, "load (from t=0)", clock(self.load))?;
         row(f, "faults stopped at", clock(self.faults_stopped))?;
-        let how = match self.settled {
-            Settled::Quiet => "quiet",
-            Settled::Stalled => "STALLED (nothing moved any more)",
-            Settled::Deadline => "DEADLINE passed",
-        };
-        row(
-            f,
-            "quiescence",
-            format!(
-                "{how} at {} ({:.1} s after the faults stopped)",
+        let after = self.settled_at.saturating_sub(self.faults_stopped).as_secs_f64();
+        let quiescence = match self.settled {
+            Settled::Quiet => format!("quiet at {} ({after:.1} s after the faults stopped)", clock(self.settled_at)),
+            Settled::Stalled => format!(
+                "NOT REACHED: nothing moved after {} ({after:.1} s after the faults stopped); waited until {}",
                 clock(self.settled_at),
-                self.settled_at.saturating_sub(self.faults_stopped).as_secs_f64()
+                clock(self.waited_until)
             ),
-        )?;
+            Settled::Deadline => format!(
+                "NOT REACHED by the deadline at {} (last change at {})",
+                clock(self.waited_until),
+                clock(self.settled_at)
+            ),
+        };
+        row(f, "quiescence", quiescence)?;
         row(f, "hub state then", self.final_state.brief())?;
         writeln!(f, "fault timeline")?;
         for entry in &self.timeline {
