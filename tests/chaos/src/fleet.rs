@@ -232,7 +232,7 @@ impl Fleet {
             .collect()
     }
 
-    /// The names of the members with `role` kind (APIs or workers).
+    /// The names of the API processes (`apis`) or of the workers.
     pub fn names(&self, apis: bool) -> Vec<String> {
         self.members.iter().filter(|m| matches!(m.role, Role::Api(_)) == apis).map(|m| m.name.clone()).collect()
     }

@@ -139,7 +139,8 @@ pub struct EventCheck {
     pub pending: Vec<(String, String)>,
     /// Answered 202 but not in the inbox.
     pub missing: Vec<String>,
-    /// Answered 202 `queued` more than once (the inbox forgot it in between).
+    /// Answered 202 `queued` more than once: taken for new twice (the inbox lost it in between, or told
+    /// two copies apart wrongly).
     pub queued_twice: Vec<String>,
     /// Deliveries refused with a 4xx: `(event_id, answer)`.
     pub refused: Vec<(String, String)>,
@@ -554,7 +555,7 @@ impl Report {
             }
         };
         add(e.lost(), "accepted events not processed (lost)");
-        add(e.queued_twice.len(), "events answered `queued` twice (the inbox forgot an accepted event)");
+        add(e.queued_twice.len(), "events answered `queued` twice (accepted as new twice: the inbox lost one?)");
         add(e.refused.len(), "deliveries refused with a 4xx");
         add(e.gave_up.len(), "deliveries never accepted (the sender gave up)");
         add(self.products.wrong.len(), "wrong client products (SKUs no order buys)");

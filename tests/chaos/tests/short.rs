@@ -30,13 +30,39 @@ async fn a_short_chaos_run_loses_nothing_duplicates_nothing_and_leaves_every_pro
         assert!(saw(&report, fault), "the run went through `{fault}`");
     }
     assert!(report.events.accepted >= 2_000 + 200, "every delivery was accepted");
-    assert_eq!(report.events.lost(), 0, "accepted events lost");
-    assert!(report.events.queued_twice.is_empty(), "accepted events forgotten by the inbox");
-    assert!(report.products.wrong.is_empty(), "wrong client products");
-    assert!(report.ordered_products.wrong.is_empty(), "wrong client products (ordered SKUs)");
-    assert!(report.orders.missing.is_empty(), "retailer orders missing on the source");
-    assert!(report.orders.duplicated.is_empty(), "retailer orders duplicated on the source");
-    assert!(report.orders.orphan_carts.is_empty() && report.orders.orphan_addresses.is_empty(), "orphans");
-    assert!(report.failed_without_record.is_empty(), "failed jobs without a record");
+    let first = |items: Vec<String>| items.into_iter().next().unwrap_or_default();
+    let e = &report.events;
+    assert_eq!(
+        e.lost(),
+        0,
+        "accepted events lost, e.g. {}",
+        first(
+            e.failed
+                .iter()
+                .map(|(id, error)| format!("{id} failed: {error}"))
+                .chain(e.pending.iter().map(|(id, status)| format!("{id} still {status}")))
+                .chain(e.missing.iter().map(|id| format!("{id} not in the inbox")))
+                .collect()
+        )
+    );
+    assert_eq!(e.queued_twice.len(), 0, "events accepted as new twice");
+    let wrong = |c: &hub_chaos::report::ProductCheck| c.wrong.iter().map(ToString::to_string).collect();
+    assert_eq!(report.products.wrong.len(), 0, "wrong client products, e.g. {}", first(wrong(&report.products)));
+    assert_eq!(
+        report.ordered_products.wrong.len(),
+        0,
+        "wrong client products (ordered SKUs), e.g. {}",
+        first(wrong(&report.ordered_products))
+    );
+    let o = &report.orders;
+    assert_eq!(o.missing.len(), 0, "retailer orders missing on the source, e.g. {}", first(o.missing.clone()));
+    assert_eq!(o.duplicated.len(), 0, "retailer orders duplicated on the source: {:?}", o.duplicated);
+    assert_eq!(o.orphan_carts.len() + o.orphan_addresses.len(), 0, "orphan carts and addresses on the source");
+    assert_eq!(
+        report.failed_without_record.len(),
+        0,
+        "failed jobs without a record: {:?}",
+        report.failed_without_record
+    );
     assert!(report.passed(), "{:?}", report.problems());
 }
