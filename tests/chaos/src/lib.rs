@@ -10,15 +10,17 @@
 //! kept. `make chaos` runs the full size ([`Scenario::full`]); `tests/short.rs` the short one in CI.
 //!
 //! Modules: [`instances`] (the private servers), [`fleet`] (the hub's processes), [`load`] (the
-//! webhooks), [`faults`] (the schedule), [`observe`] (the hub seen from outside, quiescence), [`report`]
-//! (the checks and the report).
+//! webhooks) and [`sender`] (their delivery), [`faults`] (the schedule), [`observe`] (the hub seen from
+//! outside, quiescence), [`checks`] and [`report`].
 
+pub mod checks;
 pub mod faults;
 pub mod fleet;
 pub mod instances;
 pub mod load;
 pub mod observe;
 pub mod report;
+pub mod sender;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -33,15 +35,17 @@ use tokio::sync::watch;
 pub use report::Report;
 
 use crate::{
-    faults::{Schedule, Targets, Timeline},
-    fleet::{Fleet, HubWiring, RETAIL1_MARKUP, RETAIL2_BUFFER, SOURCE_KEY, ShopWiring, wait_healthy},
-    instances::{MariaDb, Persistence, Redis, WorkDir},
-    load::{LoadShape, Plan, Sender, micros_text, order_sku, order_sku_price, product_sku},
-    observe::{Probe, wait_quiet},
-    report::{
-        ClientRule, ClientShop, EventCheck, Size, check_ordered_products, check_orders, check_products, failed_jobs,
+    checks::{
+        ClientRule, ClientShop, EventCheck, check_ordered_products, check_orders, check_products, explain, failed_jobs,
         ids_of, inbox_rows,
     },
+    faults::{Schedule, Targets, Timeline},
+    fleet::{Fleet, HubWiring, RETAIL1_MARKUP, RETAIL2_BUFFER, SOURCE_KEY, ShopWiring, wait_healthy},
+    instances::{MariaDb, Persistence, Redis, Sql, WorkDir},
+    load::{LoadShape, Plan, micros_text, order_sku, order_sku_price, product_sku},
+    observe::{Probe, Quiescence, wait_quiet},
+    report::Size,
+    sender::{Answer, Sender},
 };
 
 /// One run's size and timing.
@@ -124,6 +128,64 @@ fn wiring(shop: &Simulator) -> ShopWiring {
     ShopWiring { url: shop.base_url(), key: shop.key() }
 }
 
+/// The three simulated shops, every SKU seeded on each, and what the source held before the run.
+struct Shops {
+    source: Simulator,
+    retail1: Simulator,
+    retail2: Simulator,
+    source_ids: BTreeMap<String, u64>,
+    retail1_ids: BTreeMap<String, u64>,
+    retail2_ids: BTreeMap<String, u64>,
+    /// Cart and address ids on the source before the run.
+    baseline: (BTreeSet<String>, BTreeSet<String>),
+}
+
+impl Shops {
+    /// Starts the shops and seeds every SKU on the source and on both clients; the ordered SKUs have
+    /// plenty of stock on the source.
+    async fn start(scenario: &Scenario) -> Result<Self> {
+        let source = Simulator::start(SimConfig { connector_key: Some(SOURCE_KEY.into()), ..SimConfig::default() })
+            .await
+            .context("starting the source shop")?;
+        let retail1 = Simulator::start(SimConfig::default()).await.context("starting retail-1's shop")?;
+        let retail2 = Simulator::start(SimConfig::default()).await.context("starting retail-2's shop")?;
+        let mut source_ids = BTreeMap::new();
+        for i in 0..scenario.skus {
+            let sku = product_sku(i);
+            source_ids.insert(sku.clone(), source.seed_product(&sku, "Chaos product", "10.00", 0));
+        }
+        for i in 0..scenario.order_skus {
+            let (sku, price) = (order_sku(i), micros_text(order_sku_price(i)));
+            let id = source.seed_product(&sku, "Chaos ordered product", &price, scenario.order_stock);
+            source_ids.insert(sku, id);
+        }
+        let seed_client = |shop: &Simulator| -> BTreeMap<String, u64> {
+            source_ids.keys().map(|sku| (sku.clone(), shop.seed_product(sku, "Retail product", "1.00", 0))).collect()
+        };
+        let (retail1_ids, retail2_ids) = (seed_client(&retail1), seed_client(&retail2));
+        let baseline = (ids_of(&source, "carts"), ids_of(&source, "addresses"));
+        Ok(Self { source, retail1, retail2, source_ids, retail1_ids, retail2_ids, baseline })
+    }
+
+    fn clients(&self) -> [ClientShop<'_>; 2] {
+        [
+            ClientShop { rule: CLIENTS[0], shop: &self.retail1, ids: &self.retail1_ids },
+            ClientShop { rule: CLIENTS[1], shop: &self.retail2, ids: &self.retail2_ids },
+        ]
+    }
+}
+
+/// What the run itself produced, for the checks and the report.
+struct Outcome {
+    /// Every delivery's final answer, the first states' included.
+    answers: Vec<(String, Answer)>,
+    setup: Duration,
+    load: Duration,
+    faults_stopped: Duration,
+    quiescence: Quiescence,
+    waited_until: Duration,
+}
+
 /// Runs the scenario and checks the outcome. Every process it started and its work directory (unless
 /// kept) are gone when it returns, whatever happened.
 ///
@@ -136,33 +198,7 @@ pub async fn run(scenario: &Scenario) -> Result<Report> {
     let work = WorkDir::create(scenario.keep_dir)?;
     let mut mariadb = MariaDb::start(&work.sub("mariadb")?).await?;
     let mut redis = Redis::start(&work.sub("redis")?, Persistence::AppendOnly).await?;
-    let source = Simulator::start(SimConfig { connector_key: Some(SOURCE_KEY.into()), ..SimConfig::default() })
-        .await
-        .context("starting the source shop")?;
-    let retail1 = Simulator::start(SimConfig::default()).await.context("starting retail-1's shop")?;
-    let retail2 = Simulator::start(SimConfig::default()).await.context("starting retail-2's shop")?;
-
-    // Every SKU exists on the source and on both clients; the ordered ones have plenty of stock.
-    let mut source_ids = BTreeMap::new();
-    let mut all_skus = Vec::new();
-    for i in 0..scenario.skus {
-        let sku = product_sku(i);
-        source_ids.insert(sku.clone(), source.seed_product(&sku, "Chaos product", "10.00", 0));
-        all_skus.push(sku);
-    }
-    for i in 0..scenario.order_skus {
-        let sku = order_sku(i);
-        let price = micros_text(order_sku_price(i));
-        source_ids
-            .insert(sku.clone(), source.seed_product(&sku, "Chaos ordered product", &price, scenario.order_stock));
-        all_skus.push(sku);
-    }
-    let seed_client = |shop: &Simulator| -> BTreeMap<String, u64> {
-        all_skus.iter().map(|sku| (sku.clone(), shop.seed_product(sku, "Retail product", "1.00", 0))).collect()
-    };
-    let (retail1_ids, retail2_ids) = (seed_client(&retail1), seed_client(&retail2));
-    let baseline = (ids_of(&source, "carts"), ids_of(&source, "addresses"));
-
+    let shops = Shops::start(scenario).await?;
     let shape = LoadShape {
         events: scenario.events,
         orders: scenario.orders,
@@ -172,14 +208,13 @@ pub async fn run(scenario: &Scenario) -> Result<Report> {
         seed: scenario.seed,
     };
     let run_tag = format!("{:x}", chrono::Utc::now().timestamp() % 0x10_0000);
-    let plan = Plan::generate(&shape, &source_ids, &run_tag);
-
+    let plan = Plan::generate(&shape, &shops.source_ids, &run_tag);
     let hub = HubWiring {
         database_url: mariadb.url(),
         redis_url: redis.url(),
-        source: wiring(&source),
-        retail1: wiring(&retail1),
-        retail2: wiring(&retail2),
+        source: wiring(&shops.source),
+        retail1: wiring(&shops.retail1),
+        retail2: wiring(&shops.retail2),
         stale_queued_secs: scenario.stale_queued_secs,
         owed_after_secs: scenario.owed_after_secs,
     };
@@ -192,40 +227,57 @@ pub async fn run(scenario: &Scenario) -> Result<Report> {
         wait_healthy(&http, base, Duration::from_secs(60)).await?;
     }
     let fleet = Mutex::new(fleet);
-    let probe = Probe::new(mariadb.sql(), redis.cli());
     let sender = Sender::new(bases, Duration::from_secs(180))?;
 
-    // The hub learns the ordered SKUs first: the stock read back after an order builds on a known state.
-    let prime_answers = sender.send_prime(&plan).await;
-    let sql = mariadb.sql();
-    let primed = format!(
-        "SELECT COUNT(*) FROM inbox_events WHERE status = 'processed' AND event_id LIKE 'chaos-{run_tag}-prime-%'"
-    );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while sql.number(&primed).await.unwrap_or(0) < plan.prime.len() as i64 {
-        if Instant::now() > deadline {
-            bail!("the first states of the ordered SKUs were not processed within 60 s (before any fault)");
+    let (outcome, timeline) = {
+        let sql = mariadb.sql();
+        let probe = Probe::new(sql.clone(), redis.cli());
+        // The hub learns the ordered SKUs first: the stock read back after an order builds on a known state.
+        let prime_answers = sender.send_prime(&plan).await;
+        let primed = format!(
+            "SELECT COUNT(*) FROM inbox_events WHERE status = 'processed' AND event_id LIKE 'chaos-{run_tag}-prime-%'"
+        );
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while sql.number(&primed).await.unwrap_or(0) < plan.prime.len() as i64 {
+            if Instant::now() > deadline {
+                bail!("the first states of the ordered SKUs were not processed within 60 s (before any fault)");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let setup = setup_started.elapsed();
+        let setup = setup_started.elapsed();
+        let timeline = Timeline::start();
+        let targets =
+            Targets { fleet: &fleet, redis: &mut redis, mariadb: &mut mariadb, probe: &probe, timeline: &timeline };
+        let mut outcome = load_under_faults(scenario, &plan, &sender, &shops.retail2, targets).await?;
+        outcome.answers.splice(0..0, prime_answers);
+        outcome.setup = setup;
+        (outcome, timeline)
+    };
+    check(scenario, &plan, &shops, &mariadb.sql(), &sender, &timeline, outcome, &work).await
+}
 
+/// Sends the load while the faults run, then waits for quiescence.
+async fn load_under_faults(
+    scenario: &Scenario,
+    plan: &Plan,
+    sender: &Sender,
+    troubled: &Simulator,
+    targets: Targets<'_>,
+) -> Result<Outcome> {
+    let (fleet, probe, timeline) = (targets.fleet, targets.probe, targets.timeline);
     let schedule = &scenario.schedule;
-    let timeline = Timeline::start();
     let (stop_faults, faults_stopped) = watch::channel(false);
     let (end_run, run_ended) = watch::channel(false);
     let (done_loading, load_done) = watch::channel(false);
     let pace = schedule.ingest.div_f64(plan.deliveries().max(1) as f64);
 
     let load = async {
-        let answers = sender.send_load(&plan, pace, 64).await;
+        let answers = sender.send_load(plan, pace, 64).await;
         timeline.note(format!("load finished, every delivery answered ({})", probe.last().brief()));
         let _ = done_loading.send(true);
         Ok::<_, anyhow::Error>((answers, timeline.elapsed()))
     };
     let faults = async {
-        let targets =
-            Targets { fleet: &fleet, redis: &mut redis, mariadb: &mut mariadb, probe: &probe, timeline: &timeline };
         let outcome = faults::one_off_faults(targets, schedule, load_done).await;
         let _ = stop_faults.send(true);
         timeline.note("faults stopped");
@@ -233,15 +285,23 @@ pub async fn run(scenario: &Scenario) -> Result<Report> {
     };
     let main = async {
         let outcome = async {
-            let ((answers, load_time), ()) = futures::future::try_join(load, faults).await?;
-            let faults_over = timeline.elapsed();
+            let ((answers, load), ()) = futures::future::try_join(load, faults).await?;
+            let faults_stopped = timeline.elapsed();
             fleet.lock().unwrap_or_else(PoisonError::into_inner).start_all()?;
-            let accepted: BTreeSet<&str> =
-                prime_answers.iter().chain(&answers).filter(|(_, a)| a.accepted()).map(|(id, _)| id.as_str()).collect();
+            // The first states were accepted before; the inbox holds them too.
+            let accepted = answers.iter().filter(|(_, a)| a.accepted()).map(|(id, _)| id).collect::<BTreeSet<_>>();
+            let expected = (accepted.len() + plan.prime.len()) as i64;
             let stall_after = Duration::from_secs(scenario.stale_queued_secs.max(scenario.owed_after_secs) + 26);
-            let quiescence =
-                wait_quiet(&probe, accepted.len() as i64, stall_after, Instant::now() + scenario.settle_deadline).await;
-            Ok::<_, anyhow::Error>((answers, load_time, faults_over, quiescence, timeline.elapsed()))
+            let quiescence = wait_quiet(probe, expected, stall_after, Instant::now() + scenario.settle_deadline).await;
+            let waited_until = timeline.elapsed();
+            Ok::<_, anyhow::Error>(Outcome {
+                answers,
+                setup: Duration::ZERO,
+                load,
+                faults_stopped,
+                quiescence,
+                waited_until,
+            })
         }
         .await;
         let _ = end_run.send(true);
@@ -250,35 +310,42 @@ pub async fn run(scenario: &Scenario) -> Result<Report> {
     let background = async {
         tokio::join!(
             probe.watch(run_ended.clone()),
-            faults::restart_exited(&fleet, &timeline, run_ended.clone()),
-            faults::kill_workers(&fleet, &timeline, schedule, scenario.seed, faults_stopped.clone()),
-            faults::troubled_shop(&retail2, &timeline, faults_stopped.clone()),
+            faults::restart_exited(fleet, timeline, run_ended.clone()),
+            faults::kill_workers(fleet, timeline, schedule, scenario.seed, faults_stopped.clone()),
+            faults::troubled_shop(troubled, timeline, faults_stopped.clone()),
         )
     };
     let (outcome, ((), restarts, kills, ())) = tokio::join!(main, background);
-    let (answers, load, faults_over, quiescence, waited_until) = outcome?;
     restarts?;
     kills?;
+    outcome
+}
 
-    let all_answers: Vec<(String, load::Answer)> = prime_answers.into_iter().chain(answers).collect();
-    let inbox = inbox_rows(&sql).await.context("reading the inbox for the checks")?;
-    let events = EventCheck::new(&all_answers, &inbox);
+/// Checks what the hub did against what the senders were told, and builds the report.
+#[allow(clippy::too_many_arguments)]
+async fn check(
+    scenario: &Scenario,
+    plan: &Plan,
+    shops: &Shops,
+    sql: &Sql,
+    sender: &Sender,
+    timeline: &Timeline,
+    outcome: Outcome,
+    work: &WorkDir,
+) -> Result<Report> {
+    let inbox = inbox_rows(sql).await.context("reading the inbox for the checks")?;
+    let events = EventCheck::new(&outcome.answers, &inbox);
     let accepted: BTreeSet<&str> =
-        all_answers.iter().filter(|(_, a)| a.accepted()).map(|(id, _)| id.as_str()).collect();
+        outcome.answers.iter().filter(|(_, a)| a.accepted()).map(|(id, _)| id.as_str()).collect();
     let counted = |id: &str| accepted.contains(id) || inbox.contains_key(id);
-    let clients = [
-        ClientShop { rule: CLIENTS[0], shop: &retail1, ids: &retail1_ids },
-        ClientShop { rule: CLIENTS[1], shop: &retail2, ids: &retail2_ids },
-    ];
-    let mut products = check_products(&plan, &counted, &clients);
-    let mut ordered_products = check_ordered_products(&plan, &source, &source_ids, &clients);
+    let clients = shops.clients();
     let at = |unix_us: i64| timeline.at_unix_us(unix_us);
-    report::explain(&sql, &mut products, &inbox, &at).await.context("reading the hub's view of the products")?;
-    report::explain(&sql, &mut ordered_products, &inbox, &at)
-        .await
-        .context("reading the hub's view of the products")?;
-    let orders = check_orders(&plan, &counted, &source, &source_ids, scenario.order_stock, &baseline);
-    let failed_jobs = failed_jobs(&sql).await.context("reading failed_jobs")?;
+    let mut products = check_products(plan, &counted, &clients);
+    explain(sql, &mut products, &inbox, &at).await.context("reading the hub's view of the products")?;
+    let mut ordered_products = check_ordered_products(plan, &shops.source, &shops.source_ids, &clients);
+    explain(sql, &mut ordered_products, &inbox, &at).await.context("reading the hub's view of the products")?;
+    let orders = check_orders(plan, &counted, &shops.source, &shops.source_ids, scenario.order_stock, &shops.baseline);
+    let failed_jobs = failed_jobs(sql).await.context("reading failed_jobs")?;
     let recorded: BTreeSet<&str> = failed_jobs.iter().map(|j| j.subject.as_str()).collect();
     let failed_without_record =
         events.failed.iter().filter(|(id, _)| !recorded.contains(id.as_str())).map(|(id, _)| id.clone()).collect();
@@ -295,13 +362,13 @@ pub async fn run(scenario: &Scenario) -> Result<Report> {
             order_resends: plan.order_resends,
         },
         sender: sender.counters.snapshot(),
-        setup,
-        load,
-        faults_stopped: faults_over,
-        settled: quiescence.settled,
-        settled_at: timeline.at(quiescence.since),
-        waited_until,
-        final_state: quiescence.state,
+        setup: outcome.setup,
+        load: outcome.load,
+        faults_stopped: outcome.faults_stopped,
+        settled: outcome.quiescence.settled,
+        settled_at: timeline.at(outcome.quiescence.since),
+        waited_until: outcome.waited_until,
+        final_state: outcome.quiescence.state,
         timeline: timeline.entries(),
         events,
         products,

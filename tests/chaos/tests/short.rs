@@ -46,7 +46,7 @@ async fn a_short_chaos_run_loses_nothing_duplicates_nothing_and_leaves_every_pro
         )
     );
     assert_eq!(e.queued_twice.len(), 0, "events accepted as new twice");
-    let wrong = |c: &hub_chaos::report::ProductCheck| c.wrong.iter().map(ToString::to_string).collect();
+    let wrong = |c: &hub_chaos::checks::ProductCheck| c.wrong.iter().map(ToString::to_string).collect();
     assert_eq!(report.products.wrong.len(), 0, "wrong client products, e.g. {}", first(wrong(&report.products)));
     assert_eq!(
         report.ordered_products.wrong.len(),
