@@ -16,6 +16,8 @@ COPY Cargo.toml Cargo.lock ./
 COPY crates ./crates
 COPY bins ./bins
 COPY migrations ./migrations
+# A workspace member: cargo reads its manifest; nothing of it is built here.
+COPY tests/chaos ./tests/chaos
 # TLS is rustls (reqwest, sqlx): no OpenSSL at build or run time.
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=cache,target=/usr/local/cargo/git,sharing=locked \
