@@ -323,21 +323,22 @@ pub async fn explain(
     let rows = sql
         .rows(&format!(
             "SELECT c.store, s.sku, s.event_id, s.recorded_at_us, s.data, l.applied_event_id, r.event_id, \
-             r.requeued_at_us \
+             r.requeued_at_us, r.attempts \
              FROM product_states s CROSS JOIN (SELECT 'retail-1' AS store UNION ALL SELECT 'retail-2') c \
              LEFT JOIN product_links l ON l.store = c.store AND l.sku = s.sku \
              LEFT JOIN sync_requeues r ON r.store = c.store AND r.sku = s.sku WHERE s.sku IN ({list})"
         ))
         .await?;
     let by_pair: BTreeMap<(String, String), Vec<String>> =
-        rows.into_iter().filter(|r| r.len() == 8).map(|r| ((r[0].clone(), r[1].clone()), r)).collect();
+        rows.into_iter().filter(|r| r.len() == 9).map(|r| ((r[0].clone(), r[1].clone()), r)).collect();
     let secs = |us: &str| us.parse::<i64>().map_or_else(|_| "?".to_owned(), |us| format!("t={:.1} s", at(us)));
     for w in &mut check.wrong {
         let Some(r) = by_pair.get(&(w.client.to_owned(), w.sku.clone())) else {
             w.hub = Some("no state of the SKU at all".into());
             continue;
         };
-        let (state, recorded, data, applied, requeued, requeued_at) = (&r[2], &r[3], &r[4], &r[5], &r[6], &r[7]);
+        let (state, recorded, data, applied, requeued, requeued_at, times) =
+            (&r[2], &r[3], &r[4], &r[5], &r[6], &r[7], &r[8]);
         let values = serde_json::from_str::<Value>(data).map_or_else(
             |_| "unreadable".to_owned(),
             |d| format!("source price {} {} {}", text(&d["price"]), d["active"], d["quantity"]),
@@ -362,7 +363,7 @@ pub async fn explain(
             said.push_str(&format!("; the link last dealt with {applied}; "));
             if requeued == state {
                 said.push_str(&format!(
-                    "the owed-sync sweep re-queued it once for this state at {} and never again",
+                    "the owed-sync sweep re-queued it {times} time(s) for this state, last at {}",
                     secs(requeued_at)
                 ));
             } else {

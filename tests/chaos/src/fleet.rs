@@ -63,6 +63,8 @@ pub struct HubWiring {
     pub stale_queued_secs: u64,
     /// `sweeper.owed_after_secs`.
     pub owed_after_secs: u64,
+    /// `sweeper.owed_retry_secs`.
+    pub owed_retry_secs: u64,
 }
 
 /// The queue names the run configures (`[queue.names]`): setting → Redis key prefix.
@@ -113,6 +115,7 @@ grace_secs = 2
 stale_queued_secs = {stale}
 batch = 500
 owed_after_secs = {owed}
+owed_retry_secs = {owed_retry}
 
 [log]
 format = "text"
@@ -145,6 +148,7 @@ webservice = {{ url = "{r2u}", key = "{r2k}" }}
             redis = self.redis_url,
             stale = self.stale_queued_secs,
             owed = self.owed_after_secs,
+            owed_retry = self.owed_retry_secs,
             names = QUEUES.iter().map(|(k, v)| format!("{k} = \"{v}\"")).collect::<Vec<_>>().join("\n"),
             su = self.source.url,
             sk = self.source.key,

@@ -69,6 +69,8 @@ pub struct Scenario {
     pub stale_queued_secs: u64,
     /// `sweeper.owed_after_secs`: how soon a client sync lost by Redis is queued again.
     pub owed_after_secs: u64,
+    /// `sweeper.owed_retry_secs`: how soon such a sync, lost again, is queued once more.
+    pub owed_retry_secs: u64,
     /// The longest wait for quiescence once the faults stop.
     pub settle_deadline: Duration,
     /// Keep the work directory (process logs, databases) after the run.
@@ -96,6 +98,7 @@ impl Scenario {
             },
             stale_queued_secs: 90,
             owed_after_secs: 15,
+            owed_retry_secs: 30,
             settle_deadline: Duration::from_secs(900),
             keep_dir: false,
         }
@@ -113,6 +116,7 @@ impl Scenario {
             },
             stale_queued_secs: 30,
             owed_after_secs: 10,
+            owed_retry_secs: 15,
             settle_deadline: Duration::from_secs(150),
             ..Self::full()
         }
@@ -217,6 +221,7 @@ pub async fn run(scenario: &Scenario) -> Result<Report> {
         retail2: wiring(&shops.retail2),
         stale_queued_secs: scenario.stale_queued_secs,
         owed_after_secs: scenario.owed_after_secs,
+        owed_retry_secs: scenario.owed_retry_secs,
     };
     let mut fleet = Fleet::new(work.path(), &hub, 2, 3)?;
     fleet.migrate()?;
@@ -291,7 +296,9 @@ async fn load_under_faults(
             // The first states were accepted before; the inbox holds them too.
             let accepted = answers.iter().filter(|(_, a)| a.accepted()).map(|(id, _)| id).collect::<BTreeSet<_>>();
             let expected = (accepted.len() + plan.prime.len()) as i64;
-            let stall_after = Duration::from_secs(scenario.stale_queued_secs.max(scenario.owed_after_secs) + 26);
+            let stall_after = Duration::from_secs(
+                scenario.stale_queued_secs.max(scenario.owed_after_secs + scenario.owed_retry_secs) + 26,
+            );
             let quiescence = wait_quiet(probe, expected, stall_after, Instant::now() + scenario.settle_deadline).await;
             let waited_until = timeline.elapsed();
             Ok::<_, anyhow::Error>(Outcome {
