@@ -1,7 +1,8 @@
 //! The workers: one apalis worker per job type, each with a concurrency cap, a timeout and retries with
 //! exponential backoff and jitter. A job that exhausts its attempts or fails permanently is kept as failed
 //! (the inbox row carries its last error) and never re-run by the storage. A worker whose storage errors
-//! (Redis down) is rebuilt after a pause instead of dying.
+//! (Redis down) is rebuilt after a pause instead of dying. On Redis, each queue also gets a feeder that moves
+//! waiting jobs from its backlog to its ready list (decision 6).
 
 use std::{
     sync::Arc,
@@ -29,6 +30,7 @@ use tracing::Instrument;
 use crate::{
     backend::{ApalisJobQueue, Storages},
     jobs::{FanOutProductJob, ReplicateOrderJob, SyncProductToStoreJob},
+    redis_backlog,
 };
 
 /// Worker settings.
@@ -236,6 +238,11 @@ macro_rules! spawn_worker {
     ($tasks:expr, $ctx:expr, $settings:expr, $shutdown:expr, $storages:expr, $poll:expr, $name:expr, $field:ident, $handler:expr) => {{
         let (ctx, settings, shutdown, storages, poll, name) =
             ($ctx.clone(), $settings.clone(), $shutdown.clone(), $storages.clone(), $poll, $name);
+        if let Storages::Redis { conn, $field, .. } = &storages {
+            // Ready jobs wait in the queue's backlog until there is room on its ready list (decision 6).
+            let config = $field.get_config().clone();
+            $tasks.spawn(redis_backlog::feed_until_stopped(conn.clone(), config, poll, shutdown.clone()));
+        }
         $tasks.spawn(async move {
             supervise(&name, shutdown.clone(), || {
                 let (ctx, settings, storages, shutdown, name) =

@@ -6,6 +6,7 @@ mod helpers;
 mod ingest;
 mod operations;
 mod orders;
+mod queue_faults;
 mod reconcile;
 mod reliability;
 mod scale;
