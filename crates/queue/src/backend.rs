@@ -137,6 +137,33 @@ async fn refresh_statistics(conn: &mut sqlx::SqliteConnection) -> Result<(), apa
     Ok(())
 }
 
+/// SQLite's primary result codes for "another connection holds the lock": `SQLITE_BUSY` (another process) and
+/// `SQLITE_LOCKED` (another connection of this process); extended codes carry them in their low byte.
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_LOCKED: i64 = 6;
+
+/// Whether a setup failed because another connection held the database, told by SQLite's result code (the
+/// message text changes with SQLite's and sqlx's versions). A migration's error is read through to its
+/// statement's.
+fn busy_or_locked(e: &apalis_sqlite::Error) -> bool {
+    fn of_sqlx(e: &sqlx::Error) -> bool {
+        match e {
+            sqlx::Error::Database(db) => db
+                .code()
+                .and_then(|c| c.parse::<i64>().ok())
+                .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED)),
+            sqlx::Error::Migrate(m) => match m.as_ref() {
+                sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _) => {
+                    of_sqlx(e)
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+    matches!(e, apalis_sqlite::Error::Database(e) if of_sqlx(e))
+}
+
 impl ApalisJobQueue {
     /// Connects to the configured storage. Redis connects lazily (the API starts while Redis is down and
     /// answers 503 until it is back); SQLite creates its file and tables.
@@ -176,11 +203,11 @@ impl ApalisJobQueue {
                     .connect_with(opts)
                     .await
                     .map_err(|e| QueueError::Unavailable(format!("queue database: {e}")))?;
-                // Two processes may set the file up at once (api and worker): retry while it is locked.
+                // Two processes may set the file up at once (api and worker): retry while it is busy or locked.
                 let mut tries = 0;
                 while let Err(e) = SqliteStorage::setup(&pool).await {
                     tries += 1;
-                    if tries >= 20 || !e.to_string().contains("locked") {
+                    if tries >= 20 || !busy_or_locked(&e) {
                         return Err(QueueError::Unexpected(format!("queue setup: {e}")));
                     }
                     tokio::time::sleep(Duration::from_millis(100 * tries)).await;
@@ -445,4 +472,51 @@ return {page[1], deleted}
 
 async fn sqlx_ping(pool: &SqlitePool) -> Result<(), apalis_sqlite::SqlxError> {
     pool.acquire().await.map(|_| ())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use sqlx::{Connection, SqliteConnection};
+
+    use super::*;
+
+    fn temp_file(name: &str) -> std::path::PathBuf {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        std::env::temp_dir().join(format!("hub-queue-{name}-{}-{nanos}.db", std::process::id()))
+    }
+
+    #[tokio::test]
+    async fn a_setup_blocked_by_another_connection_is_told_apart_by_its_sqlite_code_from_other_failures() {
+        let path = temp_file("busy");
+        let url = format!("sqlite://{}", path.display());
+        let mut holder =
+            SqliteConnection::connect_with(&SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true))
+                .await
+                .unwrap();
+        sqlx::query("CREATE TABLE held (x)").execute(&mut holder).await.unwrap();
+        sqlx::query("BEGIN EXCLUSIVE").execute(&mut holder).await.unwrap();
+        let blocked = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(SqliteConnectOptions::from_str(&url).unwrap().busy_timeout(Duration::ZERO))
+            .await
+            .unwrap();
+        let busy = SqliteStorage::setup(&blocked).await.unwrap_err();
+        assert!(busy_or_locked(&busy), "another connection's lock: {busy}");
+        sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+
+        let garbage = temp_file("not-a-database");
+        std::fs::write(&garbage, vec![7_u8; 4096]).unwrap();
+        let url = format!("sqlite://{}", garbage.display());
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(SqliteConnectOptions::from_str(&url).unwrap())
+            .await
+            .unwrap();
+        let other = SqliteStorage::setup(&pool).await.unwrap_err();
+        assert!(!busy_or_locked(&other), "not a lock: {other}");
+        for p in [path, garbage] {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }
