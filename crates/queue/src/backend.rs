@@ -10,7 +10,10 @@ use async_trait::async_trait;
 use hub_domain::{EventId, EventKind, JobQueue, JobType, QueueError, SyncRequest};
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::{FanOutProductJob, JobNames, ReplicateOrderJob, SyncProductToStoreJob, now_us};
+use crate::{
+    jobs::{FanOutProductJob, JobNames, ReplicateOrderJob, SyncProductToStoreJob, now_us},
+    redis_backlog,
+};
 
 /// Which storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +98,72 @@ impl std::fmt::Debug for ApalisJobQueue {
     }
 }
 
+/// The apalis-redis configuration of `queue`.
+pub(crate) fn redis_config(settings: &QueueSettings, queue: &str) -> apalis_redis::Config {
+    apalis_redis::Config::default()
+        .queue(queue)
+        .heartbeat_interval(Duration::from_secs(settings.heartbeat_secs))
+        .missed_heartbeats(settings.missed_heartbeats)
+        .emit_events(false)
+        // A finished job must be acknowledged: the ack takes it out of the worker's in-flight set (and records
+        // it done, or dead after an `AbortError`). Without it the set keeps every job the worker ever ran, and
+        // all of them run again when the worker dies.
+        .persist_results(true)
+}
+
+/// The apalis-sqlite configuration of `queue`.
+pub(crate) fn sqlite_config(settings: &QueueSettings, queue: &str) -> apalis_sqlite::Config {
+    apalis_sqlite::Config::default()
+        .queue(queue)
+        .heartbeat_interval(Duration::from_secs(settings.heartbeat_secs))
+        .missed_heartbeats(settings.missed_heartbeats)
+}
+
+/// How long a connection to the SQLite queue lives: each new one brings the planner's statistics up to date
+/// (see [`refresh_statistics`]), so no connection plans with statistics older than this.
+const SQLITE_CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
+
+/// apalis-sqlite's statements find a job by its id, and the next jobs through their index, only while
+/// SQLite's statistics say how large the table is: taken while it was small (or a restart with a few jobs
+/// queued), they make every fetch, lock and ack scan the whole table, so each job costs time in proportion to
+/// the backlog (decision 6). `PRAGMA optimize` re-analyses a table whose size changed tenfold since its
+/// statistics, from a bounded sample (milliseconds even for a million jobs), and loads the statistics into
+/// this connection. A failure only leaves the statistics as they were.
+async fn refresh_statistics(conn: &mut sqlx::SqliteConnection) -> Result<(), apalis_sqlite::SqlxError> {
+    // 0x10000: every table, not only those this connection queried; 0x10: bounded analysis; 0x02: analyse.
+    if let Err(e) = sqlx::query("PRAGMA optimize=0x10012").execute(&mut *conn).await {
+        tracing::debug!(error = %e, "queue statistics not refreshed");
+    }
+    Ok(())
+}
+
+/// SQLite's primary result codes for "another connection holds the lock": `SQLITE_BUSY` (another process) and
+/// `SQLITE_LOCKED` (another connection of this process); extended codes carry them in their low byte.
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_LOCKED: i64 = 6;
+
+/// Whether a setup failed because another connection held the database, told by SQLite's result code (the
+/// message text changes with SQLite's and sqlx's versions). A migration's error is read through to its
+/// statement's.
+fn busy_or_locked(e: &apalis_sqlite::Error) -> bool {
+    fn of_sqlx(e: &sqlx::Error) -> bool {
+        match e {
+            sqlx::Error::Database(db) => db
+                .code()
+                .and_then(|c| c.parse::<i64>().ok())
+                .is_some_and(|code| matches!(code & 0xff, SQLITE_BUSY | SQLITE_LOCKED)),
+            sqlx::Error::Migrate(m) => match m.as_ref() {
+                sqlx::migrate::MigrateError::Execute(e) | sqlx::migrate::MigrateError::ExecuteMigration(e, _) => {
+                    of_sqlx(e)
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+    matches!(e, apalis_sqlite::Error::Database(e) if of_sqlx(e))
+}
+
 impl ApalisJobQueue {
     /// Connects to the configured storage. Redis connects lazily (the API starts while Redis is down and
     /// answers 503 until it is back); SQLite creates its file and tables.
@@ -114,17 +183,7 @@ impl ApalisJobQueue {
                     .set_max_delay(Duration::from_secs(1));
                 let conn = ConnectionManager::new_lazy_with_config(client, config)
                     .map_err(|e| QueueError::Unexpected(format!("queue.url: {e}")))?;
-                let cfg = |queue: &str| {
-                    apalis_redis::Config::default()
-                        .queue(queue)
-                        .heartbeat_interval(Duration::from_secs(settings.heartbeat_secs))
-                        .missed_heartbeats(settings.missed_heartbeats)
-                        .emit_events(false)
-                        // A finished job must be acknowledged: the ack takes it out of the worker's in-flight
-                        // set (and records it done, or dead after an `AbortError`). Without it the set keeps
-                        // every job the worker ever ran, and all of them run again when the worker dies.
-                        .persist_results(true)
-                };
+                let cfg = |queue: &str| redis_config(&settings, queue);
                 Storages::Redis {
                     fan_out: RedisStorage::new(conn.clone()).with_config(cfg(&names.fan_out_product)),
                     replicate: RedisStorage::new(conn.clone()).with_config(cfg(&names.replicate_order)),
@@ -139,24 +198,21 @@ impl ApalisJobQueue {
                     .busy_timeout(Duration::from_secs(10));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
+                    .max_lifetime(SQLITE_CONNECTION_LIFETIME)
+                    .after_connect(|conn, _| Box::pin(async move { refresh_statistics(conn).await }))
                     .connect_with(opts)
                     .await
                     .map_err(|e| QueueError::Unavailable(format!("queue database: {e}")))?;
-                // Two processes may set the file up at once (api and worker): retry while it is locked.
+                // Two processes may set the file up at once (api and worker): retry while it is busy or locked.
                 let mut tries = 0;
                 while let Err(e) = SqliteStorage::setup(&pool).await {
                     tries += 1;
-                    if tries >= 20 || !e.to_string().contains("locked") {
+                    if tries >= 20 || !busy_or_locked(&e) {
                         return Err(QueueError::Unexpected(format!("queue setup: {e}")));
                     }
                     tokio::time::sleep(Duration::from_millis(100 * tries)).await;
                 }
-                let cfg = |queue: &str| {
-                    apalis_sqlite::Config::default()
-                        .queue(queue)
-                        .heartbeat_interval(Duration::from_secs(settings.heartbeat_secs))
-                        .missed_heartbeats(settings.missed_heartbeats)
-                };
+                let cfg = |queue: &str| sqlite_config(&settings, queue);
                 Storages::Sqlite {
                     fan_out: SqliteStorage::new(&pool).with_config(cfg(&names.fan_out_product)),
                     replicate: SqliteStorage::new(&pool).with_config(cfg(&names.replicate_order)),
@@ -184,18 +240,21 @@ impl ApalisJobQueue {
         };
         match &self.storages {
             Storages::Redis { conn, fan_out, .. } => {
-                // apalis-redis schedules every push (run_at = now) and moves due tasks to the active list.
+                // Ready jobs wait on the ready list or in the backlog; retries the storage schedules itself
+                // (and jobs queued by an older hub) in the scheduled set.
                 let config = fan_out.get_config().clone().queue(name);
                 let mut c = conn.clone();
-                let (active, scheduled): (u64, u64) = redis::pipe()
+                let (active, scheduled, backlog): (u64, u64, u64) = redis::pipe()
                     .cmd("LLEN")
                     .arg(config.active_jobs_list())
                     .cmd("ZCARD")
                     .arg(config.scheduled_jobs_set())
+                    .cmd("LLEN")
+                    .arg(redis_backlog::backlog_list(&config))
                     .query_async(&mut c)
                     .await
                     .map_err(|e| QueueError::Unavailable(e.to_string()))?;
-                Ok(active + scheduled)
+                Ok(active + scheduled + backlog)
             }
             Storages::Sqlite { pool, .. } => {
                 let row: (i64,) = sqlx_count(pool, name).await.map_err(|e| QueueError::Unavailable(e.to_string()))?;
@@ -279,7 +338,7 @@ where
 }
 
 /// One try only at the storage level: retries with backoff belong to the worker's retry layer.
-fn single<T>(args: T) -> apalis::prelude::Task<T> {
+pub(crate) fn single<T>(args: T) -> apalis::prelude::Task<T> {
     TaskBuilder::new(args).max_attempts(1).build()
 }
 
@@ -289,21 +348,15 @@ impl JobQueue for ApalisJobQueue {
         let event_id = id.as_str().to_owned();
         let limit = self.timeout();
         match (&self.storages, kind) {
-            (Storages::Redis { fan_out, .. }, EventKind::Product) => {
-                bounded(
-                    limit,
-                    "push",
-                    fan_out.clone().push_task(single(FanOutProductJob { event_id, queued_at_us: now_us() })),
-                )
-                .await
+            (Storages::Redis { conn, fan_out, .. }, EventKind::Product) => {
+                let (mut c, config) = (conn.clone(), fan_out.get_config().clone());
+                let job = FanOutProductJob { event_id, queued_at_us: now_us() };
+                bounded(limit, "push", async move { redis_backlog::push(&mut c, &config, &[job]).await }).await
             }
-            (Storages::Redis { replicate, .. }, EventKind::Order) => {
-                bounded(
-                    limit,
-                    "push",
-                    replicate.clone().push_task(single(ReplicateOrderJob { event_id, queued_at_us: now_us() })),
-                )
-                .await
+            (Storages::Redis { conn, replicate, .. }, EventKind::Order) => {
+                let (mut c, config) = (conn.clone(), replicate.get_config().clone());
+                let job = ReplicateOrderJob { event_id, queued_at_us: now_us() };
+                bounded(limit, "push", async move { redis_backlog::push(&mut c, &config, &[job]).await }).await
             }
             (Storages::Sqlite { fan_out, .. }, EventKind::Product) => {
                 bounded(
@@ -325,33 +378,25 @@ impl JobQueue for ApalisJobQueue {
     }
 
     async fn enqueue_syncs(&self, jobs: &[SyncRequest]) -> Result<(), QueueError> {
-        let tasks: Vec<_> = jobs
+        let jobs: Vec<_> = jobs
             .iter()
-            .map(|j| {
-                single(SyncProductToStoreJob {
-                    store: j.store.as_str().to_owned(),
-                    sku: j.sku.as_str().to_owned(),
-                    queued_at_us: now_us(),
-                })
+            .map(|j| SyncProductToStoreJob {
+                store: j.store.as_str().to_owned(),
+                sku: j.sku.as_str().to_owned(),
+                queued_at_us: now_us(),
             })
             .collect();
         let limit = self.timeout();
         match &self.storages {
-            Storages::Redis { sync, .. } => {
-                let mut s = sync.clone();
-                bounded(limit, "push", async move {
-                    for t in tasks {
-                        s.push_task(t).await?;
-                    }
-                    Ok::<_, apalis::prelude::TaskSinkError<apalis_redis::Error>>(())
-                })
-                .await
+            Storages::Redis { conn, sync, .. } => {
+                let (mut c, config) = (conn.clone(), sync.get_config().clone());
+                bounded(limit, "push", async move { redis_backlog::push(&mut c, &config, &jobs).await }).await
             }
             Storages::Sqlite { sync, .. } => {
                 let mut s = sync.clone();
                 bounded(limit, "push", async move {
-                    for t in tasks {
-                        s.push_task(t).await?;
+                    for job in jobs {
+                        s.push_task(single(job)).await?;
                     }
                     Ok::<_, apalis::prelude::TaskSinkError<apalis_sqlite::Error>>(())
                 })
@@ -427,4 +472,51 @@ return {page[1], deleted}
 
 async fn sqlx_ping(pool: &SqlitePool) -> Result<(), apalis_sqlite::SqlxError> {
     pool.acquire().await.map(|_| ())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use sqlx::{Connection, SqliteConnection};
+
+    use super::*;
+
+    fn temp_file(name: &str) -> std::path::PathBuf {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        std::env::temp_dir().join(format!("hub-queue-{name}-{}-{nanos}.db", std::process::id()))
+    }
+
+    #[tokio::test]
+    async fn a_setup_blocked_by_another_connection_is_told_apart_by_its_sqlite_code_from_other_failures() {
+        let path = temp_file("busy");
+        let url = format!("sqlite://{}", path.display());
+        let mut holder =
+            SqliteConnection::connect_with(&SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true))
+                .await
+                .unwrap();
+        sqlx::query("CREATE TABLE held (x)").execute(&mut holder).await.unwrap();
+        sqlx::query("BEGIN EXCLUSIVE").execute(&mut holder).await.unwrap();
+        let blocked = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(SqliteConnectOptions::from_str(&url).unwrap().busy_timeout(Duration::ZERO))
+            .await
+            .unwrap();
+        let busy = SqliteStorage::setup(&blocked).await.unwrap_err();
+        assert!(busy_or_locked(&busy), "another connection's lock: {busy}");
+        sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+
+        let garbage = temp_file("not-a-database");
+        std::fs::write(&garbage, vec![7_u8; 4096]).unwrap();
+        let url = format!("sqlite://{}", garbage.display());
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(SqliteConnectOptions::from_str(&url).unwrap())
+            .await
+            .unwrap();
+        let other = SqliteStorage::setup(&pool).await.unwrap_err();
+        assert!(!busy_or_locked(&other), "not a lock: {other}");
+        for p in [path, garbage] {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod jobs;
+mod redis_backlog;
 pub mod worker;
 
 pub use backend::{ApalisJobQueue, QueueKind, QueueSettings};

@@ -10,6 +10,7 @@ mod instances;
 mod operations;
 mod orders;
 mod owed;
+mod queue_faults;
 mod reconcile;
 mod reliability;
 mod scale;
