@@ -11,7 +11,7 @@ pub mod wire;
 
 use std::{net::TcpListener, sync::Arc};
 
-use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use actix_web::{App, HttpServer, dev::Server, http::StatusCode, middleware, web};
 use hub_domain::{Secret, StoreDirectory};
 use paperclip::{
     actix::{OpenApiExt, web as pweb},
@@ -102,6 +102,7 @@ pub fn serve(
             .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
             .configure(dashboard::configure)
             .wrap(middleware::NormalizePath::trim())
+            .wrap(middleware::ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, error::method_not_allowed))
             .app_data(operations.clone())
             .app_data(state.clone())
             .app_data(stores.clone())
@@ -160,6 +161,7 @@ pub fn serve_monitor(
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(error::ApiError::NotFound("no such resource".into()))
             }))
+            .wrap(middleware::ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, error::method_not_allowed))
     })
     .listen(listener)?
     .workers(1)

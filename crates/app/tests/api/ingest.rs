@@ -336,3 +336,24 @@ async fn health_and_readiness_answer() {
     assert_eq!(r["checks"]["queue"], "ok");
     api.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_method_gets_a_json_405_that_keeps_the_allow_header() {
+    let env = Env::new(Backend::Sqlite).await;
+    let api = env.spawn(Mode::Api).await;
+    let cases = [
+        (reqwest::Method::GET, "/api/sync/product", "POST"),
+        (reqwest::Method::PUT, "/api/sync/order", "POST"),
+        (reqwest::Method::DELETE, "/api/sync/product", "POST"),
+        (reqwest::Method::POST, "/health", "GET"),
+        (reqwest::Method::DELETE, "/health", "GET"),
+    ];
+    for (method, path, allowed) in cases {
+        let r = api.http.request(method.clone(), format!("{}{path}", api.base)).send().await.unwrap();
+        let allow = r.headers().get("allow").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(allow.as_deref(), Some(allowed), "{method} {path} keeps its Allow header");
+        let e = assert_error(r, 405, "method_not_allowed").await;
+        assert!(e["error"]["message"].as_str().unwrap().contains(allowed), "{method} {path}: {e}");
+    }
+    api.stop().await;
+}
