@@ -214,7 +214,7 @@ impl Application {
                 let listener =
                     TcpListener::bind(listen).with_context(|| format!("worker.listen: cannot bind {listen}"))?;
                 tracing::info!("worker monitoring on http://{listen} (/health, /ready, /metrics)");
-                let server = hub_http::serve_monitor(listener, inbox.clone(), operations.clone())?;
+                let server = hub_http::serve_monitor(listener, inbox.clone(), operations.clone(), &settings.server)?;
                 monitor = Some(server.handle());
                 background.push(tokio::spawn(async move {
                     let _ = server.await;

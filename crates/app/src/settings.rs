@@ -206,6 +206,17 @@ impl Settings {
         if self.server.body_limit_bytes < 1024 {
             return Err(SettingsError("server.body_limit_bytes: at least 1024".into()));
         }
+        if self.server.header_limit_bytes < 1024 {
+            return Err(SettingsError("server.header_limit_bytes: at least 1024".into()));
+        }
+        // actix-http refuses a request head over 128 KiB by itself, with no JSON body.
+        if self.server.all_headers_limit_bytes < self.server.header_limit_bytes
+            || self.server.all_headers_limit_bytes > 64 * 1024
+        {
+            return Err(SettingsError(
+                "server.all_headers_limit_bytes: between server.header_limit_bytes and 65536".into(),
+            ));
+        }
         if self.worker.concurrency == 0 {
             return Err(SettingsError("worker.concurrency: at least 1".into()));
         }
@@ -390,6 +401,18 @@ mod tests {
         let dump = format!("{s:?}");
         assert!(!dump.contains("source-key-0123456789"));
         assert!(dump.contains("[REDACTED]"));
+    }
+
+    #[test]
+    fn header_limits_out_of_range_are_named() {
+        let s = load(STORES).unwrap();
+        assert_eq!((s.server.header_limit_bytes, s.server.all_headers_limit_bytes), (8192, 16384));
+        let e = load(&format!("[server]\nheader_limit_bytes = 100\n{STORES}")).unwrap_err();
+        assert!(e.to_string().contains("server.header_limit_bytes"), "{e}");
+        let e = load(&format!("[server]\nall_headers_limit_bytes = 4096\n{STORES}")).unwrap_err();
+        assert!(e.to_string().contains("server.all_headers_limit_bytes"), "{e}");
+        let e = load(&format!("[server]\nall_headers_limit_bytes = 200000\n{STORES}")).unwrap_err();
+        assert!(e.to_string().contains("server.all_headers_limit_bytes"), "{e}");
     }
 
     #[test]

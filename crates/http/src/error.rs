@@ -23,7 +23,8 @@ pub struct ErrorResponse {
 #[derive(Debug, Serialize, Deserialize, Apiv2Schema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: `unauthorized`, `forbidden`, `not_found`, `method_not_allowed`,
-    /// `payload_too_large`, `unsupported_media_type`, `invalid_payload`, `unavailable`, `internal`.
+    /// `payload_too_large`, `unsupported_media_type`, `invalid_payload`, `request_header_fields_too_large`,
+    /// `unavailable`, `internal`.
     pub code: String,
     /// Human-readable explanation.
     pub message: String,
@@ -48,6 +49,9 @@ pub struct ErrorDetail {
     schema = "ErrorResponse",
     code = 422,
     description = "Malformed JSON or a field failing validation; `fields` names each",
+    schema = "ErrorResponse",
+    code = 431,
+    description = "A request header over 8 KiB, or all of them together over 16 KiB (by default)",
     schema = "ErrorResponse",
     code = 503,
     description = "Database or queue unavailable; retry after `Retry-After` seconds",
@@ -78,6 +82,10 @@ pub enum ApiError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// 431: a header, or all of them together, over `server.header_limit_bytes` /
+    /// `server.all_headers_limit_bytes`.
+    #[error("{0}")]
+    HeadersTooLarge(String),
     /// 415.
     #[error("Content-Type must be application/json")]
     UnsupportedMediaType,
@@ -117,6 +125,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::HeadersTooLarge(_) => "request_header_fields_too_large",
             ApiError::Invalid { .. } => "invalid_payload",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -133,6 +142,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

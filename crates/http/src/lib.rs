@@ -3,6 +3,7 @@
 
 pub mod dashboard;
 pub mod error;
+pub mod limits;
 mod metrics;
 pub mod openapi;
 pub mod routes;
@@ -29,6 +30,10 @@ pub struct HttpSettings {
     pub listen: String,
     /// Largest accepted body.
     pub body_limit_bytes: usize,
+    /// Largest accepted request header (name and value); a larger one gets 431.
+    pub header_limit_bytes: usize,
+    /// Largest accepted request headers, all together; more gets 431.
+    pub all_headers_limit_bytes: usize,
     /// Accepted clock difference for `X-Hub-Signature` timestamps.
     pub signature_tolerance_secs: i64,
     /// HTTP worker threads (0: one per core).
@@ -43,10 +48,19 @@ impl Default for HttpSettings {
         Self {
             listen: "127.0.0.1:8080".into(),
             body_limit_bytes: 1024 * 1024,
+            header_limit_bytes: 8 * 1024,
+            all_headers_limit_bytes: 16 * 1024,
             signature_tolerance_secs: 300,
             workers: 0,
             admin_token: None,
         }
+    }
+}
+
+impl HttpSettings {
+    /// The limits on a request's headers.
+    pub fn header_limits(&self) -> limits::HeaderLimits {
+        limits::HeaderLimits { each: self.header_limit_bytes, all: self.all_headers_limit_bytes }
     }
 }
 
@@ -86,6 +100,7 @@ pub fn serve(
     let state = web::Data::new(state);
     let stores = web::Data::new(stores);
     let settings_data = web::Data::new(settings.clone());
+    let header_limits = settings.header_limits();
     let spec_cell: Arc<std::sync::OnceLock<serde_json::Value>> = Arc::default();
     let mut server = HttpServer::new(move || {
         let published = spec_cell.clone();
@@ -103,6 +118,7 @@ pub fn serve(
             .configure(dashboard::configure)
             .wrap(middleware::NormalizePath::trim())
             .wrap(middleware::ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, error::method_not_allowed))
+            .wrap_fn(limits::refuse_large_headers(header_limits))
             .app_data(operations.clone())
             .app_data(state.clone())
             .app_data(stores.clone())
@@ -140,7 +156,7 @@ pub fn serve(
 }
 
 /// Starts the monitoring server of a worker process on `listener`: `/health`, `/ready` (database and
-/// queue) and `/metrics`.
+/// queue) and `/metrics`, with the header limits of `settings`.
 ///
 /// # Errors
 /// When the server cannot start.
@@ -148,7 +164,9 @@ pub fn serve_monitor(
     listener: TcpListener,
     inbox: Arc<dyn hub_domain::ingest::Inbox>,
     operations: dashboard::Operations,
+    settings: &HttpSettings,
 ) -> std::io::Result<Server> {
+    let header_limits = settings.header_limits();
     let probe = web::Data::new(routes::Probe { inbox, queue: operations.queue.clone() });
     let operations = web::Data::new(operations);
     let server = HttpServer::new(move || {
@@ -162,6 +180,7 @@ pub fn serve_monitor(
                 Err::<actix_web::HttpResponse, _>(error::ApiError::NotFound("no such resource".into()))
             }))
             .wrap(middleware::ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, error::method_not_allowed))
+            .wrap_fn(limits::refuse_large_headers(header_limits))
     })
     .listen(listener)?
     .workers(1)
