@@ -115,6 +115,7 @@ impl Application {
             queue: queue_port.clone(),
             admin_token: settings.server.admin_token.clone().filter(|t| !t.is_empty()),
             metrics: Some(monitoring::recorder()),
+            metrics_token: settings.server.metrics_token.clone().filter(|t| !t.is_empty()),
         };
 
         if matches!(mode, Mode::Api | Mode::All) {

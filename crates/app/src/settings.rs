@@ -234,6 +234,12 @@ impl Settings {
         {
             return Err(SettingsError("server.admin_token: at least 16 characters".into()));
         }
+        if let Some(token) = &self.server.metrics_token
+            && !token.is_empty()
+            && token.expose().len() < 16
+        {
+            return Err(SettingsError("server.metrics_token: at least 16 characters".into()));
+        }
         if self.worker.backoff_min_ms > self.worker.backoff_max_ms {
             return Err(SettingsError("worker.backoff_min_ms: must not exceed worker.backoff_max_ms".into()));
         }
@@ -413,6 +419,14 @@ mod tests {
         assert!(e.to_string().contains("server.all_headers_limit_bytes"), "{e}");
         let e = load(&format!("[server]\nall_headers_limit_bytes = 200000\n{STORES}")).unwrap_err();
         assert!(e.to_string().contains("server.all_headers_limit_bytes"), "{e}");
+    }
+
+    #[test]
+    fn a_short_metrics_token_is_refused_and_never_printed() {
+        let e = load(&format!("[server]\nmetrics_token = \"short\"\n{STORES}")).unwrap_err();
+        assert!(e.to_string().contains("server.metrics_token") && !e.to_string().contains("short"), "{e}");
+        let s = load(&format!("[server]\nmetrics_token = \"metrics-token-0123456789\"\n{STORES}")).unwrap();
+        assert!(!format!("{s:?}").contains("metrics-token-0123456789"));
     }
 
     #[test]

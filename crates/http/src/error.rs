@@ -62,6 +62,9 @@ pub enum ApiError {
     /// 401.
     #[error("{0}")]
     Unauthorized(String),
+    /// 401 of a call that needs `Authorization: Bearer <token>` (`/metrics` with `server.metrics_token`).
+    #[error("{0}")]
+    UnauthorizedBearer(String),
     /// 403.
     #[error("{0}")]
     Forbidden(String),
@@ -119,7 +122,7 @@ impl ApiError {
 
     fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Unauthorized(_) | ApiError::UnauthorizedBearer(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
@@ -136,7 +139,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::UnauthorizedBearer(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -172,6 +175,9 @@ impl ResponseError for ApiError {
         }
         if let ApiError::Unauthorized(_) = self {
             resp.insert_header(("WWW-Authenticate", "ApiKey header=\"X-API-KEY\""));
+        }
+        if let ApiError::UnauthorizedBearer(_) = self {
+            resp.insert_header(("WWW-Authenticate", "Bearer realm=\"metrics\""));
         }
         if let ApiError::MethodNotAllowed { allowed, .. } = self
             && !allowed.is_empty()

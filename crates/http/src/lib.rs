@@ -41,6 +41,10 @@ pub struct HttpSettings {
     /// The token that opens the dashboard (`/dashboard`); unset, the dashboard is off.
     #[serde(skip_serializing)]
     pub admin_token: Option<Secret>,
+    /// The token `/metrics` asks for (`Authorization: Bearer <token>`), on the API and on a worker's
+    /// monitoring server; unset, `/metrics` is open (keep it on a private network then).
+    #[serde(skip_serializing)]
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for HttpSettings {
@@ -53,6 +57,7 @@ impl Default for HttpSettings {
             signature_tolerance_secs: 300,
             workers: 0,
             admin_token: None,
+            metrics_token: None,
         }
     }
 }

@@ -545,3 +545,69 @@ async fn finished_jobs_are_pruned_from_redis() {
 async fn finished_jobs_are_pruned_from_the_sqlite_queue() {
     finished_jobs_are_pruned_from_the_queue_storage(Backend::Sqlite).await;
 }
+
+const METRICS_TOKEN: &str = "metrics-token-0123456789";
+
+/// `/metrics` at `base` answers only `Authorization: Bearer <METRICS_TOKEN>`; `/health` stays open.
+async fn only_the_metrics_token_opens_metrics(base: &str) {
+    let http = reqwest::Client::new();
+    let url = format!("{base}/metrics");
+    let wrong = [
+        None,
+        Some("Bearer wrong-token-0123456789".to_owned()),
+        Some(format!("Bearer {}", &METRICS_TOKEN[1..])),
+        Some(format!("Bearer {METRICS_TOKEN}x")),
+        Some(format!("Basic {METRICS_TOKEN}")),
+        Some(METRICS_TOKEN.to_owned()),
+    ];
+    for auth in wrong {
+        let mut req = http.get(&url);
+        if let Some(a) = &auth {
+            req = req.header("authorization", a);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 401, "{base}: {auth:?}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{auth:?}");
+        assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"), "{auth:?}");
+        let text = r.text().await.unwrap();
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized", "{text}");
+        assert!(!text.contains(METRICS_TOKEN), "the token is not echoed: {text}");
+    }
+    for scheme in ["Bearer", "bearer"] {
+        let r = http.get(&url).header("authorization", format!("{scheme} {METRICS_TOKEN}")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{base}: {scheme}");
+        let samples = parse_prometheus(&r.text().await.unwrap());
+        assert!(samples.keys().any(|k| k.starts_with("hub_queue_depth")), "{base}: the metrics are served");
+    }
+    assert_eq!(http.get(format!("{base}/health")).send().await.unwrap().status(), 200, "{base}: /health is open");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_answer_only_the_bearer_of_the_metrics_token_on_the_api_and_on_a_worker() {
+    let mut env = Env::new(Backend::Sqlite).await;
+    env.toml = env.toml.replace("[server]\n", &format!("[server]\nmetrics_token = \"{METRICS_TOKEN}\"\n"));
+    let api = env.spawn(Mode::Api).await;
+    only_the_metrics_token_opens_metrics(&api.base).await;
+    api.stop().await;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = env.dir.join("worker.log");
+    let _worker = KillOnDrop(
+        Command::new(binary("hub-worker"))
+            .env("HUB_CONFIG", env.config_file())
+            .env("HUB_WORKER__LISTEN", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "debug")
+            .stdout(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    eventually(20, "the worker answers /health", || async {
+        reqwest::get(format!("{base}/health")).await.is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    only_the_metrics_token_opens_metrics(&base).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.is_empty() && !text.contains(METRICS_TOKEN), "the token is never logged");
+}

@@ -42,6 +42,8 @@ pub struct Operations {
     pub admin_token: Option<Secret>,
     /// Renders this process's Prometheus metrics; `None` disables `/metrics`.
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+    /// The bearer token `/metrics` asks for; `None` leaves it open.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Mounts the dashboard under `/dashboard` (`/metrics` is mounted apart, see `crate::metrics`).
