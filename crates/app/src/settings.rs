@@ -234,6 +234,10 @@ impl Settings {
         {
             return Err(SettingsError("server.admin_token: at least 16 characters".into()));
         }
+        let login = &self.server.login_limit;
+        if [login.address_burst, login.address_per_minute, login.global_burst, login.global_per_minute].contains(&0) {
+            return Err(SettingsError("server.login_limit: every burst and rate at least 1".into()));
+        }
         if let Some(token) = &self.server.metrics_token
             && !token.is_empty()
             && token.expose().len() < 16
@@ -427,6 +431,14 @@ mod tests {
         assert!(e.to_string().contains("server.metrics_token") && !e.to_string().contains("short"), "{e}");
         let s = load(&format!("[server]\nmetrics_token = \"metrics-token-0123456789\"\n{STORES}")).unwrap();
         assert!(!format!("{s:?}").contains("metrics-token-0123456789"));
+    }
+
+    #[test]
+    fn a_login_limit_of_zero_is_named() {
+        let s = load(STORES).unwrap();
+        assert_eq!((s.server.login_limit.address_burst, s.server.login_limit.global_burst), (5, 30));
+        let e = load(&format!("[server.login_limit]\naddress_per_minute = 0\n{STORES}")).unwrap_err();
+        assert!(e.to_string().contains("server.login_limit"), "{e}");
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub struct HttpSettings {
     /// The token that opens the dashboard (`/dashboard`); unset, the dashboard is off.
     #[serde(skip_serializing)]
     pub admin_token: Option<Secret>,
+    /// Limits on failed dashboard logins, per client address and in all (per process).
+    pub login_limit: dashboard::LoginLimits,
     /// The token `/metrics` asks for (`Authorization: Bearer <token>`), on the API and on a worker's
     /// monitoring server; unset, `/metrics` is open (keep it on a private network then).
     #[serde(skip_serializing)]
@@ -58,6 +60,7 @@ impl Default for HttpSettings {
             workers: 0,
             admin_token: None,
             metrics_token: None,
+            login_limit: dashboard::LoginLimits::default(),
         }
     }
 }
@@ -106,6 +109,7 @@ pub fn serve(
     let stores = web::Data::new(stores);
     let settings_data = web::Data::new(settings.clone());
     let header_limits = settings.header_limits();
+    let login_throttle = web::Data::new(dashboard::LoginThrottle::new(settings.login_limit));
     let spec_cell: Arc<std::sync::OnceLock<serde_json::Value>> = Arc::default();
     let mut server = HttpServer::new(move || {
         let published = spec_cell.clone();
@@ -125,6 +129,7 @@ pub fn serve(
             .wrap(middleware::ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, error::method_not_allowed))
             .wrap_fn(limits::refuse_large_headers(header_limits))
             .app_data(operations.clone())
+            .app_data(login_throttle.clone())
             .app_data(state.clone())
             .app_data(stores.clone())
             .app_data(settings_data.clone())

@@ -611,3 +611,77 @@ async fn metrics_answer_only_the_bearer_of_the_metrics_token_on_the_api_and_on_a
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.is_empty() && !text.contains(METRICS_TOKEN), "the token is never logged");
 }
+
+/// The dashboard's login form posted with `token`, without following the redirect.
+async fn log_in(browser: &reqwest::Client, base: &str, token: &str) -> reqwest::Response {
+    browser
+        .post(format!("{base}/dashboard/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_dashboard_logins_are_limited_answered_429_and_logged_with_the_address_but_no_token() {
+    let env = Env::new(Backend::Sqlite).await;
+    let config = env.dir.join("login.toml");
+    std::fs::write(&config, env.toml.replace("[server]\n", &format!("[server]\nadmin_token = \"{ADMIN_TOKEN}\"\n")))
+        .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = env.dir.join("api.log");
+    let _api = KillOnDrop(
+        Command::new(binary("hub-api"))
+            .env("HUB_CONFIG", &config)
+            .env("HUB_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "info")
+            .stdout(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    eventually(20, "the API answers", || async {
+        reqwest::get(format!("{base}/health")).await.is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+
+    // 300 wrong tokens at once, from one address.
+    let browser = no_redirects();
+    let wrong: Vec<String> = (0..300).map(|i| format!("wrong-token-{i:04}-abcdef")).collect();
+    let answers = futures::future::join_all(wrong.iter().map(|token| log_in(&browser, &base, token))).await;
+    let refused =
+        answers.iter().filter(|r| r.status() == 303 && r.headers()["location"] == "/dashboard/login?failed=1").count();
+    let limited: Vec<&reqwest::Response> = answers.iter().filter(|r| r.status() == 429).collect();
+    assert_eq!(refused + limited.len(), 300, "every attempt is refused, as wrong or as too many");
+    assert!((1..=6).contains(&refused), "only the first few wrong tokens are even compared: {refused}");
+    for r in &limited {
+        let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "Retry-After {wait}");
+        assert!(r.headers().get("set-cookie").is_none());
+    }
+    let page = answers.into_iter().find(|r| r.status() == 429).unwrap();
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text().await.unwrap().contains("Too many failed logins"));
+
+    // While the address is limited, even the right token is not looked at.
+    let right = log_in(&browser, &base, ADMIN_TOKEN).await;
+    assert_eq!(right.status(), 429, "the right token after 300 wrong ones is refused");
+    assert!(right.headers().get("set-cookie").is_none());
+    assert!(right.headers().contains_key("retry-after"));
+
+    // Each wrong token is logged with the address it came from; no token is ever logged.
+    eventually(10, "the failed logins are logged", || async {
+        std::fs::read_to_string(&log).unwrap().lines().filter(|l| l.contains("dashboard login refused")).count()
+            >= refused
+    })
+    .await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    let failed: Vec<&str> = text.lines().filter(|l| l.contains("dashboard login refused")).collect();
+    assert!(failed.iter().all(|l| l.contains("127.0.0.1")), "{failed:?}");
+    assert!(!text.contains("wrong-token-") && !text.contains(ADMIN_TOKEN), "no token in the log:\n{text}");
+}

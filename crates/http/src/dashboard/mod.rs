@@ -2,19 +2,23 @@
 //! behind the admin token from settings. The Prometheus `/metrics` endpoint, which reads the same
 //! [`Operations`], is in `crate::metrics`.
 //!
+//! Failed logins are limited per client address and for all addresses together (`throttle`: token buckets
+//! in this process's memory); over the limit, 429 with `Retry-After`, before the token is compared.
+//!
 //! Login trades the token for an HttpOnly, SameSite=Strict session cookie `<expiry>.<HMAC(token, expiry)>`
 //! (nothing is stored server-side; changing the token logs everyone out). The Retry and Discard forms carry
 //! a CSRF token derived from the session. Secrets are never rendered: stores show their code, role and
 //! whether a Webservice is configured, never a key.
 //!
 //! Here: [`Operations`] and the routes ([`configure`]). `session`: the cookie, the gate, CSRF, login and
-//! logout. `html`: escaping, the layout and the small shared responses. `chart`: the overview's SVG.
+//! logout. `throttle`: the limit on failed logins. `html`: escaping, the layout and the small shared responses. `chart`: the overview's SVG.
 //! `pages`: one module per page.
 
 mod chart;
 mod html;
 mod pages;
 mod session;
+mod throttle;
 
 use std::sync::Arc;
 
@@ -24,6 +28,7 @@ use hub_domain::{
     operations::{FailedJobs, OperationsLog},
 };
 
+pub use self::throttle::{LoginLimits, LoginThrottle};
 use self::{
     pages::{jobs, orders, overview, stores},
     session::{login, login_form, logout},

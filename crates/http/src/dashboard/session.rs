@@ -4,7 +4,7 @@
 // The pages answer early with a whole response (a redirect, a 403): it is the natural error type here.
 #![allow(clippy::result_large_err)]
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, time::Instant};
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::Utc;
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use super::{
-    Operations,
+    LoginThrottle, Operations,
     html::{STYLE, disabled, see_other},
 };
 
@@ -87,13 +87,42 @@ pub(super) struct LoginForm {
     token: String,
 }
 
+/// The answer to a login attempt over the limit: come back in `wait_secs`.
+fn too_many_logins(wait_secs: u64) -> HttpResponse {
+    HttpResponse::TooManyRequests()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::RETRY_AFTER, wait_secs.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Log in · Fulfillment Hub</title>\
+             <style>{STYLE}</style></head><body><header><strong>Fulfillment Hub</strong></header><main>\
+             <h1>Log in</h1><p class=\"flash bad\" id=\"throttled\">Too many failed logins. Try again in {wait_secs} s.</p>\
+             <p><a href=\"/dashboard/login\">Back to the login form</a></p></main></body></html>"
+        ))
+}
+
 /// `POST /dashboard/login`.
-pub(super) async fn login(req: HttpRequest, ops: web::Data<Operations>, form: web::Form<LoginForm>) -> HttpResponse {
+pub(super) async fn login(
+    req: HttpRequest,
+    ops: web::Data<Operations>,
+    throttle: web::Data<LoginThrottle>,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
     let Some(token) = &ops.admin_token else { return disabled() };
+    // The TCP peer: a forwarded-for header is anyone's to write (see `throttle`).
+    let client = req.peer_addr().map(|a| a.ip());
+    let shown = client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    if let Err(wait) = throttle.attempt(client, Instant::now()) {
+        let wait_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        // Not logged at warn: past the limit, attempts cost nothing, and must not flood the log either.
+        tracing::debug!(client = %shown, retry_after_secs = wait_secs, "dashboard login throttled");
+        return too_many_logins(wait_secs);
+    }
     if !token.matches(form.token.as_bytes()) {
-        tracing::warn!("dashboard login refused");
+        tracing::warn!(client = %shown, "dashboard login refused: wrong token");
         return see_other("/dashboard/login?failed=1");
     }
+    throttle.succeeded(client);
     let expiry = Utc::now().timestamp() + SESSION_SECS;
     // Behind TLS (directly or per `X-Forwarded-Proto` / `Forwarded` from the proxy), the cookie never
     // travels in clear.
@@ -102,7 +131,7 @@ pub(super) async fn login(req: HttpRequest, ops: web::Data<Operations>, form: we
         "{COOKIE}={expiry}.{}; Path=/dashboard; Max-Age={SESSION_SECS}; HttpOnly; SameSite=Strict{secure}",
         sign(token, &format!("session:{expiry}"))
     );
-    tracing::info!("dashboard login");
+    tracing::info!(client = %shown, "dashboard login");
     HttpResponse::SeeOther()
         .insert_header((header::SET_COOKIE, cookie))
         .insert_header((header::LOCATION, "/dashboard"))
