@@ -18,7 +18,9 @@ use hub_domain::{
     operations::{FailedJobs, OperationsLog, Telemetry},
     replication::{OrderLinks, ReplicateOrder, SourceShop},
 };
-use hub_persistence::{SeaOrmInbox, SeaOrmOperations, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates};
+use hub_persistence::{
+    SeaOrmDashboardSessions, SeaOrmInbox, SeaOrmOperations, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates,
+};
 use hub_queue::{ApalisJobQueue, JobHandlers};
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -114,6 +116,7 @@ impl Application {
             failed: FailedJobs::new(log.clone(), inbox.clone(), queue_port.clone()),
             queue: queue_port.clone(),
             admin_token: settings.server.admin_token.clone().filter(|t| !t.is_empty()),
+            sessions: Arc::new(SeaOrmDashboardSessions::new(db.clone())),
             metrics: Some(monitoring::recorder()),
             metrics_token: settings.server.metrics_token.clone().filter(|t| !t.is_empty()),
         };

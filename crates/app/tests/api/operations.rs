@@ -685,3 +685,87 @@ async fn failed_dashboard_logins_are_limited_answered_429_and_logged_with_the_ad
     assert!(failed.iter().all(|l| l.contains("127.0.0.1")), "{failed:?}");
     assert!(!text.contains("wrong-token-") && !text.contains(ADMIN_TOKEN), "no token in the log:\n{text}");
 }
+
+async fn a_cookie_captured_before_logout_is_refused_after_it(backend: Backend) {
+    let env = Env::new(backend).await;
+    let admin = |s: &mut Settings| s.server.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    // Two API processes behind one load balancer: each request may land on either.
+    let one = env.spawn_with(Mode::Api, admin).await;
+    let two = env.spawn_with(Mode::Api, admin).await;
+    let browser = no_redirects();
+    let session = |r: reqwest::Response| {
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/dashboard");
+        r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+    };
+    let get = |base: String, path: &'static str, cookie: String| {
+        let b = browser.clone();
+        async move { b.get(format!("{base}{path}")).header("cookie", cookie).send().await.unwrap() }
+    };
+
+    let cookie = session(log_in(&browser, &one.base, ADMIN_TOKEN).await);
+    let jobs = get(two.base.clone(), "/dashboard/jobs", cookie.clone()).await;
+    assert_eq!(jobs.status(), 200, "a session opened on one process is valid on the other");
+    let form = csrf_of(&jobs.text().await.unwrap());
+
+    let out = browser
+        .post(format!("{}/dashboard/logout", two.base))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={form}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert_eq!(out.headers()["location"], "/dashboard/login");
+    assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+
+    // The cookie captured before the logout opens nothing any more, on either process.
+    for base in [&one.base, &two.base] {
+        for path in ["/dashboard", "/dashboard/jobs", "/dashboard/stores", "/dashboard/orders"] {
+            let r = get(base.clone(), path, cookie.clone()).await;
+            assert_eq!(r.status(), 303, "{base}{path} after logout");
+            assert_eq!(r.headers()["location"], "/dashboard/login");
+        }
+        let retry = browser
+            .post(format!("{base}/dashboard/jobs/1/retry"))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={form}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(retry.status(), 303, "{base}: a form of the ended session does nothing");
+        assert_eq!(retry.headers()["location"], "/dashboard/login");
+    }
+
+    // Another session is untouched by that logout, and still ends with its time.
+    let other = session(log_in(&browser, &two.base, ADMIN_TOKEN).await);
+    assert_eq!(get(one.base.clone(), "/dashboard", other.clone()).await.status(), 200);
+    expire_every_dashboard_session(&one).await;
+    assert_eq!(get(one.base.clone(), "/dashboard", other.clone()).await.status(), 303, "expired on the server");
+    one.stop().await;
+    two.stop().await;
+}
+
+/// Moves every dashboard session's end into the past, as time would.
+async fn expire_every_dashboard_session(app: &TestApp) {
+    use sea_orm::{ConnectionTrait, Statement};
+    app.db
+        .execute_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "UPDATE dashboard_sessions SET expires_at_us = 1".to_owned(),
+        ))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_cookie_captured_before_logout_is_refused_after_it_on_sqlite() {
+    a_cookie_captured_before_logout_is_refused_after_it(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_cookie_captured_before_logout_is_refused_after_it_on_every_api_process_on_mariadb() {
+    a_cookie_captured_before_logout_is_refused_after_it(Backend::MariaDbRedis).await;
+}

@@ -5,9 +5,10 @@
 //! Failed logins are limited per client address and for all addresses together (`throttle`: token buckets
 //! in this process's memory); over the limit, 429 with `Retry-After`, before the token is compared.
 //!
-//! Login trades the token for an HttpOnly, SameSite=Strict session cookie `<expiry>.<HMAC(token, expiry)>`
-//! (nothing is stored server-side; changing the token logs everyone out). The Retry and Discard forms carry
-//! a CSRF token derived from the session. Secrets are never rendered: stores show their code, role and
+//! Login trades the token for an HttpOnly, SameSite=Strict session cookie `<expiry>.<id>.<HMAC>` whose
+//! id is also recorded server-side ([`DashboardSessions`], shared by every API process): logout deletes
+//! the record, so the cookie is dead everywhere at once; expiry still applies, and changing the token logs
+//! everyone out. The Retry and Discard forms carry a CSRF token derived from the session. Secrets are never rendered: stores show their code, role and
 //! whether a Webservice is configured, never a key.
 //!
 //! Here: [`Operations`] and the routes ([`configure`]). `session`: the cookie, the gate, CSRF, login and
@@ -25,7 +26,7 @@ use std::sync::Arc;
 use actix_web::web;
 use hub_domain::{
     JobQueue, Secret,
-    operations::{FailedJobs, OperationsLog},
+    operations::{DashboardSessions, FailedJobs, OperationsLog},
 };
 
 pub use self::throttle::{LoginLimits, LoginThrottle};
@@ -45,6 +46,8 @@ pub struct Operations {
     pub queue: Arc<dyn JobQueue>,
     /// The admin token; `None` disables the dashboard.
     pub admin_token: Option<Secret>,
+    /// The dashboard's open sessions.
+    pub sessions: Arc<dyn DashboardSessions>,
     /// Renders this process's Prometheus metrics; `None` disables `/metrics`.
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
     /// The bearer token `/metrics` asks for; `None` leaves it open.
