@@ -12,6 +12,7 @@ mod m20261128_000004_order_links;
 mod m20261128_000005_operations;
 mod m20261128_000006_run_leases;
 mod m20261203_000007_owed_syncs;
+mod m20261203_000008_dashboard_sessions;
 
 /// Runs the hub's migrations.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_operations::Migration),
             Box::new(m20261128_000006_run_leases::Migration),
             Box::new(m20261203_000007_owed_syncs::Migration),
+            Box::new(m20261203_000008_dashboard_sessions::Migration),
         ]
     }
 }

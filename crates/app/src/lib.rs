@@ -19,7 +19,9 @@ use hub_domain::{
     operations::{FailedJobs, OperationsLog, Telemetry},
     replication::{OrderLinks, ReplicateOrder, SourceShop},
 };
-use hub_persistence::{SeaOrmInbox, SeaOrmOperations, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates};
+use hub_persistence::{
+    SeaOrmDashboardSessions, SeaOrmInbox, SeaOrmOperations, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates,
+};
 use hub_queue::{ApalisJobQueue, JobHandlers};
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -115,7 +117,9 @@ impl Application {
             failed: FailedJobs::new(log.clone(), inbox.clone(), queue_port.clone()),
             queue: queue_port.clone(),
             admin_token: settings.server.admin_token.clone().filter(|t| !t.is_empty()),
+            sessions: Arc::new(SeaOrmDashboardSessions::new(db.clone())),
             metrics: Some(monitoring::recorder()),
+            metrics_token: settings.server.metrics_token.clone().filter(|t| !t.is_empty()),
         };
 
         if matches!(mode, Mode::Api | Mode::All) {
@@ -215,7 +219,7 @@ impl Application {
                 let listener =
                     TcpListener::bind(listen).with_context(|| format!("worker.listen: cannot bind {listen}"))?;
                 tracing::info!("worker monitoring on http://{listen} (/health, /ready, /metrics)");
-                let server = hub_http::serve_monitor(listener, inbox.clone(), operations.clone())?;
+                let server = hub_http::serve_monitor(listener, inbox.clone(), operations.clone(), &settings.server)?;
                 monitor = Some(server.handle());
                 background.push(tokio::spawn(async move {
                     let _ = server.await;

@@ -212,6 +212,17 @@ impl Settings {
         if self.server.body_limit_bytes < 1024 {
             return Err(SettingsError("server.body_limit_bytes: at least 1024".into()));
         }
+        if self.server.header_limit_bytes < 1024 {
+            return Err(SettingsError("server.header_limit_bytes: at least 1024".into()));
+        }
+        // actix-http refuses a request head over 128 KiB by itself, with no JSON body.
+        if self.server.all_headers_limit_bytes < self.server.header_limit_bytes
+            || self.server.all_headers_limit_bytes > 64 * 1024
+        {
+            return Err(SettingsError(
+                "server.all_headers_limit_bytes: between server.header_limit_bytes and 65536".into(),
+            ));
+        }
         if self.worker.concurrency == 0 {
             return Err(SettingsError("worker.concurrency: at least 1".into()));
         }
@@ -228,6 +239,16 @@ impl Settings {
             && token.expose().len() < 16
         {
             return Err(SettingsError("server.admin_token: at least 16 characters".into()));
+        }
+        let login = &self.server.login_limit;
+        if [login.address_burst, login.address_per_minute, login.global_burst, login.global_per_minute].contains(&0) {
+            return Err(SettingsError("server.login_limit: every burst and rate at least 1".into()));
+        }
+        if let Some(token) = &self.server.metrics_token
+            && !token.is_empty()
+            && token.expose().len() < 16
+        {
+            return Err(SettingsError("server.metrics_token: at least 16 characters".into()));
         }
         if self.worker.backoff_min_ms > self.worker.backoff_max_ms {
             return Err(SettingsError("worker.backoff_min_ms: must not exceed worker.backoff_max_ms".into()));
@@ -396,6 +417,34 @@ mod tests {
         let dump = format!("{s:?}");
         assert!(!dump.contains("source-key-0123456789"));
         assert!(dump.contains("[REDACTED]"));
+    }
+
+    #[test]
+    fn header_limits_out_of_range_are_named() {
+        let s = load(STORES).unwrap();
+        assert_eq!((s.server.header_limit_bytes, s.server.all_headers_limit_bytes), (8192, 16384));
+        let e = load(&format!("[server]\nheader_limit_bytes = 100\n{STORES}")).unwrap_err();
+        assert!(e.to_string().contains("server.header_limit_bytes"), "{e}");
+        let e = load(&format!("[server]\nall_headers_limit_bytes = 4096\n{STORES}")).unwrap_err();
+        assert!(e.to_string().contains("server.all_headers_limit_bytes"), "{e}");
+        let e = load(&format!("[server]\nall_headers_limit_bytes = 200000\n{STORES}")).unwrap_err();
+        assert!(e.to_string().contains("server.all_headers_limit_bytes"), "{e}");
+    }
+
+    #[test]
+    fn a_short_metrics_token_is_refused_and_never_printed() {
+        let e = load(&format!("[server]\nmetrics_token = \"short\"\n{STORES}")).unwrap_err();
+        assert!(e.to_string().contains("server.metrics_token") && !e.to_string().contains("short"), "{e}");
+        let s = load(&format!("[server]\nmetrics_token = \"metrics-token-0123456789\"\n{STORES}")).unwrap();
+        assert!(!format!("{s:?}").contains("metrics-token-0123456789"));
+    }
+
+    #[test]
+    fn a_login_limit_of_zero_is_named() {
+        let s = load(STORES).unwrap();
+        assert_eq!((s.server.login_limit.address_burst, s.server.login_limit.global_burst), (5, 30));
+        let e = load(&format!("[server.login_limit]\naddress_per_minute = 0\n{STORES}")).unwrap_err();
+        assert!(e.to_string().contains("server.login_limit"), "{e}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod dashboard;
 pub mod error;
+pub mod limits;
 mod metrics;
 pub mod openapi;
 pub mod routes;
@@ -11,7 +12,7 @@ pub mod wire;
 
 use std::{net::TcpListener, sync::Arc};
 
-use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use actix_web::{App, HttpServer, dev::Server, http::StatusCode, middleware, web};
 use hub_domain::{Secret, StoreDirectory};
 use paperclip::{
     actix::{OpenApiExt, web as pweb},
@@ -29,6 +30,10 @@ pub struct HttpSettings {
     pub listen: String,
     /// Largest accepted body.
     pub body_limit_bytes: usize,
+    /// Largest accepted request header (name and value); a larger one gets 431.
+    pub header_limit_bytes: usize,
+    /// Largest accepted request headers, all together; more gets 431.
+    pub all_headers_limit_bytes: usize,
     /// Accepted clock difference for `X-Hub-Signature` timestamps.
     pub signature_tolerance_secs: i64,
     /// HTTP worker threads (0: one per core).
@@ -36,6 +41,12 @@ pub struct HttpSettings {
     /// The token that opens the dashboard (`/dashboard`); unset, the dashboard is off.
     #[serde(skip_serializing)]
     pub admin_token: Option<Secret>,
+    /// Limits on failed dashboard logins, per client address and in all (per process).
+    pub login_limit: dashboard::LoginLimits,
+    /// The token `/metrics` asks for (`Authorization: Bearer <token>`), on the API and on a worker's
+    /// monitoring server; unset, `/metrics` is open (keep it on a private network then).
+    #[serde(skip_serializing)]
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for HttpSettings {
@@ -43,10 +54,21 @@ impl Default for HttpSettings {
         Self {
             listen: "127.0.0.1:8080".into(),
             body_limit_bytes: 1024 * 1024,
+            header_limit_bytes: 8 * 1024,
+            all_headers_limit_bytes: 16 * 1024,
             signature_tolerance_secs: 300,
             workers: 0,
             admin_token: None,
+            metrics_token: None,
+            login_limit: dashboard::LoginLimits::default(),
         }
+    }
+}
+
+impl HttpSettings {
+    /// The limits on a request's headers.
+    pub fn header_limits(&self) -> limits::HeaderLimits {
+        limits::HeaderLimits { each: self.header_limit_bytes, all: self.all_headers_limit_bytes }
     }
 }
 
@@ -86,6 +108,8 @@ pub fn serve(
     let state = web::Data::new(state);
     let stores = web::Data::new(stores);
     let settings_data = web::Data::new(settings.clone());
+    let header_limits = settings.header_limits();
+    let login_throttle = web::Data::new(dashboard::LoginThrottle::new(settings.login_limit));
     let spec_cell: Arc<std::sync::OnceLock<serde_json::Value>> = Arc::default();
     let mut server = HttpServer::new(move || {
         let published = spec_cell.clone();
@@ -102,7 +126,10 @@ pub fn serve(
             .service(web::resource("/metrics").route(web::get().to(metrics::metrics)))
             .configure(dashboard::configure)
             .wrap(middleware::NormalizePath::trim())
+            .wrap(middleware::ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, error::method_not_allowed))
+            .wrap_fn(limits::refuse_large_headers(header_limits))
             .app_data(operations.clone())
+            .app_data(login_throttle.clone())
             .app_data(state.clone())
             .app_data(stores.clone())
             .app_data(settings_data.clone())
@@ -139,7 +166,7 @@ pub fn serve(
 }
 
 /// Starts the monitoring server of a worker process on `listener`: `/health`, `/ready` (database and
-/// queue) and `/metrics`.
+/// queue) and `/metrics`, with the header limits of `settings`.
 ///
 /// # Errors
 /// When the server cannot start.
@@ -147,7 +174,9 @@ pub fn serve_monitor(
     listener: TcpListener,
     inbox: Arc<dyn hub_domain::ingest::Inbox>,
     operations: dashboard::Operations,
+    settings: &HttpSettings,
 ) -> std::io::Result<Server> {
+    let header_limits = settings.header_limits();
     let probe = web::Data::new(routes::Probe { inbox, queue: operations.queue.clone() });
     let operations = web::Data::new(operations);
     let server = HttpServer::new(move || {
@@ -160,6 +189,8 @@ pub fn serve_monitor(
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(error::ApiError::NotFound("no such resource".into()))
             }))
+            .wrap(middleware::ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, error::method_not_allowed))
+            .wrap_fn(limits::refuse_large_headers(header_limits))
     })
     .listen(listener)?
     .workers(1)

@@ -1,6 +1,7 @@
 //! The published OpenAPI document: paperclip's, plus the validation rules it cannot read from garde
-//! (lengths, patterns, bounds, formats) and the fields the server treats as optional, so a body that
-//! matches the document is one the API accepts.
+//! (lengths, patterns, bounds, formats), the fields the server treats as optional, and the error answers
+//! of one operation only (paperclip gives every operation the codes listed on `ApiError`), so a body that
+//! matches the document is one the API accepts and every answer an operation gives is documented.
 
 use serde_json::{Value, json};
 
@@ -31,8 +32,36 @@ fn optional(spec: &mut Value, schema: &str, path: &[&str], fields: &[&str]) {
     }
 }
 
+/// Documents the JSON error `code` of the operation `method path` (when the document has it).
+fn error_response(spec: &mut Value, path: &str, method: &str, code: &str, description: &str) {
+    let Some(responses) = spec
+        .get_mut("paths")
+        .and_then(|p| p.get_mut(path))
+        .and_then(|p| p.get_mut(method))
+        .and_then(|op| op.get_mut("responses"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    responses.insert(
+        code.to_owned(),
+        json!({
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+        }),
+    );
+}
+
 /// Adds what paperclip cannot know to the generated document.
 pub fn annotate(mut spec: Value) -> Value {
+    error_response(
+        &mut spec,
+        "/api/orders/{client_store}/{client_order_id}",
+        "get",
+        "404",
+        "No such client store, or no order with that id from it",
+    );
+
     let p = "ProductEventBody";
     merge(&mut spec, p, &["event_id"], json!({"minLength": 8, "maxLength": 64, "pattern": EVENT_ID}));
     merge(&mut spec, p, &["occurred_at"], json!({"format": "date-time"}));
@@ -100,5 +129,18 @@ mod tests {
         assert_eq!(p["product"]["properties"]["price"]["pattern"], MONEY);
         assert_eq!(p["event_id"]["maxLength"], 64);
         assert_eq!(p["product"]["required"], json!(["price"]));
+    }
+
+    #[test]
+    fn the_order_link_documents_its_404_as_the_json_error() {
+        let path = "/api/orders/{client_store}/{client_order_id}";
+        let spec = json!({"paths": {path: {"get": {"responses": {"200": {"description": "OK"}}}}}});
+        let out = annotate(spec);
+        let responses = &out["paths"][path]["get"]["responses"];
+        assert_eq!(responses["200"]["description"], "OK");
+        assert_eq!(
+            responses["404"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorResponse"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! sea-orm adapters of the hub's storage ports, on MySQL/MariaDB and on SQLite.
 
+mod dashboard_sessions;
 mod entities;
 mod errors;
 mod inbox;
@@ -16,6 +17,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use hub_domain::StorageError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
+pub use dashboard_sessions::SeaOrmDashboardSessions;
 pub(crate) use errors::storage_error;
 pub use inbox::SeaOrmInbox;
 pub use migrate::{MigrateError, migrate};

@@ -566,9 +566,7 @@ mod tests {
         until_written("the failed job", "retail-1/SKU", || {
             tries.lock().unwrap_or_else(|e| e.into_inner()).push(started.elapsed());
             let down = started.elapsed() < outage;
-            async move {
-                if down { Err(StorageError::Unavailable("connection refused".into())) } else { Ok(()) }
-            }
+            async move { if down { Err(StorageError::Unavailable("connection refused".into())) } else { Ok(()) } }
         })
         .await;
         let tries = tries.into_inner().unwrap_or_else(|e| e.into_inner());

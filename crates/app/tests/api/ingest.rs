@@ -336,3 +336,65 @@ async fn health_and_readiness_answer() {
     assert_eq!(r["checks"]["queue"], "ok");
     api.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_method_gets_a_json_405_that_keeps_the_allow_header() {
+    let env = Env::new(Backend::Sqlite).await;
+    let api = env.spawn(Mode::Api).await;
+    let cases = [
+        (reqwest::Method::GET, "/api/sync/product", "POST"),
+        (reqwest::Method::PUT, "/api/sync/order", "POST"),
+        (reqwest::Method::DELETE, "/api/sync/product", "POST"),
+        (reqwest::Method::POST, "/health", "GET"),
+        (reqwest::Method::DELETE, "/health", "GET"),
+    ];
+    for (method, path, allowed) in cases {
+        let r = api.http.request(method.clone(), format!("{}{path}", api.base)).send().await.unwrap();
+        let allow = r.headers().get("allow").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(allow.as_deref(), Some(allowed), "{method} {path} keeps its Allow header");
+        let e = assert_error(r, 405, "method_not_allowed").await;
+        assert!(e["error"]["message"].as_str().unwrap().contains(allowed), "{method} {path}: {e}");
+    }
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_headers_over_the_limits_get_a_json_431() {
+    let env = Env::new(Backend::Sqlite).await;
+    let api = env.spawn(Mode::Api).await;
+    let health = |headers: Vec<(String, String)>| {
+        let mut req = api.http.get(format!("{}/health", api.base));
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+        req.send()
+    };
+    // One header of 100 KB; one of 9 KiB; three of 6 KiB each (each under the per-header limit, 18 KiB together).
+    let too_big = [
+        vec![("X-Padding".to_owned(), "a".repeat(100 * 1000))],
+        vec![("X-Padding".to_owned(), "a".repeat(9 * 1024))],
+        (0..3).map(|i| (format!("X-Padding-{i}"), "a".repeat(6 * 1024))).collect(),
+    ];
+    for headers in too_big {
+        let sizes: Vec<usize> = headers.iter().map(|(_, v)| v.len()).collect();
+        let e = assert_error(health(headers).await.unwrap(), 431, "request_header_fields_too_large").await;
+        assert!(!e["error"]["message"].as_str().unwrap().contains("aaaa"), "{sizes:?}: the header is not echoed");
+    }
+    // Under both limits: answered as usual.
+    let fine = vec![("X-Padding".to_owned(), "a".repeat(4 * 1024)), ("X-Other".to_owned(), "b".repeat(4 * 1024))];
+    assert_eq!(health(fine).await.unwrap().status(), 200);
+    let product = product_event(&new_id(), "WHS-0001", "10.00", 1, "2026-11-27T09:59:58Z");
+    let r = api
+        .http
+        .post(format!("{}/api/sync/product", api.base))
+        .header("Content-Type", "application/json")
+        .header("X-API-KEY", SOURCE_KEY)
+        .header("X-Padding", "a".repeat(20 * 1024))
+        .body(product)
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 431, "request_header_fields_too_large").await;
+    assert_eq!(api.count("SELECT COUNT(*) FROM inbox_events").await, 0, "nothing was stored");
+    api.stop().await;
+}

@@ -545,3 +545,227 @@ async fn finished_jobs_are_pruned_from_redis() {
 async fn finished_jobs_are_pruned_from_the_sqlite_queue() {
     finished_jobs_are_pruned_from_the_queue_storage(Backend::Sqlite).await;
 }
+
+const METRICS_TOKEN: &str = "metrics-token-0123456789";
+
+/// `/metrics` at `base` answers only `Authorization: Bearer <METRICS_TOKEN>`; `/health` stays open.
+async fn only_the_metrics_token_opens_metrics(base: &str) {
+    let http = reqwest::Client::new();
+    let url = format!("{base}/metrics");
+    let wrong = [
+        None,
+        Some("Bearer wrong-token-0123456789".to_owned()),
+        Some(format!("Bearer {}", &METRICS_TOKEN[1..])),
+        Some(format!("Bearer {METRICS_TOKEN}x")),
+        Some(format!("Basic {METRICS_TOKEN}")),
+        Some(METRICS_TOKEN.to_owned()),
+    ];
+    for auth in wrong {
+        let mut req = http.get(&url);
+        if let Some(a) = &auth {
+            req = req.header("authorization", a);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 401, "{base}: {auth:?}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{auth:?}");
+        assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"), "{auth:?}");
+        let text = r.text().await.unwrap();
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized", "{text}");
+        assert!(!text.contains(METRICS_TOKEN), "the token is not echoed: {text}");
+    }
+    for scheme in ["Bearer", "bearer"] {
+        let r = http.get(&url).header("authorization", format!("{scheme} {METRICS_TOKEN}")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{base}: {scheme}");
+        let samples = parse_prometheus(&r.text().await.unwrap());
+        assert!(samples.keys().any(|k| k.starts_with("hub_queue_depth")), "{base}: the metrics are served");
+    }
+    assert_eq!(http.get(format!("{base}/health")).send().await.unwrap().status(), 200, "{base}: /health is open");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_answer_only_the_bearer_of_the_metrics_token_on_the_api_and_on_a_worker() {
+    let mut env = Env::new(Backend::Sqlite).await;
+    env.toml = env.toml.replace("[server]\n", &format!("[server]\nmetrics_token = \"{METRICS_TOKEN}\"\n"));
+    let api = env.spawn(Mode::Api).await;
+    only_the_metrics_token_opens_metrics(&api.base).await;
+    api.stop().await;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = env.dir.join("worker.log");
+    let _worker = KillOnDrop(
+        Command::new(binary("hub-worker"))
+            .env("HUB_CONFIG", env.config_file())
+            .env("HUB_WORKER__LISTEN", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "debug")
+            .stdout(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    eventually(20, "the worker answers /health", || async {
+        reqwest::get(format!("{base}/health")).await.is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    only_the_metrics_token_opens_metrics(&base).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.is_empty() && !text.contains(METRICS_TOKEN), "the token is never logged");
+}
+
+/// The dashboard's login form posted with `token`, without following the redirect.
+async fn log_in(browser: &reqwest::Client, base: &str, token: &str) -> reqwest::Response {
+    browser
+        .post(format!("{base}/dashboard/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_dashboard_logins_are_limited_answered_429_and_logged_with_the_address_but_no_token() {
+    let env = Env::new(Backend::Sqlite).await;
+    let config = env.dir.join("login.toml");
+    std::fs::write(&config, env.toml.replace("[server]\n", &format!("[server]\nadmin_token = \"{ADMIN_TOKEN}\"\n")))
+        .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let log = env.dir.join("api.log");
+    let _api = KillOnDrop(
+        Command::new(binary("hub-api"))
+            .env("HUB_CONFIG", &config)
+            .env("HUB_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "info")
+            .stdout(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    eventually(20, "the API answers", || async {
+        reqwest::get(format!("{base}/health")).await.is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+
+    // 300 wrong tokens at once, from one address.
+    let browser = no_redirects();
+    let wrong: Vec<String> = (0..300).map(|i| format!("wrong-token-{i:04}-abcdef")).collect();
+    let answers = futures::future::join_all(wrong.iter().map(|token| log_in(&browser, &base, token))).await;
+    let refused =
+        answers.iter().filter(|r| r.status() == 303 && r.headers()["location"] == "/dashboard/login?failed=1").count();
+    let limited: Vec<&reqwest::Response> = answers.iter().filter(|r| r.status() == 429).collect();
+    assert_eq!(refused + limited.len(), 300, "every attempt is refused, as wrong or as too many");
+    assert!((1..=6).contains(&refused), "only the first few wrong tokens are even compared: {refused}");
+    for r in &limited {
+        let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "Retry-After {wait}");
+        assert!(r.headers().get("set-cookie").is_none());
+    }
+    let page = answers.into_iter().find(|r| r.status() == 429).unwrap();
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text().await.unwrap().contains("Too many failed logins"));
+
+    // While the address is limited, even the right token is not looked at.
+    let right = log_in(&browser, &base, ADMIN_TOKEN).await;
+    assert_eq!(right.status(), 429, "the right token after 300 wrong ones is refused");
+    assert!(right.headers().get("set-cookie").is_none());
+    assert!(right.headers().contains_key("retry-after"));
+
+    // Each wrong token is logged with the address it came from; no token is ever logged.
+    eventually(10, "the failed logins are logged", || async {
+        std::fs::read_to_string(&log).unwrap().lines().filter(|l| l.contains("dashboard login refused")).count()
+            >= refused
+    })
+    .await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    let failed: Vec<&str> = text.lines().filter(|l| l.contains("dashboard login refused")).collect();
+    assert!(failed.iter().all(|l| l.contains("127.0.0.1")), "{failed:?}");
+    assert!(!text.contains("wrong-token-") && !text.contains(ADMIN_TOKEN), "no token in the log:\n{text}");
+}
+
+async fn a_cookie_captured_before_logout_is_refused_after_it(backend: Backend) {
+    let env = Env::new(backend).await;
+    let admin = |s: &mut Settings| s.server.admin_token = Some(Secret::new(ADMIN_TOKEN));
+    // Two API processes behind one load balancer: each request may land on either.
+    let one = env.spawn_with(Mode::Api, admin).await;
+    let two = env.spawn_with(Mode::Api, admin).await;
+    let browser = no_redirects();
+    let session = |r: reqwest::Response| {
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/dashboard");
+        r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+    };
+    let get = |base: String, path: &'static str, cookie: String| {
+        let b = browser.clone();
+        async move { b.get(format!("{base}{path}")).header("cookie", cookie).send().await.unwrap() }
+    };
+
+    let cookie = session(log_in(&browser, &one.base, ADMIN_TOKEN).await);
+    let jobs = get(two.base.clone(), "/dashboard/jobs", cookie.clone()).await;
+    assert_eq!(jobs.status(), 200, "a session opened on one process is valid on the other");
+    let form = csrf_of(&jobs.text().await.unwrap());
+
+    let out = browser
+        .post(format!("{}/dashboard/logout", two.base))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={form}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert_eq!(out.headers()["location"], "/dashboard/login");
+    assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+
+    // The cookie captured before the logout opens nothing any more, on either process.
+    for base in [&one.base, &two.base] {
+        for path in ["/dashboard", "/dashboard/jobs", "/dashboard/stores", "/dashboard/orders"] {
+            let r = get(base.clone(), path, cookie.clone()).await;
+            assert_eq!(r.status(), 303, "{base}{path} after logout");
+            assert_eq!(r.headers()["location"], "/dashboard/login");
+        }
+        let retry = browser
+            .post(format!("{base}/dashboard/jobs/1/retry"))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={form}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(retry.status(), 303, "{base}: a form of the ended session does nothing");
+        assert_eq!(retry.headers()["location"], "/dashboard/login");
+    }
+
+    // Another session is untouched by that logout, and still ends with its time.
+    let other = session(log_in(&browser, &two.base, ADMIN_TOKEN).await);
+    assert_eq!(get(one.base.clone(), "/dashboard", other.clone()).await.status(), 200);
+    expire_every_dashboard_session(&one).await;
+    assert_eq!(get(one.base.clone(), "/dashboard", other.clone()).await.status(), 303, "expired on the server");
+    one.stop().await;
+    two.stop().await;
+}
+
+/// Moves every dashboard session's end into the past, as time would.
+async fn expire_every_dashboard_session(app: &TestApp) {
+    use sea_orm::{ConnectionTrait, Statement};
+    app.db
+        .execute_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "UPDATE dashboard_sessions SET expires_at_us = 1".to_owned(),
+        ))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_cookie_captured_before_logout_is_refused_after_it_on_sqlite() {
+    a_cookie_captured_before_logout_is_refused_after_it(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_cookie_captured_before_logout_is_refused_after_it_on_every_api_process_on_mariadb() {
+    a_cookie_captured_before_logout_is_refused_after_it(Backend::MariaDbRedis).await;
+}

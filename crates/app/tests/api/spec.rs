@@ -32,6 +32,19 @@ async fn the_openapi_document_lists_both_webhooks_the_key_scheme_and_every_error
                 .is_some_and(|r| r.ends_with("ErrorResponse"))
         );
     }
+    // The order link answers 404 for an unknown store or order, besides the errors of every keyed call.
+    let order = &spec["paths"]["/api/orders/{client_store}/{client_order_id}"]["get"];
+    assert!(order.is_object(), "the order link is documented");
+    assert!(order["security"].as_array().is_some_and(|s| !s.is_empty()), "the order link needs a key");
+    for code in ["200", "401", "403", "404", "503"] {
+        assert!(order["responses"][code].is_object(), "the order link documents {code}");
+    }
+    assert!(
+        order["responses"]["404"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("ErrorResponse")),
+        "its 404 is the JSON error"
+    );
     let schemas = spec["components"]["schemas"].as_object().unwrap();
     for name in ["ProductEventBody", "OrderEventBody", "ErrorResponse", "AcceptedResponse"] {
         assert!(schemas.keys().any(|k| k.ends_with(name)), "schema {name}");

@@ -1,5 +1,5 @@
 //! What operations need from the outside world: the operations log (telemetry, failed jobs, the dashboard's
-//! reads) and live metrics (Prometheus, in the app).
+//! reads), the dashboard's open sessions, and live metrics (Prometheus, in the app).
 
 use std::time::Duration;
 
@@ -96,6 +96,37 @@ pub trait OperationsLog: Send + Sync + 'static {
     /// # Errors
     /// When the database cannot be reached.
     async fn prune(&self, runs_before: DateTime<Utc>, counts_before: DateTime<Utc>) -> Result<(), StorageError>;
+}
+
+/// The dashboard's open sessions, kept where every API process sees them: a session ended on one process
+/// (a logout) is ended on all of them. A session is known by a key derived from its id (a digest), never by
+/// what its cookie carries.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait DashboardSessions: Send + Sync + 'static {
+    /// Opens the session `key`, open until `expires_at` unless closed before.
+    ///
+    /// # Errors
+    /// When the database cannot be reached, or `key` is open already.
+    async fn open(&self, key: &str, expires_at: DateTime<Utc>) -> Result<(), StorageError>;
+
+    /// True when the session `key` is open and its end is after `now`.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn is_open(&self, key: &str, now: DateTime<Utc>) -> Result<bool, StorageError>;
+
+    /// Ends the session `key` (a logout); nothing happens when it is not open.
+    ///
+    /// # Errors
+    /// When the database cannot be reached: the session may still be open then.
+    async fn close(&self, key: &str) -> Result<(), StorageError>;
+
+    /// Forgets the sessions whose end is at or before `now`; returns how many.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn prune(&self, now: DateTime<Utc>) -> Result<u64, StorageError>;
 }
 
 /// Live metrics: what [`Telemetry`](super::Telemetry) records is also counted here as it happens (the app

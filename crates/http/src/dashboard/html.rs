@@ -4,7 +4,10 @@
 use actix_web::{HttpResponse, http::header};
 use chrono::{DateTime, Utc};
 
-use super::{Operations, session::csrf};
+use super::{
+    Operations,
+    session::{Session, csrf},
+};
 
 /// A `303 See Other` to `to`.
 pub(super) fn see_other(to: &str) -> HttpResponse {
@@ -54,7 +57,7 @@ pre{white-space:pre-wrap;margin:4px 0;max-width:520px}button{cursor:pointer;padd
 .flash.bad{background:#fbeaea;border-color:#eab4b4}.muted{color:#6b7385}svg{background:#fff;border:1px solid #dde1e8}";
 
 /// A whole page: the layout (navigation with `active` highlighted, the logout form) around `body`.
-pub(super) fn page(title: &str, active: &str, expiry: i64, ops: &Operations, body: &str) -> HttpResponse {
+pub(super) fn page(title: &str, active: &str, session: &Session, ops: &Operations, body: &str) -> HttpResponse {
     let nav = [
         ("Overview", "/dashboard"),
         ("Jobs", "/dashboard/jobs"),
@@ -71,7 +74,7 @@ pub(super) fn page(title: &str, active: &str, expiry: i64, ops: &Operations, bod
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button>Log out</button></form></header>\
          <main><h1>{title}</h1>{body}</main></body></html>",
         title = esc(title),
-        csrf = csrf(ops, expiry),
+        csrf = csrf(ops, session),
     );
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

@@ -2,28 +2,34 @@
 //! behind the admin token from settings. The Prometheus `/metrics` endpoint, which reads the same
 //! [`Operations`], is in `crate::metrics`.
 //!
-//! Login trades the token for an HttpOnly, SameSite=Strict session cookie `<expiry>.<HMAC(token, expiry)>`
-//! (nothing is stored server-side; changing the token logs everyone out). The Retry and Discard forms carry
-//! a CSRF token derived from the session. Secrets are never rendered: stores show their code, role and
+//! Failed logins are limited per client address and for all addresses together (`throttle`: token buckets
+//! in this process's memory); over the limit, 429 with `Retry-After`, before the token is compared.
+//!
+//! Login trades the token for an HttpOnly, SameSite=Strict session cookie `<expiry>.<id>.<HMAC>` whose
+//! id is also recorded server-side ([`DashboardSessions`], shared by every API process): logout deletes
+//! the record, so the cookie is dead everywhere at once; expiry still applies, and changing the token logs
+//! everyone out. The Retry and Discard forms carry a CSRF token derived from the session. Secrets are never rendered: stores show their code, role and
 //! whether a Webservice is configured, never a key.
 //!
 //! Here: [`Operations`] and the routes ([`configure`]). `session`: the cookie, the gate, CSRF, login and
-//! logout. `html`: escaping, the layout and the small shared responses. `chart`: the overview's SVG.
+//! logout. `throttle`: the limit on failed logins. `html`: escaping, the layout and the small shared responses. `chart`: the overview's SVG.
 //! `pages`: one module per page.
 
 mod chart;
 mod html;
 mod pages;
 mod session;
+mod throttle;
 
 use std::sync::Arc;
 
 use actix_web::web;
 use hub_domain::{
     JobQueue, Secret,
-    operations::{FailedJobs, OperationsLog},
+    operations::{DashboardSessions, FailedJobs, OperationsLog},
 };
 
+pub use self::throttle::{LoginLimits, LoginThrottle};
 use self::{
     pages::{jobs, orders, overview, stores},
     session::{login, login_form, logout},
@@ -40,8 +46,12 @@ pub struct Operations {
     pub queue: Arc<dyn JobQueue>,
     /// The admin token; `None` disables the dashboard.
     pub admin_token: Option<Secret>,
+    /// The dashboard's open sessions.
+    pub sessions: Arc<dyn DashboardSessions>,
     /// Renders this process's Prometheus metrics; `None` disables `/metrics`.
     pub metrics: Option<Arc<dyn Fn() -> String + Send + Sync>>,
+    /// The bearer token `/metrics` asks for; `None` leaves it open.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Mounts the dashboard under `/dashboard` (`/metrics` is mounted apart, see `crate::metrics`).

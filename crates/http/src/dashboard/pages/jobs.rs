@@ -18,8 +18,8 @@ pub(crate) async fn jobs(
     ops: web::Data<Operations>,
     query: web::Query<BTreeMap<String, String>>,
 ) -> HttpResponse {
-    let expiry = match gate(&req, &ops) {
-        Ok(e) => e,
+    let session = match gate(&req, &ops).await {
+        Ok(s) => s,
         Err(r) => return r,
     };
     let (waiting, recent) = futures::join!(ops.failed.waiting(200), ops.log.recent_runs(100));
@@ -36,7 +36,7 @@ pub(crate) async fn jobs(
     if let Some(error) = query.get("error") {
         let _ = write!(body, "<p class=\"flash bad\" id=\"flash\">{}</p>", esc(error));
     }
-    let token = csrf(&ops, expiry);
+    let token = csrf(&ops, &session);
     let _ = write!(body, "<h2>Failed jobs ({})</h2>", waiting.len());
     if waiting.is_empty() {
         body.push_str("<p class=\"muted\" id=\"no-failed\">No failed job is waiting.</p>");
@@ -87,7 +87,7 @@ pub(crate) async fn jobs(
         );
     }
     body.push_str("</table>");
-    page("Jobs", "Jobs", expiry, &ops, &body)
+    page("Jobs", "Jobs", &session, &ops, &body)
 }
 
 /// `POST /dashboard/jobs/{id}/{retry|discard}`.
@@ -97,7 +97,7 @@ pub(crate) async fn job_action(
     path: web::Path<(i64, String)>,
     form: web::Form<ActionForm>,
 ) -> HttpResponse {
-    if let Err(r) = checked(&req, &ops, &form) {
+    if let Err(r) = checked(&req, &ops, &form).await {
         return r;
     }
     let (id, action) = path.into_inner();

@@ -12,8 +12,8 @@ use crate::dashboard::{
 
 /// `GET /dashboard/orders`.
 pub(crate) async fn orders_page(req: HttpRequest, ops: web::Data<Operations>) -> HttpResponse {
-    let expiry = match gate(&req, &ops) {
-        Ok(e) => e,
+    let session = match gate(&req, &ops).await {
+        Ok(s) => s,
         Err(r) => return r,
     };
     let links = match ops.log.order_links(200).await {
@@ -43,5 +43,5 @@ pub(crate) async fn orders_page(req: HttpRequest, ops: web::Data<Operations>) ->
         body.push_str("<tr><td colspan=\"5\" class=\"muted\">No order replicated yet.</td></tr>");
     }
     body.push_str("</table>");
-    page("Orders", "Orders", expiry, &ops, &body)
+    page("Orders", "Orders", &session, &ops, &body)
 }

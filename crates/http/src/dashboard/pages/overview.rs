@@ -23,8 +23,8 @@ pub(crate) async fn overview(
     ops: web::Data<Operations>,
     stores: web::Data<Arc<dyn StoreDirectory>>,
 ) -> HttpResponse {
-    let expiry = match gate(&req, &ops) {
-        Ok(e) => e,
+    let session = match gate(&req, &ops).await {
+        Ok(s) => s,
         Err(r) => return r,
     };
     let since = Utc::now() - chrono::Duration::minutes(60);
@@ -85,5 +85,5 @@ pub(crate) async fn overview(
         chart(&per_minute, Utc::now().timestamp().div_euclid(60))
     );
     body.push_str(&store_table(stores.get_ref().as_ref(), &health, &store_minutes));
-    page("Overview", "Overview", expiry, &ops, &body)
+    page("Overview", "Overview", &session, &ops, &body)
 }

@@ -19,8 +19,8 @@ pub(crate) async fn stores_page(
     ops: web::Data<Operations>,
     stores: web::Data<Arc<dyn StoreDirectory>>,
 ) -> HttpResponse {
-    let expiry = match gate(&req, &ops) {
-        Ok(e) => e,
+    let session = match gate(&req, &ops).await {
+        Ok(s) => s,
         Err(r) => return r,
     };
     let since = Utc::now() - chrono::Duration::minutes(60);
@@ -57,7 +57,7 @@ pub(crate) async fn stores_page(
         }
         body.push_str("</table>");
     }
-    page("Stores", "Stores", expiry, &ops, &body)
+    page("Stores", "Stores", &session, &ops, &body)
 }
 
 /// The table of stores: circuit, last success, last error and the last hour's calls and error rate.
