@@ -174,6 +174,11 @@ async fn metrics_parse_as_prometheus_text_and_the_counters_move() {
     })
     .await;
 
+    // The job's figures are counted once it is done, a moment after its last write reached the shop.
+    eventually(10, "the sync counted", || async {
+        sum(&scrape(&base).await, "hub_jobs_total", &["job=\"sync_product_to_store\"", "outcome=\"succeeded\""]) >= 1.0
+    })
+    .await;
     let after = scrape(&base).await;
     assert_eq!(sum(&after, event[0], &event[1..]), 1.0, "one product event accepted");
     assert_eq!(sum(&after, "hub_events_total", &["result=\"duplicate\""]), 1.0, "one duplicate");
