@@ -260,6 +260,9 @@ impl MariaDb {
             "--innodb-buffer-pool-size=256M",
             // Durable commits, as in production: an accepted event must survive the kill.
             "--innodb-flush-log-at-trx-commit=1",
+            // `--no-defaults` drops the distribution's configuration: utf8mb4 as Debian (and MySQL 8) set it.
+            "--character-set-server=utf8mb4",
+            "--collation-server=utf8mb4_general_ci",
         ]);
         cmd.arg(format!("--datadir={}", self.dir.join("data").display()))
             .arg(format!("--port={}", self.port))

@@ -93,8 +93,16 @@ impl PrivateMariaDb {
 
     /// Options given both to the bootstrap and to the server: small logs and buffers (a test's data is
     /// small), and no name resolution (root@127.0.0.1 is granted as such).
-    fn server_options() -> [&'static str; 3] {
-        ["--skip-name-resolve", "--innodb-log-file-size=8M", "--innodb-buffer-pool-size=32M"]
+    /// `--no-defaults` drops the distribution's configuration, so utf8mb4 is asked for as Debian's
+    /// packages (and MySQL 8) set it.
+    fn server_options() -> [&'static str; 5] {
+        [
+            "--skip-name-resolve",
+            "--innodb-log-file-size=8M",
+            "--innodb-buffer-pool-size=32M",
+            "--character-set-server=utf8mb4",
+            "--collation-server=utf8mb4_general_ci",
+        ]
     }
 
     /// The server's URL without a database: `mysql://root@127.0.0.1:<port>`.
