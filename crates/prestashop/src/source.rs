@@ -416,8 +416,9 @@ impl SourceShop for WebserviceSourceShop {
         );
         match self.client.send(Method::POST, "orders", &[], Some(body)).await {
             Ok(_) => {}
-            // PrestaShop refuses a second order for one cart: someone (a retry) ordered it already.
-            Err(GatewayError::Retryable(m)) if m.contains("500") => {
+            // PrestaShop refuses a second order for one cart (a 500), and an answer can be lost after the
+            // order was made: whatever the failure, the cart's own order, when it has one, is the answer.
+            Err(GatewayError::Retryable(m)) => {
                 if self.order_for_cart(cart_id).await?.is_none() {
                     return Err(GatewayError::Retryable(m).into());
                 }
