@@ -226,8 +226,10 @@ async fn a_worker_killed_after_the_remote_create_leaves_one_source_order() {
         .replace("backoff_max_ms = 500", "backoff_max_ms = 8000");
     let env = Env { toml, ..env };
     let api = env.spawn(Mode::Api).await;
-    // The order is created, then the answer is lost: the worker backs off for seconds before it looks.
+    // The order is created, then the answer is lost, and so is the answer of the look for the cart's order
+    // that follows: the worker backs off for seconds before it looks again.
     n.source.inject(Failure::new(FailureKind::ProcessThenDrop).on_resource("orders").on_method("POST").times(1));
+    n.source.inject(Failure::new(FailureKind::Drop).on_resource("orders").on_method("GET").times(1));
     let event = new_id();
     assert_eq!(api.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, 99, two_skus())).await.status(), 202);
     let mut worker = env.process("hub-worker", "order-kill-worker");
