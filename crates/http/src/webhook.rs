@@ -1,7 +1,8 @@
 //! The webhook extractor: authenticates the store by `X-API-KEY` (constant time, once per request), checks
 //! the content type, the body size, the optional `X-Hub-Signature`, then parses and validates the body into
-//! a domain event. Each failure is its own [`ApiError`]; nothing is stored before all of them pass. Whether
-//! the store's role may post the event is the accept use case's rule, checked there once.
+//! a domain event. Each failure is its own [`ApiError`]; nothing is stored before all of them pass. The store's
+//! role is checked here before the body is read (a connector's connection test relies on the 403 coming
+//! first); the accept use case keeps the same rule as the domain's own guard.
 
 use std::{collections::BTreeMap, future::Future, marker::PhantomData, pin::Pin, sync::Arc};
 
@@ -65,8 +66,16 @@ impl<T: WebhookBody> FromRequest for Webhook<T> {
                 .app_data::<web::Data<HttpSettings>>()
                 .ok_or_else(|| ApiError::Internal("http settings not configured".into()))?
                 .clone();
-            // The role is the use case's rule: it refuses (403) before anything is stored.
             let store = authenticate(&req)?;
+            // Refused before the body is read: a store's connection test relies on a 403 coming first.
+            if store.role != T::ROLE {
+                return Err(ApiError::Forbidden(format!(
+                    "store `{}` is a {} store: only a {} store may post here",
+                    store.code,
+                    store.role,
+                    T::ROLE
+                )));
+            }
             let is_json = req
                 .mime_type()
                 .ok()

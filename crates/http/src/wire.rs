@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use garde::Validate;
 use hub_domain::{
     Address, CombinationData, Customer, EventId, EventPayload, InvalidValue, Money, NewEvent, OrderData, OrderLine,
-    ProductData, Sku, StoreCode,
+    ProductData, Sku, StoreCode, StoreRole,
 };
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,9 @@ fn parse_time(raw: &str) -> DateTime<Utc> {
 
 /// A body the API accepts, and how it becomes a domain event.
 pub trait WebhookBody: serde::de::DeserializeOwned + Validate<Context = ()> + Send + 'static {
+    /// The role whose key may post it (checked before the body is read).
+    const ROLE: StoreRole;
+
     /// Converts the validated body into the domain's event.
     ///
     /// # Errors
@@ -125,6 +128,8 @@ pub struct CombinationBody {
 }
 
 impl WebhookBody for ProductEventBody {
+    const ROLE: StoreRole = StoreRole::Source;
+
     fn try_into_domain(self, store: StoreCode) -> Result<NewEvent, InvalidValue> {
         let p = self.product;
         let combinations = p
@@ -283,6 +288,8 @@ pub struct OrderLineBody {
 }
 
 impl WebhookBody for OrderEventBody {
+    const ROLE: StoreRole = StoreRole::Client;
+
     fn try_into_domain(self, store: StoreCode) -> Result<NewEvent, InvalidValue> {
         let o = self.order;
         let c = o.customer;
