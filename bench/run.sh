@@ -66,3 +66,6 @@ cargo bench -q -p hub-app --bench sync_pipeline 2>/dev/null | grep latency
 
 echo "== reconciliation (in process: 10,000-product source + 2 client shops, MariaDB + Redis)"
 cargo bench -q -p hub-app --bench reconcile 2>/dev/null | tail -3
+
+echo "== queue drain rate with 10,000 and with 1,000,000 jobs queued (in process: a worker, private Redis and SQLite)"
+cargo bench -q -p hub-app --bench queue_backlog 2>/dev/null | tail -6
