@@ -208,8 +208,17 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use rust_decimal::Decimal;
 
-    fn timer() -> Arc<dyn Timer> {
-        Arc::new(TokioTimer)
+    /// The use case for `retail-1` on a state without combinations.
+    fn use_case(links: MockProductLinks, gateway: MockStoreGateway) -> SyncProductToStore {
+        let timer: Arc<dyn Timer> = Arc::new(TokioTimer);
+        SyncProductToStore::new(
+            Arc::new(state(vec![])),
+            Arc::new(links),
+            Arc::new(gateway),
+            stores(),
+            timer,
+            "w".into(),
+        )
     }
 
     fn stores() -> Arc<dyn StoreDirectory> {
@@ -288,14 +297,7 @@ mod tests {
             .times(1)
             .returning(|_, _, _, _| Ok(()));
         gw.expect_set_stock().withf(|_, _, row, q| row.id == 500 && *q == 298).times(1).returning(|_, _, _, _| Ok(()));
-        let uc = SyncProductToStore::new(
-            Arc::new(state(vec![])),
-            Arc::new(links),
-            Arc::new(gw),
-            stores(),
-            timer(),
-            "w".into(),
-        );
+        let uc = use_case(links, gw);
         assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Applied { writes: 2 }));
     }
 
@@ -322,14 +324,7 @@ mod tests {
         gw.expect_find_by_reference().times(1).returning(|_, _| Ok(Lookup::Found(remote())));
         gw.expect_set_price_and_active().withf(|_, id, _, _| *id == 77).times(1).returning(|_, _, _, _| Ok(()));
         gw.expect_set_stock().withf(|_, id, _, _| *id == 77).times(1).returning(|_, _, _, _| Ok(()));
-        let uc = SyncProductToStore::new(
-            Arc::new(state(vec![])),
-            Arc::new(links),
-            Arc::new(gw),
-            stores(),
-            timer(),
-            "w".into(),
-        );
+        let uc = use_case(links, gw);
         assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Applied { writes: 2 }));
     }
 
@@ -352,14 +347,7 @@ mod tests {
         gw.expect_find_by_reference().never();
         gw.expect_set_price_and_active().never();
         gw.expect_set_stock().never();
-        let uc = SyncProductToStore::new(
-            Arc::new(state(vec![])),
-            Arc::new(links),
-            Arc::new(gw),
-            stores(),
-            timer(),
-            "w".into(),
-        );
+        let uc = use_case(links, gw);
         assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::UpToDate));
     }
 
@@ -370,14 +358,7 @@ mod tests {
         links.expect_save().withf(|l| l.status == LinkStatus::Unlinked).times(1).returning(|_| Ok(()));
         let mut gw = MockStoreGateway::new();
         gw.expect_find_by_reference().returning(|_, _| Ok(Lookup::NotFound));
-        let uc = SyncProductToStore::new(
-            Arc::new(state(vec![])),
-            Arc::new(links),
-            Arc::new(gw),
-            stores(),
-            timer(),
-            "w".into(),
-        );
+        let uc = use_case(links, gw);
         assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Unlinked));
     }
 
@@ -390,14 +371,7 @@ mod tests {
         gw.expect_find_by_reference().returning(|_, _| Ok(Lookup::Ambiguous(vec![1, 2])));
         gw.expect_set_price_and_active().never();
         gw.expect_set_stock().never();
-        let uc = SyncProductToStore::new(
-            Arc::new(state(vec![])),
-            Arc::new(links),
-            Arc::new(gw),
-            stores(),
-            timer(),
-            "w".into(),
-        );
+        let uc = use_case(links, gw);
         assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Ambiguous));
     }
 
@@ -405,14 +379,7 @@ mod tests {
     async fn a_sku_being_synced_elsewhere_is_retried_later() {
         let mut links = MockProductLinks::new();
         links.expect_lease().returning(|_, _, _, _| Ok(false));
-        let uc = SyncProductToStore::new(
-            Arc::new(state(vec![])),
-            Arc::new(links),
-            Arc::new(MockStoreGateway::new()),
-            stores(),
-            timer(),
-            "w".into(),
-        );
+        let uc = use_case(links, MockStoreGateway::new());
         assert!(matches!(uc.execute(&code(), &sku()).await, Err(JobError::Retryable(_))));
     }
 
@@ -424,14 +391,7 @@ mod tests {
         links.expect_get().returning(|_, _| Ok(None));
         let mut gw = MockStoreGateway::new();
         gw.expect_find_by_reference().returning(|_, _| Err(GatewayError::Retryable("503".into())));
-        let uc = SyncProductToStore::new(
-            Arc::new(state(vec![])),
-            Arc::new(links),
-            Arc::new(gw),
-            stores(),
-            timer(),
-            "w".into(),
-        );
+        let uc = use_case(links, gw);
         assert!(matches!(uc.execute(&code(), &sku()).await, Err(JobError::Retryable(_))));
     }
 
