@@ -123,7 +123,7 @@ final class ConfigurationPageTest extends ConnectorTestCase
             new HttpResponse(200, '{"status":"ok"}'),
             new HttpResponse(422, '{"error":{"code":"invalid_payload","message":"event_id is required"}}')
         );
-        \Tools::$request[ConfigurationPage::ACTION_TEST] = '1';
+        \Tools::$requestValues[ConfigurationPage::ACTION_TEST] = '1';
 
         $html = $this->module()->getContent();
 
@@ -140,7 +140,7 @@ final class ConfigurationPageTest extends ConnectorTestCase
         $id = $outbox->add(new NewOutboxEvent(Uuid::v4(), EventType::Product, 1, 6, '{}', $this->clock->now()), $this->clock->now());
         $outbox->claimDue($this->clock->now(), 1, 60, 'tok');
         $outbox->markFailed($id, 'tok', $this->clock->now(), 'HTTP 401', 401);
-        \Tools::$request[ConfigurationPage::ACTION_REQUEUE] = '1';
+        \Tools::$requestValues[ConfigurationPage::ACTION_REQUEUE] = '1';
 
         $html = $this->module()->getContent();
 
@@ -153,6 +153,6 @@ final class ConfigurationPageTest extends ConnectorTestCase
      */
     private function submit(array $values): void
     {
-        \Tools::$request = $values + [ConfigurationForm::SUBMIT => '1'];
+        \Tools::$requestValues = $values + [ConfigurationForm::SUBMIT => '1'];
     }
 }
