@@ -23,6 +23,9 @@ final class StandInsMatchPrestaShopTest extends TestCase
 
     private PrestaShopSignatures $facts;
 
+    /** @var array<string, true> every PrestaShop symbol the scan found and checked */
+    private array $checked = [];
+
     protected function setUp(): void
     {
         $this->facts = PrestaShopSignatures::load();
@@ -70,6 +73,36 @@ final class StandInsMatchPrestaShopTest extends TestCase
         }
 
         self::assertSame([], array_values(array_unique($problems)), "The module uses what PrestaShop does not offer:\n" . implode("\n", array_unique($problems)));
+        // The scan is not vacuous: it reached the calls the module's PrestaShop integration rests on.
+        foreach (
+            [
+                'Module->getTranslator()', 'PrestaShopBundle\\Translation\\TranslatorComponent->trans()', 'Link->getModuleLink()',
+                'Tools::getAdminTokenLite()', 'Db->getRow()', 'Configuration::updateValue()', 'Cart::BOTH',
+                'PaymentModule->trans()', 'PaymentModule::install()', 'ModuleFrontController->ajaxRender()',
+                'AdminController->getLanguages()', 'PaymentModule->addCheckboxCurrencyRestrictionsForModule()',
+            ] as $symbol
+        ) {
+            self::assertArrayHasKey($symbol, $this->checked, "the scan no longer reaches $symbol");
+        }
+    }
+
+    public function testTheScanReportsEachWrongCallWithTheVersionsItFailsOn(): void
+    {
+        $problems = $this->scan(dirname(__DIR__) . '/Fixture/WrongPrestaShopCalls.php');
+        $at = static fn (string $versions, int $line, string $problem): array => array_map(
+            static fn (string $v): string => "$v: tests/php/Fixture/WrongPrestaShopCalls.php:$line: $problem",
+            explode(' ', $versions)
+        );
+        $caller = 'FulfillmentConnector\\Tests\\Fixture\\WrongPrestaShopCalls';
+
+        self::assertEqualsCanonicalizing(array_merge(
+            $at('8.0.5 8.2.1 9.0.0', 23, "Module->trans() is protected in ModuleCore and is called from $caller"),
+            $at('9.0.0', 28, 'Tools::displayPrice() does not exist'),
+            $at('8.0.5', 33, 'Tools::getCurrentUrl() does not exist'),
+            $at('8.0.5 8.2.1 9.0.0', 38, 'Cart::NO_SUCH_TOTAL does not exist'),
+            $at('8.0.5 8.2.1 9.0.0', 43, 'Link->getModuleUrl() does not exist'),
+            $at('8.0.5 8.2.1 9.0.0', 48, 'new Module: it is abstract'),
+        ), $problems);
     }
 
     public function testFrontControllersOverrideRealMethodsCompatibly(): void
@@ -360,6 +393,10 @@ final class StandInsMatchPrestaShopTest extends TestCase
             $t = $tokens[$i];
             if ($t->is(T_DOC_COMMENT)) {
                 $doc = $t->text;
+                // An inline `/** @var Foo $x */` types a local variable.
+                if (preg_match('/@var\s+\\\\?([A-Z][\\\\\w]*)[|\\w]*\s+\$(\w+)/', $doc, $m)) {
+                    $vars['$' . $m[2]] = $m[1];
+                }
                 continue;
             }
             if ($t->is(T_NAMESPACE)) {
@@ -369,6 +406,11 @@ final class StandInsMatchPrestaShopTest extends TestCase
                 $classTypes = self::declaredPropertyTypes($class);
             } elseif ($t->is(T_FUNCTION)) {
                 $vars = [];
+                // `@param Foo $x` in the function's docblock (an untyped parameter PrestaShop passes).
+                preg_match_all('/@param\s+\\\\?([A-Z][\\\\\w]*)[|\\w]*\s+\$(\w+)/', (string) $doc, $params, PREG_SET_ORDER);
+                foreach ($params as [, $paramType, $paramName]) {
+                    $vars['$' . $paramName] = $paramType;
+                }
                 // Typed parameters of this function: `\Foo $x` (and promoted `private \Foo $x`).
                 for ($j = $i + 1; $j < $n && $tokens[$j]->text !== '{' && $tokens[$j]->text !== ';'; ++$j) {
                     if ($tokens[$j]->is(T_VARIABLE) && $tokens[$j - 1]->is([T_NAME_FULLY_QUALIFIED, T_STRING, T_NAME_QUALIFIED])) {
@@ -388,7 +430,9 @@ final class StandInsMatchPrestaShopTest extends TestCase
                     $vars[$t->text] = $returned[0];
                 }
             }
-            $doc = null;
+            if (in_array($t->text, [';', '{', '}'], true)) {
+                $doc = null;
+            }
 
             $line = "$short:{$t->line}";
             // The start of a chain and its type.
@@ -428,7 +472,9 @@ final class StandInsMatchPrestaShopTest extends TestCase
 
             // Walk `->name`, `::name` steps while the type is known.
             $first = true;
-            while ($type !== null && isset($tokens[$j + 2]) && in_array($tokens[$j + 1]->text, ['->', '::', '?->'], true)) {
+            // Each version may document a different type for the same step.
+            $typeIn = array_fill_keys($this->facts->versions(), $type);
+            while (array_filter($typeIn) !== [] && isset($tokens[$j + 2]) && in_array($tokens[$j + 1]->text, ['->', '::', '?->'], true)) {
                 $static = $tokens[$j + 1]->text === '::';
                 $nameToken = $tokens[$j + 2];
                 if (!$nameToken->is([T_STRING, T_CLASS])) {
@@ -437,15 +483,15 @@ final class StandInsMatchPrestaShopTest extends TestCase
                 $member = $nameToken->text;
                 $isCall = ($tokens[$j + 3]->text ?? '') === '(';
                 $fromThis = $first && ($tokens[$i]->text === '$this' || $tokens[$i]->text === 'parent');
-                $types = [];
-                foreach ($this->facts->versions() as $version) {
-                    [$problem, $next] = $this->checkMember($version, $type, $member, $static, $isCall, $fromThis, $class, $classTypes);
+                foreach ($typeIn as $version => $versionType) {
+                    if ($versionType === null) {
+                        continue;
+                    }
+                    [$problem, $typeIn[$version]] = $this->checkMember((string) $version, $versionType, $member, $static, $isCall, $fromThis, $class, $classTypes);
                     if ($problem !== null) {
                         $problems[] = "$version: $line: $problem";
                     }
-                    $types[] = $next;
                 }
-                $type = count(array_unique($types, SORT_REGULAR)) === 1 ? $types[0] : null;
                 if ($isCall) {
                     $j = self::closingParenthesis($tokens, $j + 3);
                     if (!in_array($tokens[$j + 1]->text ?? '', ['->', '?->'], true)) {
@@ -474,7 +520,7 @@ final class StandInsMatchPrestaShopTest extends TestCase
             return [null, null];
         }
         // A class of the module: its own members first, then what it inherits from PrestaShop.
-        if (!$this->facts->isKnown($type)) {
+        if (array_filter(PrestaShopSignatures::classesOf($type), [$this->facts, 'isKnown']) === []) {
             if (!class_exists($type) || str_starts_with($type, 'FulfillmentConnector\\') === false && !self::isModuleClass($type)) {
                 return [null, null];
             }
@@ -515,6 +561,7 @@ final class StandInsMatchPrestaShopTest extends TestCase
             return ["$symbol does not exist", null];
         }
         [$owner, $sig] = $found;
+        $this->checked[$symbol] = true;
         $visibility = $sig['visibility'] ?? 'public';
         $callerLineage = $caller === null ? [] : array_map('strtolower', $this->facts->lineage($version, self::prestaShopParentOf(new \ReflectionClass($caller)) ?? ''));
         $inHierarchy = $fromThis || in_array(strtolower($owner), $callerLineage, true);
