@@ -47,6 +47,27 @@ final class ConfigurationPageTest extends ConnectorTestCase
         self::assertStringNotContainsString(self::NEW_KEY, \PrestaShopLogger::$logs === [] ? '' : json_encode(\PrestaShopLogger::$logs));
     }
 
+    public function testWithMultistoreTheSettingsAreSavedForTheShopInContextOnly(): void
+    {
+        $this->configure('SOURCE');
+        \Shop::setStandInContext(true, 2, 1);
+        $this->submit([
+            SettingsRepository::API_URL => 'https://hub.example/api',
+            SettingsRepository::API_KEY => self::NEW_KEY,
+            SettingsRepository::SIGNING_SECRET => self::NEW_SECRET,
+            SettingsRepository::ROLE => 'CLIENT',
+            SettingsRepository::STORE_CODE => 'retailer-2',
+            SettingsRepository::HUB_WS_ACCOUNT => '0',
+        ]);
+
+        $html = $this->module()->getContent();
+
+        self::assertStringContainsString('Settings saved.', $html);
+        self::assertSame('retailer-2', (new SettingsRepository())->load(2)->storeCode);
+        self::assertSame('wholesaler', (new SettingsRepository())->load(1)->storeCode, 'shop 1 keeps the global settings');
+        self::assertSame('wholesaler', \Configuration::getGlobalValue(SettingsRepository::STORE_CODE));
+    }
+
     public function testEmptySecretFieldsKeepTheStoredSecretsAndTheSwitchRemovesTheSignature(): void
     {
         $this->configure('SOURCE');
