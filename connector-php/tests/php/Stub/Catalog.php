@@ -8,7 +8,7 @@
 
 declare(strict_types=1);
 
-class Product
+class Product extends ObjectModel
 {
     /**
      * @standin id => fields; `name` is keyed by language id
@@ -62,13 +62,13 @@ class Product
     }
 }
 
-class Combination
+class Combination extends ObjectModel
 {
     public $id;
     public $id_product;
 }
 
-class StockAvailable
+class StockAvailable extends ObjectModel
 {
     /**
      * @standin "<id_product>-<id_product_attribute>" => quantity

@@ -87,7 +87,7 @@ class StubRequestEnded extends RuntimeException
 {
 }
 
-class Configuration
+class Configuration extends ObjectModel
 {
     /**
      * @standin key => shop id (0 = global) => value
@@ -272,7 +272,7 @@ abstract class Cache
     }
 }
 
-class PrestaShopLogger
+class PrestaShopLogger extends ObjectModel
 {
     /**
      * @standin

@@ -177,7 +177,7 @@ class Currency extends ObjectModel
     public $precision;
 }
 
-class Country
+class Country extends ObjectModel
 {
     /**
      * @standin id_country => iso_code

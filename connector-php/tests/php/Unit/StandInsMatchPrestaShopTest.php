@@ -162,6 +162,13 @@ final class StandInsMatchPrestaShopTest extends TestCase
         if ($parent !== false && !in_array(strtolower($parent->getName()), array_map('strtolower', $lineage), true)) {
             $problems[] = "$class extends {$parent->getName()}, which is not among its PrestaShop ancestors (" . implode(', ', $lineage) . ')';
         }
+        // `instanceof` answers as in PrestaShop for every ancestor that is stood in too.
+        $standIns = self::standInClasses();
+        foreach (array_slice($lineage, 1) as $ancestor) {
+            if (in_array($ancestor, $standIns, true) && !$reflection->isSubclassOf($ancestor)) {
+                $problems[] = "$class does not extend $ancestor, PrestaShop's does";
+            }
+        }
 
         foreach ($reflection->getMethods() as $method) {
             if ($method->getDeclaringClass()->getName() !== $reflection->getName()) {
