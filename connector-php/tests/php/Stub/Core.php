@@ -324,14 +324,6 @@ class Smarty
     }
 }
 
-class StubAdminController
-{
-    public function getLanguages(): array
-    {
-        return [['id_lang' => 1, 'iso_code' => 'en', 'is_default' => 1]];
-    }
-}
-
 class Context
 {
     /** @var Context|null */
@@ -354,7 +346,7 @@ class Context
             self::$instance->language = (object) ['id' => 1];
             self::$instance->link = new Link();
             self::$instance->smarty = new Smarty();
-            self::$instance->controller = new StubAdminController();
+            self::$instance->controller = new AdminController();
         }
 
         return self::$instance;
@@ -540,6 +532,23 @@ abstract class Controller
     protected function ajaxRender($value = null, $controller = null, $method = null)
     {
         echo $value;
+    }
+}
+
+/** The back-office controller in context on the Configure page (AdminModulesController extends it). */
+class AdminController extends Controller
+{
+    public function postProcess()
+    {
+    }
+
+    public function initContent()
+    {
+    }
+
+    public function getLanguages()
+    {
+        return [['id_lang' => 1, 'iso_code' => 'en', 'is_default' => 1]];
     }
 }
 
