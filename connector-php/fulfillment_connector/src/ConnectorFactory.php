@@ -212,7 +212,15 @@ final class ConnectorFactory
 
     public function configurationPage(): ConfigurationPage
     {
-        $translate = fn (string $text, array $params = []): string => $this->module->trans($text, $params, 'Modules.Fulfillmentconnector.Admin');
+        // Module::trans is protected: from outside the module class, PrestaShop modules go through the
+        // (public) translator. Module::trans in 8.x also escapes the result for HTML (9.0 no longer
+        // does); the page's messages are inserted as HTML, so escape them the same way on every version.
+        /** @var \PrestaShopBundle\Translation\TranslatorComponent $translator */
+        $translator = $this->module->getTranslator();
+        $translate = static fn (string $text, array $params = []): string => htmlspecialchars(
+            (string) $translator->trans($text, $params, 'Modules.Fulfillmentconnector.Admin'),
+            ENT_NOQUOTES
+        );
 
         return new ConfigurationPage(
             $this->module,

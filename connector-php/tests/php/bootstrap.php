@@ -19,9 +19,11 @@ define('_PS_VERSION_', '8.2.1');
 define('_DB_PREFIX_', 'ps_');
 define('_MYSQL_ENGINE_', 'InnoDB');
 define('_PS_USE_SQL_SLAVE_', false);
+define('__PS_BASE_URI__', '/');
 define('FULFILLMENT_TESTS_MODULE_DIR', dirname(__DIR__, 2) . '/fulfillment_connector');
 
 require __DIR__ . '/Stub/Db.php';
+require __DIR__ . '/Stub/Translation.php';
 require __DIR__ . '/Stub/Core.php';
 require __DIR__ . '/Stub/Payment.php';
 require __DIR__ . '/Stub/Catalog.php';

@@ -242,7 +242,7 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
         $this->givenMugInCatalog();
         $mug = new \Product(6);
         unset(\Product::$rows[6]);
-        \Cache::$local = [];
+        \Cache::resetStandIn();
         $module->hookActionObjectProductDeleteAfter(['object' => $mug]);
     }
 
@@ -288,8 +288,8 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
         $order = new \Order(42);
         // The hook order of PrestaShop 8.2.1's validateOrder.
         $module->hookActionValidateOrder(['order' => $order, 'orderStatus' => (object) ['id' => 11]]);
-        \StubEntity::$rows[\Order::class][42]['current_state'] = '2';
-        \StubEntity::$rows[\Order::class][42]['valid'] = '1';
+        \ObjectModel::$rows[\Order::class][42]['current_state'] = '2';
+        \ObjectModel::$rows[\Order::class][42]['valid'] = '1';
         $module->hookActionOrderStatusPostUpdate(['id_order' => '42', 'newOrderStatus' => (object) ['id' => 2]]);
         $module->hookActionValidateOrderAfter(['order' => $order, 'orders' => [$order]]);
     }
@@ -297,7 +297,7 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
     protected function givenOrderWithoutOptionalAddressFields(\Fulfillment_connector $module): void
     {
         $this->givenOrder42();
-        \StubEntity::$rows[\Address::class][7] = array_merge(\StubEntity::$rows[\Address::class][7], [
+        \ObjectModel::$rows[\Address::class][7] = array_merge(\ObjectModel::$rows[\Address::class][7], [
             'company' => '', 'address2' => '', 'phone' => '', 'phone_mobile' => '',
         ]);
         $module->hookActionOrderStatusPostUpdate(['id_order' => 42]);
@@ -312,12 +312,12 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
     protected function givenOrderWithUnicodeAndLowercaseCodes(\Fulfillment_connector $module): void
     {
         $this->givenOrder42();
-        \StubEntity::$rows[\Customer::class][3] = ['email' => 'jose.nunez@example.es', 'firstname' => 'José', 'lastname' => 'Núñez Ibáñez'];
-        \StubEntity::$rows[\Address::class][7] = array_merge(\StubEntity::$rows[\Address::class][7], [
+        \ObjectModel::$rows[\Customer::class][3] = ['email' => 'jose.nunez@example.es', 'firstname' => 'José', 'lastname' => 'Núñez Ibáñez'];
+        \ObjectModel::$rows[\Address::class][7] = array_merge(\ObjectModel::$rows[\Address::class][7], [
             'firstname' => 'José', 'lastname' => 'Núñez Ibáñez', 'company' => 'Café «La Ñ» S.L.', 'address1' => 'Rúa do Paço 3, 2º',
             'city' => 'A Coruña', 'phone' => '', 'phone_mobile' => '+34 611 11 11 11',
         ]);
-        \StubEntity::$rows[\Currency::class][1] = ['iso_code' => 'eur'];
+        \ObjectModel::$rows[\Currency::class][1] = ['iso_code' => 'eur'];
         \Country::$isoCodes[6] = 'es';
         $module->hookActionOrderStatusPostUpdate(['id_order' => 42]);
     }
@@ -325,7 +325,7 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
     protected function givenFreeOrder(\Fulfillment_connector $module): void
     {
         $this->givenOrder42();
-        \StubEntity::$rows[\Order::class][42]['total_paid_tax_incl'] = '0.000000';
+        \ObjectModel::$rows[\Order::class][42]['total_paid_tax_incl'] = '0.000000';
         \Order::$details[42][0]['unit_price_tax_incl'] = '0.000000';
         $module->hookActionOrderStatusPostUpdate(['id_order' => 42]);
     }
@@ -333,7 +333,7 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
     protected function givenOrderWithoutDateAdd(\Fulfillment_connector $module): void
     {
         $this->givenOrder42();
-        \StubEntity::$rows[\Order::class][42]['date_add'] = '0000-00-00 00:00:00';
+        \ObjectModel::$rows[\Order::class][42]['date_add'] = '0000-00-00 00:00:00';
         $module->hookActionOrderStatusPostUpdate(['id_order' => 42]);
     }
 

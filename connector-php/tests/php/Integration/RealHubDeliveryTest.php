@@ -57,8 +57,8 @@ final class RealHubDeliveryTest extends RealHubTestCase
         $module->hookActionOrderStatusPostUpdate(['id_order' => 42, 'newOrderStatus' => (object) ['id' => 2]]);
         $this->endRequest();
         // A later state change of the same order is a new event.
-        \StubEntity::$rows[\Order::class][42]['current_state'] = '4';
-        \Cache::$local = [];
+        \ObjectModel::$rows[\Order::class][42]['current_state'] = '4';
+        \Cache::resetStandIn();
         $module = $this->requestModule();
         $module->hookActionOrderStatusPostUpdate(['id_order' => 42, 'newOrderStatus' => (object) ['id' => 4]]);
         $this->endRequest();
@@ -121,7 +121,7 @@ final class RealHubDeliveryTest extends RealHubTestCase
         // 4. The hub stops: a new event waits; the hub restarts on the same database and gets it once.
         $hub->stop();
         \StockAvailable::$quantities['7-0'] = 11;
-        \Cache::$local = [];
+        \Cache::resetStandIn();
         $this->requestModule()->hookActionUpdateQuantity(['id_product' => 7, 'id_product_attribute' => 0, 'quantity' => 11]);
         $this->endRequest();
         self::assertSame('pending', $this->outboxRows()[2]['status']);
@@ -185,7 +185,7 @@ final class RealHubDeliveryTest extends RealHubTestCase
         $hub = $this->startHub();
         $this->configureStore('CLIENT', $hub);
         $this->givenOrder42();
-        \StubEntity::$rows[\Address::class][7]['postcode'] = '';
+        \ObjectModel::$rows[\Address::class][7]['postcode'] = '';
         \Country::$isoCodes[6] = 'HK';
 
         $this->requestModule()->hookActionOrderStatusPostUpdate(['id_order' => 42]);

@@ -8,10 +8,10 @@ declare(strict_types=1);
 
 class HelperForm
 {
-    public $show_toolbar;
-    public $table;
+    public $show_toolbar = true;
+    public $table = 'configuration';
     public $module;
-    public $name_controller;
+    public $name_controller = '';
     public $identifier;
     public $default_form_language;
     public $allow_employee_form_lang;
@@ -20,7 +20,11 @@ class HelperForm
     public $token;
     public $tpl_vars = [];
 
-    /** @var list<array<string, mixed>> the last forms generated, for assertions */
+    /**
+     * @standin the last forms generated, for assertions
+     *
+     * @var list<array<string, mixed>>
+     */
     public static array $generated = [];
 
     public function generateForm($fields_form)

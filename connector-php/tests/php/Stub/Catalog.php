@@ -8,25 +8,33 @@
 
 declare(strict_types=1);
 
-class Product
+class Product extends ObjectModel
 {
-    /** @var array<int, array<string, mixed>> id => fields; `name` is keyed by language id */
+    /**
+     * @standin id => fields; `name` is keyed by language id
+     *
+     * @var array<int, array<string, mixed>>
+     */
     public static array $rows = [];
 
-    /** @var array<int, list<array<string, mixed>>> id => getAttributeCombinations() rows */
+    /**
+     * @standin id => getAttributeCombinations() rows
+     *
+     * @var array<int, list<array<string, mixed>>>
+     */
     public static array $combinationRows = [];
 
-    /** @var int how many times a product was read from the "database" */
+    /** @standin how many times a product was read from the "database" */
     public static int $loads = 0;
 
     public $id;
     public $reference;
     public $name;
-    public $price;
-    public $active;
+    public $price = 0;
+    public $active = true;
     public $date_upd;
 
-    public function __construct($id_product = null, $full = false, $id_lang = null, $id_shop = null, $context = null)
+    public function __construct($id_product = null, $full = false, $id_lang = null, $id_shop = null, Context $context = null)
     {
         if ($id_product === null) {
             return;
@@ -54,21 +62,25 @@ class Product
     }
 }
 
-class Combination
+class Combination extends ObjectModel
 {
     public $id;
     public $id_product;
 }
 
-class StockAvailable
+class StockAvailable extends ObjectModel
 {
-    /** @var array<string, int> "<id_product>-<id_product_attribute>" => quantity */
+    /**
+     * @standin "<id_product>-<id_product_attribute>" => quantity
+     *
+     * @var array<string, int>
+     */
     public static array $quantities = [];
 
     public $id;
     public $id_product;
     public $id_product_attribute;
-    public $quantity;
+    public $quantity = 0;
 
     public static function getQuantityAvailableByProduct($id_product = null, $id_product_attribute = null, $id_shop = null)
     {

@@ -8,18 +8,29 @@
 
 declare(strict_types=1);
 
-class Db
+abstract class Db
 {
-    private static ?Db $instance = null;
+    /** @standin */
+    private static ?Db $stubInstance = null;
 
+    /** @standin */
     private PDO $pdo;
+
+    /** @standin */
     private int $affectedRows = 0;
+
+    /** @standin */
     private string $lastError = '';
 
-    /** @var list<string> every statement run, for assertions */
+    /**
+     * @standin every statement run, for assertions
+     *
+     * @var list<string>
+     */
     public array $log = [];
 
-    private function __construct()
+    /** The connection parameters are those of PrestaShop's Db; the stand-in opens SQLite in memory. */
+    public function __construct($server, $user, $password, $database, $connect = true)
     {
         $this->pdo = new PDO('sqlite::memory:');
         $this->pdo->setAttribute(PDO::ATTR_ERRMODE, PDO::ERRMODE_SILENT);
@@ -27,18 +38,18 @@ class Db
         $this->pdo->setAttribute(PDO::ATTR_STRINGIFY_FETCHES, true);
     }
 
-    public static function getInstance($master = true): self
+    public static function getInstance($master = true)
     {
-        return self::$instance ??= new self();
+        return self::$stubInstance ??= new StubSqliteDb('', '', '', '');
     }
 
-    /** Test helper: a fresh, empty database. */
+    /** @standin a fresh, empty database */
     public static function resetInstance(): void
     {
-        self::$instance = new self();
+        self::$stubInstance = new StubSqliteDb('', '', '', '');
     }
 
-    public function execute($sql, $use_cache = true): bool
+    public function execute($sql, $use_cache = true)
     {
         $sql = self::translate((string) $sql);
         $this->log[] = $sql;
@@ -71,14 +82,14 @@ class Db
     }
 
     /**
+     * As DbCore::getRow: always appends ` LIMIT 1` (a query with its own LIMIT is then an SQL error,
+     * on MySQL as here).
+     *
      * @return array<string, mixed>|false
      */
     public function getRow($sql, $use_cache = true)
     {
-        $sql = (string) $sql;
-        if (stripos($sql, ' LIMIT ') === false) {
-            $sql .= ' LIMIT 1';
-        }
+        $sql = rtrim((string) $sql, " \t\n\r\0\x0B;") . ' LIMIT 1';
         $rows = $this->executeS($sql);
 
         return is_array($rows) && $rows !== [] ? $rows[0] : false;
@@ -91,17 +102,17 @@ class Db
         return is_array($row) ? reset($row) : false;
     }
 
-    public function Insert_ID(): int
+    public function Insert_ID()
     {
         return (int) $this->pdo->lastInsertId();
     }
 
-    public function Affected_Rows(): int
+    public function Affected_Rows()
     {
         return $this->affectedRows;
     }
 
-    public function getMsgError(): string
+    public function getMsgError()
     {
         return $this->lastError;
     }
@@ -122,12 +133,13 @@ class Db
         return $string;
     }
 
-    /** Test helper: raw rows of a table. */
+    /** @standin raw rows of a table */
     public function rows(string $table): array
     {
         return $this->executeS('SELECT * FROM `' . _DB_PREFIX_ . $table . '` ORDER BY 1');
     }
 
+    /** @standin */
     private static function translate(string $sql): string
     {
         if (stripos($sql, 'CREATE TABLE') === false) {
@@ -141,6 +153,11 @@ class Db
 
         return $sql;
     }
+}
+
+/** What Db::getInstance() returns: PrestaShop's is a DbPDO (or DbMySQLi) extending Db. */
+final class StubSqliteDb extends Db
+{
 }
 
 function pSQL($string, $htmlOK = false)

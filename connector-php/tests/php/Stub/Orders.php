@@ -1,34 +1,19 @@
 <?php
 
 /**
- * Order stand-ins: Order (with ObjectModel caching), its details, Cart, Customer, Address, Currency, Country.
+ * Order stand-ins: Order (with ObjectModel caching), its details, Cart, Customer, Address, Currency, Country
+ * (ObjectModel is in Core.php).
  */
 
 declare(strict_types=1);
 
-class StubEntity
+class Order extends ObjectModel
 {
-    /** @var array<string, array<int, array<string, mixed>>> class => id => fields */
-    public static array $rows = [];
-
-    public $id;
-
-    public function __construct($id = null)
-    {
-        $row = self::$rows[static::class][(int) $id] ?? null;
-        if ($row === null) {
-            return;
-        }
-        $this->id = (int) $id;
-        foreach ($row as $field => $value) {
-            $this->{$field} = $value;
-        }
-    }
-}
-
-class Order extends StubEntity
-{
-    /** @var array<int, list<array<string, mixed>>> id_order => order_detail rows */
+    /**
+     * @standin id_order => order_detail rows
+     *
+     * @var array<int, list<array<string, mixed>>>
+     */
     public static array $details = [];
 
     public $reference;
@@ -60,7 +45,11 @@ class Order extends StubEntity
         }
     }
 
-    /** @var array<int, int> id_cart => id_order, what Order::getIdByCartId finds in the `orders` table */
+    /**
+     * @standin id_cart => id_order, what Order::getIdByCartId finds in the `orders` table
+     *
+     * @var array<int, int>
+     */
     public static array $idsByCart = [];
 
     public function getOrderDetailList()
@@ -101,7 +90,7 @@ class Order extends StubEntity
     }
 }
 
-class Cart extends StubEntity
+class Cart extends ObjectModel
 {
     public const ONLY_PRODUCTS = 1;
     public const ONLY_DISCOUNTS = 2;
@@ -110,10 +99,16 @@ class Cart extends StubEntity
     public const ONLY_SHIPPING = 5;
     public const ONLY_WRAPPING = 6;
 
-    /** @var array<int, array<string, float>> id_cart => "<1 with taxes|0>-<type>" => what getOrderTotal returns */
+    /**
+     * @standin id_cart => "<1 with taxes|0>-<type>" => what getOrderTotal returns
+     *
+     * @var array<int, array<string, float>>
+     */
     public static array $totals = [];
 
     /**
+     * @standin
+     *
      * @var list<array{id_cart: int, with_taxes: bool, type: int, id_currency: ?int, id_customer: ?int, tax_method_set: bool}>
      *      every getOrderTotal call, with the Context it ran in
      */
@@ -124,7 +119,14 @@ class Cart extends StubEntity
     public $id_lang;
     public $secure_key;
 
+    /** @standin */
     private bool $taxMethodSet = false;
+
+    /** As CartCore::orderExists: whether an order was placed with this cart. */
+    public function orderExists()
+    {
+        return Order::getIdByCartId((int) $this->id) !== false;
+    }
 
     public function setTaxCalculationMethod()
     {
@@ -147,7 +149,7 @@ class Cart extends StubEntity
     }
 }
 
-class Customer extends StubEntity
+class Customer extends ObjectModel
 {
     public $secure_key;
     public $email;
@@ -155,7 +157,7 @@ class Customer extends StubEntity
     public $lastname;
 }
 
-class Address extends StubEntity
+class Address extends ObjectModel
 {
     public $firstname;
     public $lastname;
@@ -169,15 +171,19 @@ class Address extends StubEntity
     public $phone_mobile;
 }
 
-class Currency extends StubEntity
+class Currency extends ObjectModel
 {
     public $iso_code;
     public $precision;
 }
 
-class Country
+class Country extends ObjectModel
 {
-    /** @var array<int, string> */
+    /**
+     * @standin id_country => iso_code
+     *
+     * @var array<int, string>
+     */
     public static array $isoCodes = [];
 
     public static function getIsoById($idCountry)

@@ -3,8 +3,10 @@
 /**
  * PaymentModule stand-in. install/uninstall and the restriction helpers do what PrestaShop 8/9's do,
  * on the SQLite tables they use (created by createTables): module_currency, module_country,
- * module_carrier and module_group, filled from currency, country and carrier. validateOrder only
- * records its arguments and gives the order an id.
+ * module_carrier and module_group, filled from currency, country and carrier. validateOrder makes the
+ * checks PrestaShop makes before it creates anything, in the same order and with the same messages,
+ * then records its arguments and gives the order an id. Where PrestaShop die()s, the stand-in throws
+ * StubRequestEnded (Core.php) with the message die() would print.
  */
 
 declare(strict_types=1);
@@ -16,14 +18,24 @@ abstract class PaymentModule extends Module
     public $currencies = true;
     public $currencies_mode = 'checkbox';
 
-    /** @var list<array<string, mixed>> validateOrder's arguments, by name, one entry per call */
+    /**
+     * @standin validateOrder's arguments, by name, one entry per call
+     *
+     * @var list<array<string, mixed>>
+     */
     public static array $validateOrderCalls = [];
 
-    /** @var list<int> what Shop::getShops(true, null, true) returns */
+    /**
+     * @standin what Shop::getShops(true, null, true) returns
+     *
+     * @var list<int>
+     */
     public static array $shopIds = [1];
 
+    /** @standin */
     private static int $lastOrderId = 0;
 
+    /** @standin */
     public static function reset(): void
     {
         self::$validateOrderCalls = [];
@@ -32,6 +44,8 @@ abstract class PaymentModule extends Module
     }
 
     /**
+     * @standin
+     *
      * The tables PaymentModule reads and fills, with a shop of two currencies (and a deleted one), two
      * active countries (and an inactive one), and two carriers (and a deleted one).
      */
@@ -125,8 +139,10 @@ abstract class PaymentModule extends Module
     }
 
     /**
-     * Records its arguments and "creates" an order. Like PrestaShop, it refuses to run for an inactive
-     * module (PrestaShop dies with "Payment module is not active").
+     * As PaymentModuleCore::validateOrder up to the point where it starts creating the order: loads
+     * the cart, refuses an inactive module, a cart that does not load or already has an order, and a
+     * secure key that is not the cart's (each a die() in PrestaShop); then records its arguments and
+     * "creates" an order.
      */
     public function validateOrder(
         $id_cart,
@@ -138,11 +154,25 @@ abstract class PaymentModule extends Module
         $currency_special = null,
         $dont_touch_amount = false,
         $secure_key = false,
-        $shop = null,
+        Shop $shop = null,
         ?string $order_reference = null
     ) {
+        $this->context->cart = new Cart((int) $id_cart);
         if (!$this->active) {
-            throw new RuntimeException('Error processing order. Payment module is not active.');
+            PrestaShopLogger::addLog('PaymentModule::validateOrder - Module is not active', 3, null, 'Cart', (int) $id_cart, true);
+
+            throw new StubRequestEnded('Error processing order. Payment module is not active.');
+        }
+        if (!Validate::isLoadedObject($this->context->cart) || $this->context->cart->orderExists()) {
+            $error = $this->trans('Cart cannot be loaded or an order has already been placed using this cart', [], 'Admin.Payment.Notification');
+            PrestaShopLogger::addLog($error, 4, 1, 'Cart', (int) $this->context->cart->id);
+
+            throw new StubRequestEnded($error);
+        }
+        if ($secure_key !== false && $secure_key != $this->context->cart->secure_key) {
+            PrestaShopLogger::addLog('PaymentModule::validateOrder - Secure key does not match', 3, null, 'Cart', (int) $id_cart, true);
+
+            throw new StubRequestEnded('Error processing order. Secure key does not match.');
         }
         self::$validateOrderCalls[] = [
             'module' => $this->name,
@@ -164,6 +194,8 @@ abstract class PaymentModule extends Module
     }
 
     /**
+     * @standin
+     *
      * One row per shop (all shops when none given) and per id the query selects, as PrestaShop's
      * INSERT … SELECT does; fails, like MySQL, on a row that already exists.
      */

@@ -45,16 +45,17 @@ abstract class ConnectorTestCase extends TestCase
             . '`description` TEXT, `active` INTEGER)'
         );
         \PaymentModule::createTables(\Db::getInstance());
+        \Shop::setStandInContext(false);
         \Configuration::reset();
         \Context::reset();
-        \Tools::$request = [];
-        \Cache::$local = [];
+        \Tools::$requestValues = [];
+        \Cache::resetStandIn();
         \PrestaShopLogger::$logs = [];
         \Product::$rows = [];
         \Product::$combinationRows = [];
         \Product::$loads = 0;
         \StockAvailable::$quantities = [];
-        \StubEntity::$rows = [];
+        \ObjectModel::$rows = [];
         \Order::$details = [];
         \Order::$idsByCart = [];
         \Cart::$totals = [];
@@ -62,7 +63,7 @@ abstract class ConnectorTestCase extends TestCase
         \Country::$isoCodes = [];
         \Module::$instances = [];
         \Module::$registeredHooks = [];
-        \Module::$installed = [];
+        \Module::$installedIds = [];
         \PaymentModule::reset();
         \HelperForm::$generated = [];
         EventBuffer::reset();
@@ -153,7 +154,7 @@ abstract class ConnectorTestCase extends TestCase
      */
     protected function givenOrder42(int $state = 2, bool $valid = true): void
     {
-        \StubEntity::$rows[\Order::class][42] = [
+        \ObjectModel::$rows[\Order::class][42] = [
             'reference' => 'XKBKNABJK',
             'id_customer' => 3,
             'id_address_delivery' => 7,
@@ -166,12 +167,12 @@ abstract class ConnectorTestCase extends TestCase
         \Order::$details[42] = [
             ['product_reference' => 'WHS-0001', 'product_quantity' => '2', 'unit_price_tax_incl' => '15.730000', 'product_attribute_id' => '0'],
         ];
-        \StubEntity::$rows[\Customer::class][3] = ['email' => 'ana@example.com', 'firstname' => 'Ana', 'lastname' => 'Garcia'];
-        \StubEntity::$rows[\Address::class][7] = [
+        \ObjectModel::$rows[\Customer::class][3] = ['email' => 'ana@example.com', 'firstname' => 'Ana', 'lastname' => 'Garcia'];
+        \ObjectModel::$rows[\Address::class][7] = [
             'firstname' => 'Ana', 'lastname' => 'Garcia', 'company' => '', 'address1' => 'Calle Mayor 1', 'address2' => '',
             'postcode' => '28013', 'city' => 'Madrid', 'id_country' => 6, 'phone' => '+34600000000', 'phone_mobile' => '',
         ];
-        \StubEntity::$rows[\Currency::class][1] = ['iso_code' => 'EUR'];
+        \ObjectModel::$rows[\Currency::class][1] = ['iso_code' => 'EUR'];
         \Country::$isoCodes[6] = 'ES';
     }
 }

@@ -63,7 +63,7 @@ final class CartTotalEndpointTest extends ConnectorTestCase
      */
     public function testAmountsAreRoundedToTheCurrencyPrecisionAndWrittenWithItsDecimals(float $amount, ?int $precision, string $expected): void
     {
-        \StubEntity::$rows[\Currency::class][1] = ['iso_code' => 'EUR', 'precision' => $precision];
+        \ObjectModel::$rows[\Currency::class][1] = ['iso_code' => 'EUR', 'precision' => $precision];
         \Cart::$totals[7] = ['1-3' => $amount, '0-1' => $amount, '1-1' => $amount, '1-5' => $amount];
 
         $body = $this->call('7', self::API_KEY, $this->sign('7'))->body;
@@ -96,8 +96,8 @@ final class CartTotalEndpointTest extends ConnectorTestCase
 
     public function testCurrencyAndIdsComeFromTheCart(): void
     {
-        \StubEntity::$rows[\Currency::class][2] = ['iso_code' => 'USD', 'precision' => 2];
-        \StubEntity::$rows[\Cart::class][7]['id_currency'] = 2;
+        \ObjectModel::$rows[\Currency::class][2] = ['iso_code' => 'USD', 'precision' => 2];
+        \ObjectModel::$rows[\Cart::class][7]['id_currency'] = 2;
 
         $body = $this->call('7', self::API_KEY, $this->sign('7'))->body;
 
@@ -370,10 +370,10 @@ final class CartTotalEndpointTest extends ConnectorTestCase
      */
     private function givenCart(int $id, array $totals): void
     {
-        \StubEntity::$rows[\Cart::class][$id] = ['id_currency' => 1, 'id_customer' => 3, 'id_lang' => 1];
-        \StubEntity::$rows[\Customer::class][3] = ['email' => 'b2b@retailer.example', 'secure_key' => 'b44a6d9e'];
-        \StubEntity::$rows[\Currency::class][1] = ['iso_code' => 'EUR', 'precision' => 2];
-        \StubEntity::$rows[\Currency::class][2] = ['iso_code' => 'USD', 'precision' => 2];
+        \ObjectModel::$rows[\Cart::class][$id] = ['id_currency' => 1, 'id_customer' => 3, 'id_lang' => 1];
+        \ObjectModel::$rows[\Customer::class][3] = ['email' => 'b2b@retailer.example', 'secure_key' => 'b44a6d9e'];
+        \ObjectModel::$rows[\Currency::class][1] = ['iso_code' => 'EUR', 'precision' => 2];
+        \ObjectModel::$rows[\Currency::class][2] = ['iso_code' => 'USD', 'precision' => 2];
         \Cart::$totals[$id] = $totals;
     }
 
@@ -386,8 +386,10 @@ final class CartTotalEndpointTest extends ConnectorTestCase
     private function runController(array $query, array $headers, string $strayOutput = ''): array
     {
         \Module::$instances = [];
+        // Installed and enabled, as on the hub's shops: ModuleFrontController redirects otherwise.
+        \Module::$installedIds['fulfillment_connector'] = 1;
         $module = $this->module();
-        \Tools::$request = ['module' => 'fulfillment_connector', 'controller' => 'carttotal'] + $query;
+        \Tools::$requestValues = ['module' => 'fulfillment_connector', 'controller' => 'carttotal'] + $query;
         $saved = $_SERVER;
         $_SERVER = $headers + $_SERVER;
         try {

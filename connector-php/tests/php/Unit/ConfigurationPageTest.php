@@ -47,6 +47,27 @@ final class ConfigurationPageTest extends ConnectorTestCase
         self::assertStringNotContainsString(self::NEW_KEY, \PrestaShopLogger::$logs === [] ? '' : json_encode(\PrestaShopLogger::$logs));
     }
 
+    public function testWithMultistoreTheSettingsAreSavedForTheShopInContextOnly(): void
+    {
+        $this->configure('SOURCE');
+        \Shop::setStandInContext(true, 2, 1);
+        $this->submit([
+            SettingsRepository::API_URL => 'https://hub.example/api',
+            SettingsRepository::API_KEY => self::NEW_KEY,
+            SettingsRepository::SIGNING_SECRET => self::NEW_SECRET,
+            SettingsRepository::ROLE => 'CLIENT',
+            SettingsRepository::STORE_CODE => 'retailer-2',
+            SettingsRepository::HUB_WS_ACCOUNT => '0',
+        ]);
+
+        $html = $this->module()->getContent();
+
+        self::assertStringContainsString('Settings saved.', $html);
+        self::assertSame('retailer-2', (new SettingsRepository())->load(2)->storeCode);
+        self::assertSame('wholesaler', (new SettingsRepository())->load(1)->storeCode, 'shop 1 keeps the global settings');
+        self::assertSame('wholesaler', \Configuration::getGlobalValue(SettingsRepository::STORE_CODE));
+    }
+
     public function testEmptySecretFieldsKeepTheStoredSecretsAndTheSwitchRemovesTheSignature(): void
     {
         $this->configure('SOURCE');
@@ -123,7 +144,7 @@ final class ConfigurationPageTest extends ConnectorTestCase
             new HttpResponse(200, '{"status":"ok"}'),
             new HttpResponse(422, '{"error":{"code":"invalid_payload","message":"event_id is required"}}')
         );
-        \Tools::$request[ConfigurationPage::ACTION_TEST] = '1';
+        \Tools::$requestValues[ConfigurationPage::ACTION_TEST] = '1';
 
         $html = $this->module()->getContent();
 
@@ -140,7 +161,7 @@ final class ConfigurationPageTest extends ConnectorTestCase
         $id = $outbox->add(new NewOutboxEvent(Uuid::v4(), EventType::Product, 1, 6, '{}', $this->clock->now()), $this->clock->now());
         $outbox->claimDue($this->clock->now(), 1, 60, 'tok');
         $outbox->markFailed($id, 'tok', $this->clock->now(), 'HTTP 401', 401);
-        \Tools::$request[ConfigurationPage::ACTION_REQUEUE] = '1';
+        \Tools::$requestValues[ConfigurationPage::ACTION_REQUEUE] = '1';
 
         $html = $this->module()->getContent();
 
@@ -153,6 +174,6 @@ final class ConfigurationPageTest extends ConnectorTestCase
      */
     private function submit(array $values): void
     {
-        \Tools::$request = $values + [ConfigurationForm::SUBMIT => '1'];
+        \Tools::$requestValues = $values + [ConfigurationForm::SUBMIT => '1'];
     }
 }

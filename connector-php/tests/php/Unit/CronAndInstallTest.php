@@ -95,11 +95,24 @@ final class CronAndInstallTest extends ConnectorTestCase
         self::assertCount(1, $this->http->requests);
     }
 
+    public function testTheCronOfADisabledModuleRedirectsLikePrestaShop(): void
+    {
+        \Module::$instances = [];
+        $this->module();
+        \Tools::$requestValues = ['module' => 'fulfillment_connector', 'token' => (new SettingsRepository())->cronToken()];
+
+        $this->expectException(\StubRequestEnded::class);
+        $this->expectExceptionMessage('redirect to index');
+        new \Fulfillment_ConnectorCronModuleFrontController();
+    }
+
     private function runCron(string $token): string
     {
         \Module::$instances = [];
+        // Installed and enabled: ModuleFrontController redirects to the home page otherwise.
+        \Module::$installedIds['fulfillment_connector'] = 1;
         $module = $this->module();
-        \Tools::$request = ['module' => 'fulfillment_connector', 'token' => $token];
+        \Tools::$requestValues = ['module' => 'fulfillment_connector', 'token' => $token];
         $controller = new \Fulfillment_ConnectorCronModuleFrontController();
         self::assertSame($module, $controller->module);
         ob_start();

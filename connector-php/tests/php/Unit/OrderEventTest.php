@@ -26,8 +26,8 @@ final class OrderEventTest extends ConnectorTestCase
 
         // The hook order observed on PrestaShop 8.2.1 for a new order.
         $module->hookActionValidateOrder(['order' => $order, 'orderStatus' => (object) ['id' => 11]]);
-        \StubEntity::$rows[\Order::class][42]['current_state'] = '2';
-        \StubEntity::$rows[\Order::class][42]['valid'] = '1';
+        \ObjectModel::$rows[\Order::class][42]['current_state'] = '2';
+        \ObjectModel::$rows[\Order::class][42]['valid'] = '1';
         $module->hookActionOrderStatusPostUpdate(['id_order' => '42', 'newOrderStatus' => (object) ['id' => 2]]);
         $module->hookActionValidateOrderAfter(['order' => $order, 'orders' => [$order]]);
         $this->endRequest();
@@ -75,8 +75,8 @@ final class OrderEventTest extends ConnectorTestCase
     public function testMobilePhoneIsUsedWhenThereIsNoLandline(): void
     {
         $this->givenOrder42();
-        \StubEntity::$rows[\Address::class][7]['phone'] = '';
-        \StubEntity::$rows[\Address::class][7]['phone_mobile'] = '+34611111111';
+        \ObjectModel::$rows[\Address::class][7]['phone'] = '';
+        \ObjectModel::$rows[\Address::class][7]['phone_mobile'] = '+34611111111';
 
         $payload = (new OrderPayloadBuilder())->build((new OrderRepository())->snapshot(42));
 
@@ -87,7 +87,7 @@ final class OrderEventTest extends ConnectorTestCase
     {
         $this->givenOrder42();
         \Order::$details[42][0]['unit_price_tax_incl'] = '22.944000';
-        \StubEntity::$rows[\Order::class][42]['total_paid_tax_incl'] = '54.135000';
+        \ObjectModel::$rows[\Order::class][42]['total_paid_tax_incl'] = '54.135000';
 
         $payload = (new OrderPayloadBuilder())->build((new OrderRepository())->snapshot(42));
 
@@ -100,7 +100,7 @@ final class OrderEventTest extends ConnectorTestCase
     {
         $this->configure('CLIENT');
         $this->givenOrder42();
-        \StubEntity::$rows[\Order::class][42]['date_add'] = '0000-00-00 00:00:00';
+        \ObjectModel::$rows[\Order::class][42]['date_add'] = '0000-00-00 00:00:00';
         $this->http->push($this->http::accepted());
 
         $this->module()->hookActionOrderStatusPostUpdate(['id_order' => 42]);
@@ -113,7 +113,7 @@ final class OrderEventTest extends ConnectorTestCase
     public function testWithoutAnyDateTheOrderBuilderRefusesRatherThanSendingNull(): void
     {
         $this->givenOrder42();
-        \StubEntity::$rows[\Order::class][42]['date_add'] = '';
+        \ObjectModel::$rows[\Order::class][42]['date_add'] = '';
 
         $this->expectException(UnsyncableEntityException::class);
         (new OrderPayloadBuilder())->build((new OrderRepository())->snapshot(42));

@@ -40,6 +40,21 @@ final class OutboxRepositoryTest extends ConnectorTestCase
         self::assertTrue(Uuid::isV4($event->eventId));
     }
 
+    public function testSingleRowReadsLeaveTheLimitToDbGetRowWhichAlwaysAppendsIt(): void
+    {
+        $id = $this->add('{}');
+        \Db::getInstance()->log = [];
+
+        self::assertNotNull($this->outbox->find($id));
+        $this->outbox->stats($this->clock->now());
+
+        $rowReads = array_values(array_filter(\Db::getInstance()->log, static fn (string $sql): bool => str_ends_with($sql, ' LIMIT 1')));
+        self::assertNotEmpty($rowReads);
+        foreach ($rowReads as $sql) {
+            self::assertSame(1, substr_count(strtoupper($sql), ' LIMIT '), "one LIMIT only, or MySQL refuses it: $sql");
+        }
+    }
+
     public function testClaimTakesDueEventsOldestFirstUpToTheLimit(): void
     {
         $a = $this->add('{}');

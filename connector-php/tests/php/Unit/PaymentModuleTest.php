@@ -99,7 +99,7 @@ final class PaymentModuleTest extends ConnectorTestCase
         }
         self::assertSame('0.2', \Configuration::get('CONF_PS_WIREPAYMENT_FIXED'));
         self::assertFalse(\Db::getInstance()->executeS('SELECT * FROM ps_fulfillment_outbox'), 'the outbox is dropped');
-        self::assertArrayNotHasKey('fulfillment_connector', \Module::$installed);
+        self::assertArrayNotHasKey('fulfillment_connector', \Module::$installedIds);
     }
 
     public function testItCanBeReinstalledAfterAnUninstall(): void
@@ -118,7 +118,8 @@ final class PaymentModuleTest extends ConnectorTestCase
     public function testTheWebserviceOrderCreationReachesThisModulesValidateOrder(): void
     {
         self::assertTrue($this->module()->install());
-        \StubEntity::$rows[\Customer::class][3] = ['secure_key' => 'b44a6d9efd7a0076a0fbce6b15eaf3b1'];
+        \ObjectModel::$rows[\Customer::class][3] = ['secure_key' => 'b44a6d9efd7a0076a0fbce6b15eaf3b1'];
+        \ObjectModel::$rows[\Cart::class][7] = ['id_customer' => 3, 'secure_key' => 'b44a6d9efd7a0076a0fbce6b15eaf3b1'];
         \Module::$instances = [];
         // A later request: PrestaShop instantiates the module by name.
         $this->module();
@@ -154,14 +155,44 @@ final class PaymentModuleTest extends ConnectorTestCase
         $module = $this->module();
         $module->active = false;
 
+        $this->expectException(\StubRequestEnded::class);
         $this->expectExceptionMessage('Payment module is not active');
         $module->validateOrder(7, 11, '54.14', 'Fulfillment Hub');
+    }
+
+    public function testValidateOrderDiesOnACartThatDoesNotLoadOrAlreadyHasAnOrder(): void
+    {
+        $module = $this->module();
+        $module->active = true;
+        \ObjectModel::$rows[\Cart::class][8] = ['id_customer' => 3, 'secure_key' => 'k'];
+        \Order::$idsByCart[8] = 99;
+
+        foreach ([7, 8] as $idCart) {
+            try {
+                $module->validateOrder($idCart, 11, '54.14', 'Fulfillment Hub');
+                self::fail("cart $idCart was accepted");
+            } catch (\StubRequestEnded $e) {
+                self::assertSame('Cart cannot be loaded or an order has already been placed using this cart', $e->getMessage());
+            }
+        }
+        self::assertSame([], \PaymentModule::$validateOrderCalls);
+    }
+
+    public function testValidateOrderDiesWhenTheSecureKeyIsNotTheCarts(): void
+    {
+        $module = $this->module();
+        $module->active = true;
+        \ObjectModel::$rows[\Cart::class][7] = ['id_customer' => 3, 'secure_key' => 'b44a6d9efd7a0076a0fbce6b15eaf3b1'];
+
+        $this->expectException(\StubRequestEnded::class);
+        $this->expectExceptionMessage('Secure key does not match');
+        $module->validateOrder(7, 11, '54.14', 'Fulfillment Hub', null, [], null, false, 'another key');
     }
 
     public function testTheUpgradeFrom100AddsTheRestrictionsOnce(): void
     {
         // Installed as 1.0.0, a plain Module: an id, no restrictions.
-        \Module::$installed['fulfillment_connector'] = 12;
+        \Module::$installedIds['fulfillment_connector'] = 12;
         $module = $this->module();
         self::assertSame(12, $module->id);
         self::assertSame([], $this->restrictions('module_currency', 'id_currency'));

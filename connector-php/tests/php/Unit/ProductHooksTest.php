@@ -96,7 +96,7 @@ final class ProductHooksTest extends ConnectorTestCase
         $module = $this->module();
         $mug = new \Product(6);
         unset(\Product::$rows[6]);
-        \Cache::$local = [];
+        \Cache::resetStandIn();
 
         $module->hookActionObjectProductDeleteAfter(['object' => $mug]);
         $this->endRequest();

@@ -88,7 +88,7 @@ final class WebserviceEchoTest extends ConnectorTestCase
     {
         self::assertNull(WebserviceEchoGuard::requestKeyFromGlobals());
 
-        \Tools::$request['ws_key'] = self::ERP_WS_KEY;
+        \Tools::$requestValues['ws_key'] = self::ERP_WS_KEY;
         self::assertSame(self::ERP_WS_KEY, WebserviceEchoGuard::requestKeyFromGlobals());
 
         $_SERVER['REDIRECT_HTTP_AUTHORIZATION'] = 'Basic ' . base64_encode(self::HUB_WS_KEY . ':');
