@@ -222,7 +222,7 @@ final class ConnectorFactory
             $this->connectionTester(),
             $this->outbox(),
             $this->dispatcher(),
-            new StatusReport($this->outbox(), $this->clock()),
+            new StatusReport($this->outbox(), $this->clock(), $this->webserviceAccounts(), $translate),
             $this->clock(),
             $translate
         );
