@@ -29,7 +29,8 @@ final class CombinationRows
      *
      * @return array<int, array{reference: string, ean13: string, attributes: array<string, string>}>
      *         id_product_attribute => the combination's own reference and EAN13 (trimmed, "" when
-     *         empty) and its attributes, group public name => value name; sorted by id
+     *         empty) and its attributes, group name => value name (attribute_group_lang.name and
+     *         attribute_lang.name, PrestaShop's `group_name` and `attribute_name`); sorted by id
      */
     public static function group($rows): array
     {
