@@ -36,7 +36,7 @@ class Fulfillment_connector extends PaymentModule
     {
         $this->name = 'fulfillment_connector';
         $this->tab = 'administration';
-        $this->version = '1.1.0';
+        $this->version = '1.2.0';
         $this->author = 'Fulfillment Hub';
         $this->need_instance = 0;
         $this->ps_versions_compliancy = ['min' => '8.0.0', 'max' => '9.99.99'];
@@ -222,6 +222,23 @@ class Fulfillment_connector extends PaymentModule
     public function hookActionDispatcherBefore(array $params): void
     {
         $this->runHook(fn () => $this->connector()->dispatcherHooks()->onDispatch($params));
+    }
+
+    /**
+     * The back-office order page (PrestaShop 8.x and 9.x): on a CLIENT store, what the hub did with the
+     * order. Never fails the page: any error shows nothing.
+     *
+     * @param array<string, mixed> $params
+     */
+    public function hookDisplayAdminOrderSide(array $params): string
+    {
+        try {
+            return $this->connector()->orderPageHooks()->onOrderPage($params);
+        } catch (\Throwable $e) {
+            $this->connector()->logger()->error('Order page panel failed: ' . $e->getMessage());
+
+            return '';
+        }
     }
 
     /**

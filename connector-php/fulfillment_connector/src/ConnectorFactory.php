@@ -18,6 +18,7 @@ use FulfillmentConnector\Form\ConfigurationForm;
 use FulfillmentConnector\Form\ConfigurationPage;
 use FulfillmentConnector\Hook\DispatcherHooks;
 use FulfillmentConnector\Hook\OrderHooks;
+use FulfillmentConnector\Hook\OrderPageHooks;
 use FulfillmentConnector\Hook\ProductHooks;
 use FulfillmentConnector\Http\CurlTransport;
 use FulfillmentConnector\Http\HttpTransport;
@@ -36,6 +37,7 @@ use FulfillmentConnector\Service\ConnectionTester;
 use FulfillmentConnector\Service\CronRunner;
 use FulfillmentConnector\Service\EventFlusher;
 use FulfillmentConnector\Service\EventGate;
+use FulfillmentConnector\Service\HubOrderLookup;
 use FulfillmentConnector\Service\Logger;
 use FulfillmentConnector\Service\OrderPayloadBuilder;
 use FulfillmentConnector\Service\OutboxDispatcher;
@@ -58,6 +60,8 @@ final class ConnectorFactory
 {
     /** @var array<string, object> */
     private array $services = [];
+
+    private ?HttpTransport $injectedHttp;
 
     /** @var (callable(): bool)|null */
     private $finishResponse;
@@ -89,6 +93,7 @@ final class ConnectorFactory
             OutboxRepository::class => $outbox,
             Logger::class => $logger,
         ]);
+        $this->injectedHttp = $http;
         $this->finishResponse = $finishResponse;
         $this->registerShutdown = $registerShutdown;
         $this->canFinishEarly = $canFinishEarly;
@@ -142,6 +147,24 @@ final class ConnectorFactory
     public function orderHooks(): OrderHooks
     {
         return $this->once(OrderHooks::class, fn (): OrderHooks => new OrderHooks($this->gate(), $this->clock(), $this->afterResponse()));
+    }
+
+    /**
+     * The order page panel asks the hub while the page renders: its transport gives up after 1 s to
+     * connect and 2 s in all, whatever the delivery timeouts are (tests pass their own transport).
+     */
+    public function orderPageHooks(): OrderPageHooks
+    {
+        return $this->once(OrderPageHooks::class, fn (): OrderPageHooks => new OrderPageHooks(
+            $this->module,
+            \Context::getContext(),
+            $this->settings(),
+            new HubOrderLookup($this->injectedHttp ?? new CurlTransport(
+                1000,
+                2000,
+                'fulfillment_connector/' . $this->module->version . ' PrestaShop/' . _PS_VERSION_
+            ))
+        ));
     }
 
     public function dispatcherHooks(): DispatcherHooks
@@ -230,7 +253,7 @@ final class ConnectorFactory
             $this->connectionTester(),
             $this->outbox(),
             $this->dispatcher(),
-            new StatusReport($this->outbox(), $this->clock()),
+            new StatusReport($this->outbox(), $this->clock(), $this->webserviceAccounts(), $translate),
             $this->clock(),
             $translate
         );

@@ -100,9 +100,9 @@ final class ConfigurationForm
         }
 
         $account = $value(SettingsRepository::HUB_WS_ACCOUNT);
-        $idAccount = ctype_digit($account) ? (int) $account : -1;
+        $idAccount = $account === '' ? 0 : (ctype_digit($account) ? (int) $account : -1);
         if ($idAccount < 0 || ($idAccount > 0 && !array_key_exists($idAccount, $this->accounts->listAccounts()))) {
-            $errors[SettingsRepository::HUB_WS_ACCOUNT] = $this->t('Choose an existing Webservice account, or "any Webservice request".');
+            $errors[SettingsRepository::HUB_WS_ACCOUNT] = $this->t('Choose an existing Webservice account, or "none".');
         }
 
         if ($errors !== []) {
@@ -119,7 +119,7 @@ final class ConfigurationForm
      */
     public function definition(Settings $current): array
     {
-        $accounts = [['id' => '0', 'name' => $this->t('Any Webservice request (default)')]];
+        $accounts = [['id' => '0', 'name' => $this->t('None: every change made through the Webservice is sent (default)')]];
         foreach ($this->accounts->listAccounts() as $id => $label) {
             $accounts[] = ['id' => (string) $id, 'name' => $label];
         }
@@ -190,7 +190,7 @@ final class ConfigurationForm
                         'type' => 'select',
                         'label' => $this->t('Hub Webservice account'),
                         'name' => SettingsRepository::HUB_WS_ACCOUNT,
-                        'desc' => $this->t('Changes made through the Webservice with this account are the hub\'s own writes and are not sent back. With "any", no change made through the Webservice is sent.'),
+                        'desc' => $this->t('The Webservice account the hub writes to this store with: its changes are the hub\'s own and are not sent back. Changes made with any other account (an ERP, a PIM) are sent. With "none", every change is sent.'),
                         'options' => ['query' => $accounts, 'id' => 'id', 'name' => 'name'],
                     ],
                 ],

@@ -42,6 +42,8 @@ final class Installer
         'actionValidateOrder',
         'actionValidateOrderAfter',
         'actionOrderStatusPostUpdate',
+        // CLIENT: the hub's replication state on the back-office order page (8.x and 9.x order view).
+        'displayAdminOrderSide',
         // Both: opportunistic delivery of due events.
         'actionDispatcherBefore',
     ];

@@ -25,8 +25,10 @@ final class OrderSnapshot
      * @param array{email: string, firstname: string, lastname: string} $customer
      * @param array{firstname: string, lastname: string, company: string, address1: string, address2: string,
      *              postcode: string, city: string, country: string, phone: string} $deliveryAddress
-     * @param list<array{reference: string, quantity: int, unit_price_tax_incl: string}> $lines
-     *        unit prices as stored (6 decimals)
+     * @param list<array{reference: string, quantity: int, unit_price_tax_incl: string, product_reference: ?string,
+     *                   combination: ?array{id: int, reference: string, ean13: string, attributes: array<string, string>}}> $lines
+     *        unit prices as stored (6 decimals); `product_reference` is the parent product's own reference
+     *        (null when the product no longer exists); `combination` is null for a product without one
      * @param string $dateAdd local shop time `Y-m-d H:i:s`
      */
     public function __construct(

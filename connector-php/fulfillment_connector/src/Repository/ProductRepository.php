@@ -78,24 +78,8 @@ final class ProductRepository
      */
     private function combinations(\Product $product, int $idProduct, int $idShop, int $idLang): array
     {
-        // One row per (combination, attribute group): the attributes are gathered below.
-        $rows = $product->getAttributeCombinations($idLang, true);
-        $byId = [];
-        foreach (is_array($rows) ? $rows : [] as $row) {
-            $id = (int) $row['id_product_attribute'];
-            if (!isset($byId[$id])) {
-                $byId[$id] = [
-                    'reference' => trim((string) ($row['reference'] ?? '')),
-                    'ean13' => trim((string) ($row['ean13'] ?? '')),
-                    'attributes' => [],
-                ];
-            }
-            $group = (string) ($row['group_name'] ?? '');
-            if ($group !== '') {
-                $byId[$id]['attributes'][$group] = (string) ($row['attribute_name'] ?? '');
-            }
-        }
-        ksort($byId);
+        // One row per (combination, attribute group).
+        $byId = CombinationRows::group($product->getAttributeCombinations($idLang, true));
 
         $combinations = [];
         foreach ($byId as $id => $combination) {

@@ -26,23 +26,37 @@ final class WebserviceAccountRepository
     }
 
     /**
-     * @return array<int, string> id => description, for the configuration form (keys are not read)
+     * The shop's Webservice accounts, for the configuration form's list and the status panel.
+     *
+     * @return array<int, string> id => `#id …ABCD description`, the key masked to its last 4 characters
+     *                            (enough to tell two keys apart, never enough to use one)
      */
     public function listAccounts(): array
     {
         $rows = $this->db->executeS(
-            'SELECT `id_webservice_account`, `description`, `active` FROM `' . _DB_PREFIX_ . 'webservice_account`'
+            'SELECT `id_webservice_account`, `key`, `description`, `active` FROM `' . _DB_PREFIX_ . 'webservice_account`'
             . ' ORDER BY `id_webservice_account` ASC',
             true,
             false
         );
         $accounts = [];
         foreach (is_array($rows) ? $rows : [] as $row) {
-            $label = trim((string) $row['description']) !== '' ? (string) $row['description'] : 'Webservice key';
-            $accounts[(int) $row['id_webservice_account']] = $label . ((int) $row['active'] === 1 ? '' : ' (inactive)');
+            $id = (int) $row['id_webservice_account'];
+            $description = trim((string) $row['description']);
+            $accounts[$id] = sprintf('#%d %s', $id, self::masked((string) $row['key']))
+                . ($description !== '' ? ' ' . $description : '')
+                . ((int) $row['active'] === 1 ? '' : ' (inactive)');
         }
 
         return $accounts;
+    }
+
+    /**
+     * A key as `…ABCD`: its last 4 characters only.
+     */
+    public static function masked(string $key): string
+    {
+        return '…' . substr($key, -4);
     }
 
     public function keyOf(int $idAccount): ?string

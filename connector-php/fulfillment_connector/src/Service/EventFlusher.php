@@ -83,8 +83,8 @@ final class EventFlusher
             }
         }
         foreach ($recorded['orders'] as $idOrder => $occurredAt) {
-            $sequence = $this->write(EventType::Order, $idShop, $idOrder, $occurredAt, function () use ($idOrder, $occurredAt): array {
-                return $this->orderPayloads->build($this->orders->snapshot($idOrder), null, $occurredAt);
+            $sequence = $this->write(EventType::Order, $idShop, $idOrder, $occurredAt, function () use ($idOrder, $idLang, $occurredAt): array {
+                return $this->orderPayloads->build($this->orders->snapshot($idOrder, $idLang), null, $occurredAt);
             });
             if ($sequence !== null) {
                 $sequences[] = $sequence;

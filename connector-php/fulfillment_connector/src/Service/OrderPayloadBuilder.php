@@ -20,7 +20,10 @@ if (!defined('_PS_VERSION_')) {
 }
 
 /**
- * The `order` member of a POST /sync/order body (wire contract v1).
+ * The `order` member of a POST /sync/order body (wire contract v1). Each line is
+ * `{reference, quantity, unit_price_tax_incl, product_reference?, combination?}`, where `combination` is
+ * `{id, reference|null, ean13|null, attributes{group: value}}` (the retailer's id_product_attribute and
+ * the combination's own reference and EAN13, null when empty).
  */
 final class OrderPayloadBuilder
 {
@@ -39,11 +42,27 @@ final class OrderPayloadBuilder
             if ($line['quantity'] < 1) {
                 continue;
             }
-            $lines[] = [
+            $payload = [
                 'reference' => $line['reference'],
                 'quantity' => $line['quantity'],
                 'unit_price_tax_incl' => Format::money($line['unit_price_tax_incl']),
             ];
+            // Both optional in the contract: left out when unknown (a deleted product), and for a line
+            // without a combination, so that a hub that predates them reads the same line as before.
+            if (($line['product_reference'] ?? null) !== null) {
+                $payload['product_reference'] = $line['product_reference'];
+            }
+            $combination = $line['combination'] ?? null;
+            if ($combination !== null) {
+                $payload['combination'] = [
+                    'id' => $combination['id'],
+                    'reference' => $combination['reference'] !== '' ? $combination['reference'] : null,
+                    'ean13' => $combination['ean13'] !== '' ? $combination['ean13'] : null,
+                    // An object even when empty, as in the product event's combinations.
+                    'attributes' => (object) $combination['attributes'],
+                ];
+            }
+            $lines[] = $payload;
         }
         if ($lines === []) {
             throw new UnsyncableEntityException(sprintf('Order #%d has no line to replicate.', $order->id));

@@ -15,6 +15,7 @@ namespace FulfillmentConnector\Service;
 use FulfillmentConnector\Clock\Clock;
 use FulfillmentConnector\Model\Settings;
 use FulfillmentConnector\Repository\OutboxRepository;
+use FulfillmentConnector\Repository\WebserviceAccountRepository;
 
 if (!defined('_PS_VERSION_')) {
     exit;
@@ -26,10 +27,19 @@ if (!defined('_PS_VERSION_')) {
  */
 final class StatusReport
 {
+    /** @var callable(string, array<string, string>=): string */
+    private $translate;
+
+    /**
+     * @param callable(string, array<string, string>=): string $translate
+     */
     public function __construct(
         private readonly OutboxRepository $outbox,
         private readonly Clock $clock,
+        private readonly WebserviceAccountRepository $accounts,
+        callable $translate,
     ) {
+        $this->translate = $translate;
     }
 
     /**
@@ -57,6 +67,26 @@ final class StatusReport
             'last_error_at' => $stats->lastErrorAt,
             'last_success_at' => $stats->lastSuccessAt,
             'cron_url' => $cronUrl,
+            'webservice_changes' => $this->webserviceChanges($settings->hubWebserviceAccountId),
         ];
+    }
+
+    /**
+     * Which changes made through the Webservice are sent to the hub (see WebserviceEchoGuard).
+     */
+    private function webserviceChanges(int $idAccount): string
+    {
+        if ($idAccount <= 0) {
+            return ($this->translate)('all forwarded (no hub account chosen)', []);
+        }
+        $label = $this->accounts->listAccounts()[$idAccount] ?? null;
+        if ($label === null) {
+            return ($this->translate)(
+                'all forwarded (the chosen hub account #%id% no longer exists)',
+                ['%id%' => (string) $idAccount]
+            );
+        }
+
+        return ($this->translate)('all forwarded except those made with the hub\'s account %account%', ['%account%' => $label]);
     }
 }

@@ -23,10 +23,12 @@ if (!defined('_PS_VERSION_')) {
  * Recognises changes made by the hub itself through this shop's Webservice, which must not be sent
  * back to the hub (they would echo forever).
  *
- * A request is a Webservice request when PrestaShop's dispatcher defined `_PS_API_IN_USE_`. By default
- * every Webservice write is treated as the hub's. When the configuration names the hub's Webservice
- * account, only writes authenticated with that account's key are; writes by other Webservice clients
- * (an ERP, a PIM) are then real changes and are sent like any other.
+ * A request is a Webservice request when PrestaShop's dispatcher defined `_PS_API_IN_USE_`. Only writes
+ * authenticated with the key of the hub's Webservice account, as chosen in the configuration, are the
+ * hub's; writes by other Webservice clients (an ERP updating stock, an order created through the
+ * Webservice) are real changes and are sent like any other. With no account chosen (the default, stored
+ * as 0), or when the chosen account no longer exists, nothing is suppressed: a shop the hub does not
+ * write to must lose no change.
  */
 final class WebserviceEchoGuard
 {
@@ -57,12 +59,17 @@ final class WebserviceEchoGuard
         }
         $idAccount = $this->settings->load()->hubWebserviceAccountId;
         if ($idAccount <= 0) {
-            return true;
+            return false;
         }
         $hubKey = $this->accounts->keyOf($idAccount);
+        if ($hubKey === null) {
+            // The account was deleted: the hub cannot write with it any more.
+            return false;
+        }
         $key = ($this->requestKey)();
-        // When either key is unknown the request cannot be told apart: stay on the safe side (no echo).
-        if ($hubKey === null || $key === null) {
+        // The dispatcher authenticated the request, so a key was sent; not finding it where the
+        // dispatcher looks means it cannot be told apart from the hub's: stay on the safe side (no echo).
+        if ($key === null) {
             return true;
         }
 

@@ -77,6 +77,7 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
             'unicode names, lowercase codes' => ['CLIENT', 'givenOrderWithUnicodeAndLowercaseCodes', 1],
             'free order' => ['CLIENT', 'givenFreeOrder', 1],
             'order without date_add' => ['CLIENT', 'givenOrderWithoutDateAdd', 1],
+            'combination lines, with and without reference, EAN or attributes' => ['CLIENT', 'givenOrderWithCombinationLines', 1],
         ];
     }
 
@@ -279,11 +280,12 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
     protected function givenNewOrderWithSeveralLines(\Fulfillment_connector $module): void
     {
         $this->givenOrder42(0, false);
+        $this->givenMugInCatalog();
         \Order::$details[42] = [
-            ['product_reference' => 'WHS-0001', 'product_quantity' => '2', 'unit_price_tax_incl' => '15.730000', 'product_attribute_id' => '0'],
-            ['product_reference' => 'WHS-0001-S', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.734999', 'product_attribute_id' => '13'],
-            ['product_reference' => 'WHS-0007', 'product_quantity' => '0', 'unit_price_tax_incl' => '5.850000', 'product_attribute_id' => '0'],
-            ['product_reference' => 'WHS-0011', 'product_quantity' => '250', 'unit_price_tax_incl' => '0.149382', 'product_attribute_id' => '0'],
+            ['product_id' => '6', 'product_reference' => 'WHS-0001', 'product_quantity' => '2', 'unit_price_tax_incl' => '15.730000', 'product_attribute_id' => '0'],
+            ['product_id' => '6', 'product_reference' => 'WHS-0001-S', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.734999', 'product_attribute_id' => '13'],
+            ['product_id' => '7', 'product_reference' => 'WHS-0007', 'product_quantity' => '0', 'unit_price_tax_incl' => '5.850000', 'product_attribute_id' => '0'],
+            ['product_id' => '11', 'product_reference' => 'WHS-0011', 'product_quantity' => '250', 'unit_price_tax_incl' => '0.149382', 'product_attribute_id' => '0'],
         ];
         $order = new \Order(42);
         // The hook order of PrestaShop 8.2.1's validateOrder.
@@ -330,11 +332,89 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
         $module->hookActionOrderStatusPostUpdate(['id_order' => 42]);
     }
 
+    protected function givenOrderWithCombinationLines(\Fulfillment_connector $module): void
+    {
+        $this->givenOrderWithCombinationLinesInTheShop();
+        $module->hookActionOrderStatusPostUpdate(['id_order' => 42]);
+    }
+
+    /**
+     * A line of a combination carries its parent's reference and the combination (id, own reference
+     * and EAN13 or null, attributes); a line of a simple product carries the parent's reference and no
+     * combination. The body matches the published schema and the hub accepts it.
+     */
+    public function testCombinationLinesCarryTheirCombinationAndSimpleLinesDoNot(): void
+    {
+        $hub = self::hub();
+        $this->givenOrderWithCombinationLinesInTheShop();
+        $body = $this->bodyOfTheEventOf('CLIENT', function (\Fulfillment_connector $module): void {
+            $module->hookActionOrderStatusPostUpdate(['id_order' => 42]);
+        });
+        $lines = json_decode($body, true)['order']['lines'];
+
+        self::assertSame(
+            ['reference' => 'WHS-0001', 'quantity' => 1, 'unit_price_tax_incl' => '15.73', 'product_reference' => 'WHS-0001',
+                'combination' => ['id' => 14, 'reference' => null, 'ean13' => '8412345678905', 'attributes' => ['Size' => 'M', 'Color' => 'White']]],
+            $lines[0]
+        );
+        self::assertSame(
+            ['id' => 13, 'reference' => 'WHS-0001-S', 'ean13' => null, 'attributes' => ['Size' => 'S']],
+            $lines[1]['combination']
+        );
+        self::assertSame('WHS-0001', $lines[2]['product_reference']);
+        self::assertArrayNotHasKey('combination', $lines[2], 'a simple product has no combination');
+        self::assertSame([], self::validator()->validate(self::decode($body), ['$ref' => $this->requestSchemaRef('/api/sync/order')]));
+        $line = $this->resolve(self::document()['components']['schemas']['OrderEventBody'], ['order', 'lines', '[]']);
+        self::assertNotSame(
+            false,
+            $line['additionalProperties'] ?? true,
+            'the hub refuses fields it does not know in an order line: it must publish product_reference and combination first'
+        );
+        $response = $this->post($hub, 'order', $body);
+        self::assertSame(202, $response['status'], $response['body']);
+    }
+
     protected function givenOrderWithoutDateAdd(\Fulfillment_connector $module): void
     {
         $this->givenOrder42();
         \ObjectModel::$rows[\Order::class][42]['date_add'] = '0000-00-00 00:00:00';
         $module->hookActionOrderStatusPostUpdate(['id_order' => 42]);
+    }
+
+    private function givenOrderWithCombinationLinesInTheShop(): void
+    {
+        $this->givenOrder42();
+        $this->givenMugInCatalog();
+        \Order::$details[42] = [
+            ['product_id' => '6', 'product_attribute_id' => '14', 'product_reference' => 'WHS-0001', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.730000'],
+            ['product_id' => '6', 'product_attribute_id' => '13', 'product_reference' => 'WHS-0001-S', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.730000'],
+            ['product_id' => '6', 'product_attribute_id' => '0', 'product_reference' => 'WHS-0001', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.730000'],
+        ];
+        \StubEntity::$rows[\Order::class][42]['total_paid_tax_incl'] = '47.190000';
+    }
+
+    /**
+     * The schema at `$path` below `$schema` (through `$ref`, `properties` and, for `[]`, `items`).
+     *
+     * @param array<string, mixed> $schema
+     * @param list<string> $path
+     *
+     * @return array<string, mixed>
+     */
+    private function resolve(array $schema, array $path): array
+    {
+        $document = self::document();
+        foreach ([...$path, null] as $step) {
+            while (isset($schema['$ref'])) {
+                $schema = $document['components']['schemas'][substr((string) $schema['$ref'], strlen('#/components/schemas/'))];
+            }
+            if ($step === null) {
+                break;
+            }
+            $schema = $step === '[]' ? $schema['items'] : $schema['properties'][$step];
+        }
+
+        return $schema;
     }
 
     private static function hub(): RealHub

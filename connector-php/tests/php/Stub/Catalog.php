@@ -60,6 +60,15 @@ class Product extends ObjectModel
     {
         return self::$combinationRows[(int) $this->id] ?? [];
     }
+
+    /** As PrestaShop 8.2.1: the rows of getAttributeCombinations for one id_product_attribute of this product. */
+    public function getAttributeCombinationsById($id_product_attribute, $id_lang, $groupByIdAttributeGroup = true)
+    {
+        return array_values(array_filter(
+            self::$combinationRows[(int) $this->id] ?? [],
+            static fn (array $row): bool => (int) $row['id_product_attribute'] === (int) $id_product_attribute
+        ));
+    }
 }
 
 class Combination extends ObjectModel

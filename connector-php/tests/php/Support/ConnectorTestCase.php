@@ -165,7 +165,7 @@ abstract class ConnectorTestCase extends TestCase
             'date_add' => '2026-11-27 11:00:00',
         ];
         \Order::$details[42] = [
-            ['product_reference' => 'WHS-0001', 'product_quantity' => '2', 'unit_price_tax_incl' => '15.730000', 'product_attribute_id' => '0'],
+            ['product_id' => '6', 'product_attribute_id' => '0', 'product_reference' => 'WHS-0001', 'product_quantity' => '2', 'unit_price_tax_incl' => '15.730000'],
         ];
         \ObjectModel::$rows[\Customer::class][3] = ['email' => 'ana@example.com', 'firstname' => 'Ana', 'lastname' => 'Garcia'];
         \ObjectModel::$rows[\Address::class][7] = [

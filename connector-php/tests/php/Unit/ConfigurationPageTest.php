@@ -137,6 +137,69 @@ final class ConfigurationPageTest extends ConnectorTestCase
         self::assertStringNotContainsString(self::API_KEY, json_encode(\Context::getContext()->smarty->vars));
     }
 
+    public function testTheHubWebserviceAccountIsChosenFromTheShopsAccountsWithMaskedKeys(): void
+    {
+        \Db::getInstance()->execute("INSERT INTO ps_webservice_account VALUES (3, 'HUBKEY0123456789ABCDEFGHIJKLMNOP', 'Fulfillment hub', 1)");
+        \Db::getInstance()->execute("INSERT INTO ps_webservice_account VALUES (4, 'ERPKEY0123456789ABCDEFGHIJKLWXYZ', '', 0)");
+
+        $html = $this->module()->getContent();
+
+        $input = array_values(array_filter(
+            \HelperForm::$generated[0]['form']['input'],
+            static fn (array $input): bool => $input['name'] === SettingsRepository::HUB_WS_ACCOUNT
+        ))[0];
+        self::assertSame('select', $input['type']);
+        self::assertSame(
+            [
+                ['id' => '0', 'name' => 'None: every change made through the Webservice is sent (default)'],
+                ['id' => '3', 'name' => '#3 …MNOP Fulfillment hub'],
+                ['id' => '4', 'name' => '#4 …WXYZ (inactive)'],
+            ],
+            $input['options']['query']
+        );
+        self::assertStringNotContainsString('HUBKEY0123456789', json_encode(\HelperForm::$generated, JSON_UNESCAPED_UNICODE) . $html);
+        self::assertStringContainsString('name="' . SettingsRepository::HUB_WS_ACCOUNT . '" value="0"', $html, 'nothing stored is "none"');
+    }
+
+    public function testTheStatusPanelSaysWhichWebserviceChangesAreForwarded(): void
+    {
+        $this->configure('SOURCE');
+        \Db::getInstance()->execute("INSERT INTO ps_webservice_account VALUES (3, 'HUBKEY0123456789ABCDEFGHIJKLMNOP', 'Fulfillment hub', 1)");
+        $panel = function (): string {
+            $this->module()->getContent();
+
+            return \Context::getContext()->smarty->vars['fulfillment']['webservice_changes'];
+        };
+
+        self::assertSame('all forwarded (no hub account chosen)', $panel());
+
+        // A value stored by 1.1.0 (an account id) still works.
+        \Configuration::updateValue(SettingsRepository::HUB_WS_ACCOUNT, '3');
+        self::assertSame('all forwarded except those made with the hub\'s account #3 …MNOP Fulfillment hub', $panel());
+
+        \Db::getInstance()->execute('DELETE FROM ps_webservice_account');
+        self::assertSame('all forwarded (the chosen hub account #3 no longer exists)', $panel());
+    }
+
+    public function testChoosingNoneOrAnAccountIsSaved(): void
+    {
+        \Db::getInstance()->execute("INSERT INTO ps_webservice_account VALUES (3, 'HUBKEY0123456789ABCDEFGHIJKLMNOP', 'Fulfillment hub', 1)");
+        $base = [
+            SettingsRepository::API_URL => 'http://hub:8080/api',
+            SettingsRepository::API_KEY => self::NEW_KEY,
+            SettingsRepository::ROLE => 'CLIENT',
+            SettingsRepository::STORE_CODE => 'retailer-1',
+        ];
+
+        $this->submit($base + [SettingsRepository::HUB_WS_ACCOUNT => '3']);
+        self::assertStringContainsString('Settings saved.', $this->module()->getContent());
+        self::assertSame('3', \Configuration::get(SettingsRepository::HUB_WS_ACCOUNT));
+
+        $this->submit($base + [SettingsRepository::HUB_WS_ACCOUNT => '']);
+        self::assertStringContainsString('Settings saved.', $this->module()->getContent());
+        self::assertSame('0', \Configuration::get(SettingsRepository::HUB_WS_ACCOUNT));
+    }
+
     public function testTestConnectionReportsHealthAndAuthentication(): void
     {
         $this->configure('CLIENT');

@@ -20,6 +20,7 @@ final class OrderEventTest extends ConnectorTestCase
         $this->configure('CLIENT');
         // validateOrder saves the order first; its final state is written later in the request.
         $this->givenOrder42(0, false);
+        $this->givenMugInCatalog();
         $this->http->push($this->http::accepted());
         $module = $this->module();
         $order = new \Order(42);
@@ -39,11 +40,77 @@ final class OrderEventTest extends ConnectorTestCase
             . '"customer":{"email":"ana@example.com","firstname":"Ana","lastname":"Garcia"},'
             . '"delivery_address":{"firstname":"Ana","lastname":"Garcia","company":"","address1":"Calle Mayor 1","address2":"",'
             . '"postcode":"28013","city":"Madrid","country":"ES","phone":"+34600000000"},'
-            . '"lines":[{"reference":"WHS-0001","quantity":2,"unit_price_tax_incl":"15.73"}],'
+            . '"lines":[{"reference":"WHS-0001","quantity":2,"unit_price_tax_incl":"15.73","product_reference":"WHS-0001"}],'
             . '"total_paid_tax_incl":"31.46","placed_at":"2026-11-27T10:00:00Z"}}';
         self::assertCount(1, $this->http->requests);
         self::assertSame('http://hub:8080/api/sync/order', $this->http->requests[0]['url']);
         self::assertSame($expected, $this->http->requests[0]['body']);
+    }
+
+    public function testCombinationLinesCarryTheCombinationTheRetailerSold(): void
+    {
+        $this->configure('CLIENT');
+        $this->givenOrder42();
+        $this->givenMugInCatalog();
+        // order_detail.product_reference falls back to the parent's reference when the combination has none.
+        \Order::$details[42] = [
+            ['product_id' => '6', 'product_attribute_id' => '14', 'product_reference' => 'WHS-0001', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.730000'],
+            ['product_id' => '6', 'product_attribute_id' => '13', 'product_reference' => 'WHS-0001-S', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.730000'],
+            ['product_id' => '6', 'product_attribute_id' => '0', 'product_reference' => 'WHS-0001', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.730000'],
+        ];
+        $this->http->push($this->http::accepted());
+
+        $this->module()->hookActionOrderStatusPostUpdate(['id_order' => 42]);
+        $this->endRequest();
+
+        $body = (string) $this->http->requests[0]['body'];
+        self::assertStringContainsString(
+            '"lines":['
+            . '{"reference":"WHS-0001","quantity":1,"unit_price_tax_incl":"15.73","product_reference":"WHS-0001",'
+            . '"combination":{"id":14,"reference":null,"ean13":"8412345678905","attributes":{"Size":"M","Color":"White"}}},'
+            . '{"reference":"WHS-0001-S","quantity":1,"unit_price_tax_incl":"15.73","product_reference":"WHS-0001",'
+            . '"combination":{"id":13,"reference":"WHS-0001-S","ean13":null,"attributes":{"Size":"S"}}},'
+            . '{"reference":"WHS-0001","quantity":1,"unit_price_tax_incl":"15.73","product_reference":"WHS-0001"}]',
+            $body
+        );
+    }
+
+    public function testAttributeNamesAreReadInTheShopsDefaultLanguage(): void
+    {
+        \Configuration::updateValue('PS_LANG_DEFAULT', '2');
+        $this->givenOrder42();
+        $this->givenMugInCatalog();
+        \Order::$details[42][0]['product_attribute_id'] = '13';
+
+        $snapshot = (new OrderRepository())->snapshot(42);
+
+        self::assertSame(13, $snapshot->lines[0]['combination']['id']);
+        self::assertSame('objectmodel_Product_6_0_2', array_key_last(array_filter(
+            \Cache::$local,
+            static fn (string $key): bool => str_starts_with($key, 'objectmodel_Product_6_'),
+            ARRAY_FILTER_USE_KEY
+        )), 'the product is read in the default language');
+    }
+
+    public function testALineWhoseProductOrCombinationWasDeletedKeepsWhatTheOrderKnows(): void
+    {
+        $this->givenOrder42();
+        $this->givenMugInCatalog();
+        \Order::$details[42] = [
+            ['product_id' => '6', 'product_attribute_id' => '99', 'product_reference' => 'WHS-0001-XL', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.730000'],
+            ['product_id' => '77', 'product_attribute_id' => '5', 'product_reference' => 'GONE-5', 'product_quantity' => '1', 'unit_price_tax_incl' => '1.000000'],
+        ];
+
+        $payload = Format::json((new OrderPayloadBuilder())->build((new OrderRepository())->snapshot(42)));
+
+        self::assertStringContainsString(
+            '"lines":['
+            . '{"reference":"WHS-0001-XL","quantity":1,"unit_price_tax_incl":"15.73","product_reference":"WHS-0001",'
+            . '"combination":{"id":99,"reference":null,"ean13":null,"attributes":{}}},'
+            . '{"reference":"GONE-5","quantity":1,"unit_price_tax_incl":"1.00",'
+            . '"combination":{"id":5,"reference":null,"ean13":null,"attributes":{}}}]',
+            $payload
+        );
     }
 
     public function testAStateChangeOfAnExistingOrderIsSentToo(): void

@@ -38,10 +38,12 @@ final class WebserviceEchoTest extends ConnectorTestCase
      * @runInSeparateProcess
      * @preserveGlobalState disabled
      */
-    public function testNoEventIsProducedDuringAWebserviceRequestInEitherRole(): void
+    public function testNoEventIsProducedForTheHubsOwnWebserviceWritesInEitherRole(): void
     {
         define('_PS_API_IN_USE_', true);
+        $_SERVER['PHP_AUTH_USER'] = self::HUB_WS_KEY;
         $this->configure('SOURCE');
+        \Configuration::updateValue(SettingsRepository::HUB_WS_ACCOUNT, '3');
         $this->givenMugInCatalog();
         $stock = new \StockAvailable();
         $stock->id_product = 6;
@@ -59,6 +61,37 @@ final class WebserviceEchoTest extends ConnectorTestCase
         self::assertSame([], $this->shutdownCallbacks);
     }
 
+    /**
+     * With no hub account chosen (a fresh install), an ERP's stock update through the Webservice
+     * reaches the hub, and so does an order created through the Webservice on a retailer's store.
+     *
+     * @runInSeparateProcess
+     * @preserveGlobalState disabled
+     */
+    public function testWithNoHubAccountChosenWebserviceChangesAreSentInEitherRole(): void
+    {
+        define('_PS_API_IN_USE_', true);
+        $_SERVER['PHP_AUTH_USER'] = self::ERP_WS_KEY;
+        $this->configure('SOURCE');
+        $this->givenMugInCatalog();
+        $stock = new \StockAvailable();
+        $stock->id_product = 6;
+        $this->http->push($this->http::accepted(), $this->http::accepted());
+
+        $this->module()->hookActionObjectStockAvailableUpdateAfter(['object' => $stock]);
+        $this->endRequest();
+        $this->configure('CLIENT');
+        $this->givenOrder42();
+        $this->module()->hookActionValidateOrder(['order' => new \Order(42)]);
+        $this->endRequest();
+
+        self::assertSame(['product', 'order'], array_column($this->outboxRows(), 'event_type'));
+        self::assertSame(
+            ['http://hub:8080/api/sync/product', 'http://hub:8080/api/sync/order'],
+            array_column($this->http->requests, 'url')
+        );
+    }
+
     public function testOutsideTheWebserviceChangesAreNotSuppressed(): void
     {
         $this->configure('SOURCE');
@@ -67,11 +100,24 @@ final class WebserviceEchoTest extends ConnectorTestCase
         self::assertFalse($this->guard(null)->isHubWrite());
     }
 
-    public function testByDefaultEveryWebserviceWriteIsTreatedAsTheHubs(): void
+    public function testByDefaultNoWebserviceWriteIsSuppressed(): void
     {
         $this->configure('SOURCE');
 
-        self::assertTrue($this->guard(self::ERP_WS_KEY, true)->isHubWrite());
+        self::assertFalse($this->guard(self::ERP_WS_KEY, true)->isHubWrite(), 'nothing configured: an ERP write is sent');
+        self::assertFalse($this->guard(self::HUB_WS_KEY, true)->isHubWrite(), 'nothing configured: nothing is suppressed');
+        \Configuration::updateValue(SettingsRepository::HUB_WS_ACCOUNT, '0');
+        self::assertFalse($this->guard(self::ERP_WS_KEY, true)->isHubWrite(), 'a stored 0 is "none"');
+    }
+
+    public function testAChosenAccountThatWasDeletedSuppressesNothing(): void
+    {
+        $this->configure('SOURCE');
+        \Configuration::updateValue(SettingsRepository::HUB_WS_ACCOUNT, '3');
+        \Db::getInstance()->execute('DELETE FROM ps_webservice_account WHERE id_webservice_account = 3');
+
+        self::assertFalse($this->guard(self::HUB_WS_KEY, true)->isHubWrite());
+        self::assertFalse($this->guard(self::ERP_WS_KEY, true)->isHubWrite());
     }
 
     public function testWithTheHubAccountConfiguredOnlyItsWritesAreSuppressed(): void

@@ -45,6 +45,10 @@
         </td>
       </tr>
       <tr>
+        <th>{l s='Webservice changes' d='Modules.Fulfillmentconnector.Admin'}</th>
+        <td>{$fulfillment.webservice_changes|escape:'htmlall':'UTF-8'}</td>
+      </tr>
+      <tr>
         <th>{l s='Outbox backlog' d='Modules.Fulfillmentconnector.Admin'}</th>
         <td>
           {$fulfillment.pending|intval} {l s='waiting' d='Modules.Fulfillmentconnector.Admin'},

@@ -1,0 +1,63 @@
+{**
+ * Fulfillment Hub - PrestaShop connector module (fulfillment_connector).
+ *
+ * @author    Fulfillment Hub
+ * @copyright Fulfillment Hub
+ * @license   LicenseRef-Commercial
+ *}
+<div class="card mt-2" id="fulfillment-order-replication">
+  <div class="card-header">
+    <h3 class="card-header-title">{l s='Fulfillment Hub' d='Modules.Fulfillmentconnector.Admin'}</h3>
+  </div>
+  <div class="card-body">
+    {if $fulfillment_order.state == 'created'}
+      <p class="mb-1">
+        <span class="badge badge-success">{l s='Sent' d='Modules.Fulfillmentconnector.Admin'}</span>
+        {l s='Sent to the wholesaler as order' d='Modules.Fulfillmentconnector.Admin'}
+        #{$fulfillment_order.source_order_id|intval}{if $fulfillment_order.source_reference} ({$fulfillment_order.source_reference|escape:'htmlall':'UTF-8'}){/if}
+      </p>
+    {elseif $fulfillment_order.state == 'waiting_payment'}
+      <p class="mb-1">
+        <span class="badge badge-warning">{l s='Waiting' d='Modules.Fulfillmentconnector.Admin'}</span>
+        {l s='Waiting for payment before it is sent' d='Modules.Fulfillmentconnector.Admin'}
+      </p>
+    {elseif $fulfillment_order.state == 'pending'}
+      <p class="mb-1">
+        <span class="badge badge-info">{l s='Being sent' d='Modules.Fulfillmentconnector.Admin'}</span>
+        {l s='Being sent to the wholesaler' d='Modules.Fulfillmentconnector.Admin'}
+      </p>
+    {elseif $fulfillment_order.state == 'failed'}
+      <p class="mb-1">
+        <span class="badge badge-danger">{l s='Failed' d='Modules.Fulfillmentconnector.Admin'}</span>
+        {l s='Failed:' d='Modules.Fulfillmentconnector.Admin'} <code>{$fulfillment_order.error|escape:'htmlall':'UTF-8'}</code>
+      </p>
+      <p class="small text-muted mb-1">
+        {l s='Fix the cause, then use Retry on the hub\'s Jobs page or run `hub replay`.' d='Modules.Fulfillmentconnector.Admin'}
+      </p>
+    {elseif $fulfillment_order.state == 'unknown'}
+      <p class="mb-1">{l s='Not known to the hub' d='Modules.Fulfillmentconnector.Admin'}</p>
+    {elseif $fulfillment_order.state == 'refused'}
+      <p class="mb-1">
+        {l s='The hub refused the request' d='Modules.Fulfillmentconnector.Admin'} (HTTP {$fulfillment_order.http_status|intval}):
+        {l s='check the API key and the store code in the module\'s configuration.' d='Modules.Fulfillmentconnector.Admin'}
+      </p>
+    {elseif $fulfillment_order.state == 'unreachable'}
+      <p class="mb-1">{l s='Hub unreachable' d='Modules.Fulfillmentconnector.Admin'}{if $fulfillment_order.http_status} (HTTP {$fulfillment_order.http_status|intval}){/if}</p>
+    {else}
+      <p class="mb-1">
+        {l s='Unexpected answer from the hub' d='Modules.Fulfillmentconnector.Admin'}{if $fulfillment_order.http_status} (HTTP {$fulfillment_order.http_status|intval}){/if}{if $fulfillment_order.hub_status}: {$fulfillment_order.hub_status|escape:'htmlall':'UTF-8'}{/if}
+      </p>
+    {/if}
+    {if $fulfillment_order.shipping}
+      <dl class="row small mb-0">
+        {foreach from=$fulfillment_order.shipping key=name item=value}
+          <dt class="col-sm-5">{$name|replace:'_':' '|escape:'htmlall':'UTF-8'}</dt>
+          <dd class="col-sm-7">{$value|escape:'htmlall':'UTF-8'}</dd>
+        {/foreach}
+      </dl>
+    {/if}
+    {if $fulfillment_order.updated_at}
+      <p class="small text-muted mb-0">{l s='Last change on the hub:' d='Modules.Fulfillmentconnector.Admin'} {$fulfillment_order.updated_at|escape:'htmlall':'UTF-8'}</p>
+    {/if}
+  </div>
+</div>

@@ -1,0 +1,181 @@
+<?php
+
+declare(strict_types=1);
+
+namespace FulfillmentConnector\Tests\Unit;
+
+use FulfillmentConnector\ConnectorFactory;
+use FulfillmentConnector\Exception\TransportException;
+use FulfillmentConnector\Hook\OrderPageHooks;
+use FulfillmentConnector\Http\HttpResponse;
+use FulfillmentConnector\Install\Installer;
+use FulfillmentConnector\Tests\Support\ConnectorTestCase;
+
+/**
+ * The back-office order page of a CLIENT store shows what the hub did with the order, from
+ * GET {api_url}/orders/{store_code}/{id_order}; the page never fails or waits long because of the hub.
+ */
+final class OrderPageTest extends ConnectorTestCase
+{
+    private const CREATED = '{"client_store":"retailer-1","client_order_id":42,"client_reference":"XKBKNABJK","status":"created",'
+        . '"source_order_id":1007,"source_reference":"WHSREF007","source_state":"11","error":null,"updated_at":"2026-11-27T10:00:05+00:00"}';
+
+    public function testTheOrderPageHookIsRegisteredOnInstallAndByTheUpgrade(): void
+    {
+        \Db::getInstance()->execute('DROP TABLE ps_fulfillment_outbox');
+
+        self::assertTrue($this->module()->install());
+        self::assertContains('displayAdminOrderSide', \Module::$registeredHooks);
+        self::assertContains('displayAdminOrderSide', Installer::HOOKS);
+
+        \Module::$registeredHooks = [];
+        self::assertTrue(upgrade_module_1_2_0($this->module()));
+        self::assertSame(['displayAdminOrderSide'], \Module::$registeredHooks);
+    }
+
+    public function testASentOrderShowsTheWholesalersOrderAndTheKeyGoesOnlyInTheHeader(): void
+    {
+        $this->configure('CLIENT');
+        $this->http->push(new HttpResponse(200, self::CREATED, ['content-type' => 'application/json']));
+
+        $html = $this->module()->hookDisplayAdminOrderSide(['id_order' => 42]);
+
+        self::assertStringStartsWith('<!-- ' . OrderPageHooks::TEMPLATE . ' -->', $html);
+        self::assertSame([
+            'id_order' => 42,
+            'state' => 'created',
+            'http_status' => 200,
+            'source_order_id' => 1007,
+            'source_reference' => 'WHSREF007',
+            'source_state' => '11',
+            'error' => null,
+            'updated_at' => '2026-11-27T10:00:05+00:00',
+            'shipping' => [],
+            'hub_status' => 'created',
+        ], $this->panel());
+        self::assertCount(1, $this->http->requests);
+        $request = $this->http->requests[0];
+        self::assertSame(['GET', 'http://hub:8080/api/orders/retailer-1/42', null], [$request['method'], $request['url'], $request['body']]);
+        self::assertSame(self::API_KEY, $request['headers']['X-API-KEY']);
+        self::assertStringNotContainsString(self::API_KEY, $html);
+        self::assertStringNotContainsString(self::API_KEY, json_encode(\Context::getContext()->smarty->vars) . $this->logger->text() . json_encode(\PrestaShopLogger::$logs));
+    }
+
+    /**
+     * @return array<string, array{0: HttpResponse|TransportException, 1: array<string, mixed>}>
+     */
+    public static function answers(): array
+    {
+        $order = static fn (array $fields): HttpResponse => new HttpResponse(200, json_encode($fields + [
+            'client_store' => 'retailer-1', 'client_order_id' => 42, 'client_reference' => 'XKBKNABJK',
+            'source_order_id' => null, 'source_reference' => null, 'source_state' => null, 'error' => null,
+            'updated_at' => '2026-11-27T10:00:05+00:00',
+        ]));
+
+        return [
+            'waiting for payment' => [$order(['status' => 'waiting_payment']), ['state' => 'waiting_payment', 'source_order_id' => null]],
+            'being sent' => [$order(['status' => 'pending']), ['state' => 'pending']],
+            'failed, with the reason' => [
+                $order(['status' => 'failed', 'error' => 'unknown_sku: WHS-0001-XL is not sold by the wholesaler']),
+                ['state' => 'failed', 'error' => 'unknown_sku: WHS-0001-XL is not sold by the wholesaler'],
+            ],
+            'carrier and shipping fields, when the hub sends them' => [
+                $order(['status' => 'created', 'source_order_id' => 9, 'carrier_name' => 'Colissimo', 'shipping_number' => '6A123', 'other' => 'x']),
+                ['state' => 'created', 'shipping' => ['carrier_name' => 'Colissimo', 'shipping_number' => '6A123']],
+            ],
+            'a status this module does not know' => [$order(['status' => 'archived']), ['state' => 'unexpected', 'hub_status' => 'archived']],
+            'not known to the hub' => [new HttpResponse(404, '{"error":{"code":"not_found","message":"no order 42 from store `retailer-1`"}}'), ['state' => 'unknown', 'http_status' => 404]],
+            'key refused' => [new HttpResponse(401, '{"error":{"code":"unauthorized","message":"unknown X-API-KEY"}}'), ['state' => 'refused', 'http_status' => 401]],
+            'another store' => [new HttpResponse(403, '{}'), ['state' => 'refused', 'http_status' => 403]],
+            'hub unavailable' => [new HttpResponse(503, '{}'), ['state' => 'unreachable', 'http_status' => 503]],
+            'hub down' => [new TransportException('curl error 7: Connection refused'), ['state' => 'unreachable', 'http_status' => null]],
+            'timeout' => [new TransportException('curl error 28: timed out', true), ['state' => 'unreachable']],
+            'not JSON' => [new HttpResponse(200, '<html>proxy</html>'), ['state' => 'unexpected', 'http_status' => 200]],
+            'a redirect' => [new HttpResponse(302, ''), ['state' => 'unexpected', 'http_status' => 302]],
+        ];
+    }
+
+    /**
+     * @dataProvider answers
+     *
+     * @param array<string, mixed> $expected
+     */
+    public function testEachAnswerOfTheHubIsAStateOfThePanel(HttpResponse|TransportException $answer, array $expected): void
+    {
+        $this->configure('CLIENT');
+        $this->http->push($answer);
+
+        $html = $this->module()->hookDisplayAdminOrderSide(['id_order' => '42']);
+
+        self::assertNotSame('', $html);
+        self::assertSame($expected, array_intersect_key($this->panel(), $expected));
+    }
+
+    public function testNothingIsShownOnASourceStoreOrBeforeTheModuleIsConfigured(): void
+    {
+        $this->configure('SOURCE');
+        self::assertSame('', $this->module()->hookDisplayAdminOrderSide(['id_order' => 42]));
+
+        \Configuration::reset();
+        self::assertSame('', $this->module()->hookDisplayAdminOrderSide(['id_order' => 42]));
+
+        self::assertSame([], $this->http->requests);
+    }
+
+    public function testAnErrorWhileRenderingShowsNothingAndNeverFailsThePage(): void
+    {
+        $this->configure('CLIENT');
+        // The script is empty: the transport throws a LogicException, not a TransportException.
+
+        self::assertSame('', $this->module()->hookDisplayAdminOrderSide(['id_order' => 42]));
+        self::assertStringContainsString('Order page panel failed', $this->logger->text());
+        self::assertStringNotContainsString(self::API_KEY, $this->logger->text());
+    }
+
+    /**
+     * The module's own transport (none injected): a hub that accepts the connection and never
+     * answers costs the page at most 2 s, then the panel says "hub unreachable".
+     */
+    public function testAHubThatNeverAnswersHoldsThePageForAtMostTwoSeconds(): void
+    {
+        $server = stream_socket_server('tcp://127.0.0.1:0', $errno, $error);
+        self::assertNotFalse($server, $error);
+        $port = (int) substr((string) strrchr((string) stream_socket_get_name($server, false), ':'), 1);
+        $this->configure('CLIENT', 'http://127.0.0.1:' . $port . '/api');
+        $module = new \Fulfillment_connector();
+        $module->setConnectorFactory(new ConnectorFactory($module, $this->clock, null, null, $this->logger));
+
+        $started = microtime(true);
+        $html = $module->hookDisplayAdminOrderSide(['id_order' => 42]);
+        $elapsed = microtime(true) - $started;
+        fclose($server);
+
+        self::assertNotSame('', $html);
+        self::assertSame('unreachable', $this->panel()['state']);
+        self::assertGreaterThan(1.5, $elapsed, 'the connection was accepted: the total timeout ended the wait');
+        self::assertLessThan(2.5, $elapsed);
+    }
+
+    /**
+     * Everything the order panel prints is escaped: each Smarty output is `|escape:'htmlall'` or `|intval`.
+     */
+    public function testTheTemplatesEscapeEveryValueTheyPrint(): void
+    {
+        foreach ([OrderPageHooks::TEMPLATE, 'views/templates/admin/status.tpl'] as $template) {
+            $source = (string) file_get_contents(FULFILLMENT_TESTS_MODULE_DIR . '/' . $template);
+            preg_match_all('/\{\$[^}]*\}/', $source, $outputs);
+            self::assertNotEmpty($outputs[0]);
+            foreach ($outputs[0] as $output) {
+                self::assertMatchesRegularExpression("/\\|(escape:'htmlall':'UTF-8'|intval)\\}$/", $output, $template);
+            }
+        }
+    }
+
+    /**
+     * @return array<string, mixed> what the hook gave the template
+     */
+    private function panel(): array
+    {
+        return \Context::getContext()->smarty->vars['fulfillment_order'];
+    }
+}
