@@ -390,7 +390,7 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
             ['product_id' => '6', 'product_attribute_id' => '13', 'product_reference' => 'WHS-0001-S', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.730000'],
             ['product_id' => '6', 'product_attribute_id' => '0', 'product_reference' => 'WHS-0001', 'product_quantity' => '1', 'unit_price_tax_incl' => '15.730000'],
         ];
-        \StubEntity::$rows[\Order::class][42]['total_paid_tax_incl'] = '47.190000';
+        \ObjectModel::$rows[\Order::class][42]['total_paid_tax_incl'] = '47.190000';
     }
 
     /**

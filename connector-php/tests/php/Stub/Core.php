@@ -270,6 +270,16 @@ abstract class Cache
     {
         Cache::$local = [];
     }
+
+    /**
+     * @standin the keys stored now, in the order they were stored
+     *
+     * @return list<string>
+     */
+    public static function storedKeysStandIn(): array
+    {
+        return array_keys(Cache::$local);
+    }
 }
 
 class PrestaShopLogger extends ObjectModel
