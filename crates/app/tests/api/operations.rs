@@ -774,3 +774,24 @@ async fn a_session_cookie_captured_before_logout_is_refused_after_it_on_sqlite()
 async fn a_session_cookie_captured_before_logout_is_refused_after_it_on_every_api_process_on_mariadb() {
     a_cookie_captured_before_logout_is_refused_after_it(Backend::MariaDbRedis).await;
 }
+
+/// The wait the dashboard and `/metrics` show is the time a job spent queued, not queued plus running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jobs_wait_ends_when_its_run_starts() {
+    let retail = Simulator::start(SimConfig::default()).await.unwrap();
+    let product = retail.seed_product("WAIT-0001", "Slow mug", "5.00", 0);
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &retail)).await;
+    // A slow shop: the sync's three calls (look-up, stock rows, stock write) take over a second.
+    retail.set_latency(Duration::from_millis(400));
+    let body = product_event(&new_id(), "WAIT-0001", "10.00", 42, "2026-11-27T10:00:00Z");
+    assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &body).await.status(), 202);
+    eventually(30, "retail-1 synced", || async { retail.product_state(product).is_some_and(|s| s.2 == 42) }).await;
+    let runs = "SELECT COUNT(*) FROM job_runs WHERE job = 'sync_product_to_store' AND outcome = 'succeeded'";
+    eventually(10, "the sync's run recorded", || async { app.count(runs).await >= 1 }).await;
+    let slow = app.count(&format!("{runs} AND duration_ms >= 1000")).await;
+    assert!(slow >= 1, "the premise: a run of over a second");
+    let counted_its_run = app.count(&format!("{runs} AND wait_ms >= duration_ms")).await;
+    assert_eq!(counted_its_run, 0, "a wait that includes the job's own run time");
+    app.stop().await;
+}
