@@ -12,7 +12,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 pub use catalog::WebserviceCatalog;
-pub use check::{Permission, StoreCheck};
+pub use check::{ConnectorCheck, Permission, StoreCheck};
 pub use client::{Circuit, StoreLimits, WebserviceClient};
 use hub_domain::{
     GatewayError, Money, Secret, Sku, StoreCode,

@@ -53,7 +53,7 @@ pub enum Command {
 pub enum StoresCommand {
     /// The configured stores (never their keys)
     List,
-    /// Reach each store's Webservice with its key; report what the key may do
+    /// Reach each store's Webservice with its key (report what the key may do) and the source's connector
     Check,
 }
 

@@ -795,3 +795,70 @@ async fn a_jobs_wait_ends_when_its_run_starts() {
     assert_eq!(counted_its_run, 0, "a wait that includes the job's own run time");
     app.stop().await;
 }
+
+/// `env`'s TOML with the wholesaler's Webservice on `source` (and its signing secret when given), for
+/// `hub stores check`.
+fn config_with_source(env: &Env, url: &str, key: &str, secret: Option<&str>) -> std::path::PathBuf {
+    let secret = secret.map(|s| format!("signing_secret = \"{s}\"\n")).unwrap_or_default();
+    let toml = env.toml.replace(
+        &format!("api_key = \"{SOURCE_KEY}\"\n"),
+        &format!("api_key = \"{SOURCE_KEY}\"\n{secret}[stores.webservice]\nurl = \"{url}\"\nkey = \"{key}\"\n"),
+    );
+    let path = env.dir.join(format!("hub-{}.toml", unique("s")));
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_check_asks_the_source_connector_with_the_hubs_key_and_signature() {
+    let env = Env::new(Backend::Sqlite).await;
+    let source = |key: Option<&str>, secret: Option<&str>| {
+        let config = SimConfig {
+            connector_key: key.map(str::to_owned),
+            connector_secret: secret.map(str::to_owned),
+            ..SimConfig::default()
+        };
+        async move { Simulator::start(config).await.unwrap() }
+    };
+    let check = |sim: &Simulator, secret: Option<&str>| {
+        hub(&config_with_source(&env, &sim.base_url(), &sim.key(), secret), &["stores", "check"])
+    };
+    let connector_line = |out: &str| {
+        out.lines().find(|l| l.starts_with("wholesaler") && l.contains("carttotal")).unwrap_or_default().to_owned()
+    };
+
+    // The module holds the hub's key and secret: accepted.
+    let good = source(Some(SOURCE_KEY), Some(SIGNING_SECRET)).await;
+    let (code, out) = check(&good, Some(SIGNING_SECRET));
+    assert_eq!(code, 0, "{out}");
+    assert!(connector_line(&out).contains("ok: carttotal accepts the hub's key and signature"), "{out}");
+    assert_eq!(good.requests().iter().filter(|r| r.resource() == "carttotal").count(), 1);
+
+    // The hub signs with no secret, or another one: refused.
+    for secret in [None, Some("another-signing-secret-0123")] {
+        let (code, out) = check(&good, secret);
+        assert_eq!(code, 1, "{out}");
+        assert!(connector_line(&out).contains("FAILED: carttotal refused the hub's key or signature"), "{out}");
+        assert!(!out.contains(SIGNING_SECRET) && !out.contains(SOURCE_KEY), "no secret shown: {out}");
+    }
+
+    // The module holds another key: refused, and neither key is shown.
+    let other = source(Some("the-modules-own-key-0123456789"), None).await;
+    let (code, out) = check(&other, None);
+    assert_eq!(code, 1, "{out}");
+    assert!(connector_line(&out).contains("refused"), "{out}");
+    assert!(!out.contains(SOURCE_KEY) && !out.contains("the-modules-own-key"), "no key shown: {out}");
+
+    // No module on the shop, or no shop at all.
+    let bare = source(None, None).await;
+    let (code, out) = check(&bare, None);
+    assert_eq!(code, 1, "{out}");
+    assert!(connector_line(&out).contains("carttotal not found (404)"), "{out}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let (code, out) = hub(
+        &config_with_source(&env, &format!("http://{closed}"), "HUBKEY0123456789ABCDEFGHIJKLMNOP", None),
+        &["stores", "check"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(connector_line(&out).contains("carttotal unreachable"), "{out}");
+}
