@@ -116,6 +116,12 @@ fn needs(source: bool, patch: bool) -> Vec<(&'static str, &'static str)> {
             ("combinations", "GET"),
             ("stock_availables", "GET"),
             ("stock_availables", write),
+            // Reconciliation of orders reads them with what the webhook would carry.
+            ("orders", "GET"),
+            ("customers", "GET"),
+            ("addresses", "GET"),
+            ("countries", "GET"),
+            ("currencies", "GET"),
         ]
     }
 }
