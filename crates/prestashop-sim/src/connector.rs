@@ -111,9 +111,7 @@ impl Connector {
 /// A canonical positive cart id (`7`, not `07`, `+7` or `7.0`) within PrestaShop's `INT UNSIGNED`, as the
 /// module's `CartTotalEndpoint::parseId` reads it.
 fn cart_id(raw: &str) -> Option<u64> {
-    let canonical = (1..=10).contains(&raw.len())
-        && raw.bytes().all(|b| b.is_ascii_digit())
-        && !raw.starts_with('0');
+    let canonical = (1..=10).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit()) && !raw.starts_with('0');
     raw.parse::<u64>().ok().filter(|id| canonical && *id <= u64::from(u32::MAX))
 }
 
