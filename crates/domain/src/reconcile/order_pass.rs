@@ -1,12 +1,13 @@
 //! The orders pass of a reconciliation: a lost webhook, or a connector switched off for an hour, would
 //! leave a retailer's order unreplicated for good. Each client's valid orders changed since its watermark
 //! are listed page by page; an order the hub has no link for (or one still waiting for payment) becomes an
-//! inbox event, accepted exactly as a webhook would be ([`crate::ingest::AcceptOrderEvent`]), so `ReplicateOrder` handles
-//! it on the same path.
+//! inbox event, accepted exactly as a webhook would be ([`crate::ingest::AcceptOrderEvent`]), so
+//! `ReplicateOrder` handles it on the same path.
 //!
-//! Exactly once: the event id is deterministic ([`super::orders::reconcile_event_id`]), so a second run finds it in the
-//! inbox; a webhook of the same order arriving at the same time carries another event id, and then the
-//! order link (its lease and its `created` status) makes the second replication find the first one's order.
+//! Exactly once: the event id is deterministic ([`super::orders::reconcile_event_id`]), so a second run
+//! finds it in the inbox; a webhook of the same order arriving at the same time carries another event id,
+//! and then the order link (its lease and its `created` status) makes the second replication find the first
+//! one's order.
 //!
 //! The watermark is the `date_upd` of the last order of a page, saved once the whole page is handled; the
 //! next run lists from it inclusive (`date_upd` has one-second resolution, so ties are read again and found
