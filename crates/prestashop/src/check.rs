@@ -94,8 +94,9 @@ impl std::fmt::Display for ConnectorCheck {
     }
 }
 
-/// What the hub calls on a source store (order replication) and on a client store (sync).
-fn needs(source: bool, patch: bool) -> Vec<(&'static str, &'static str)> {
+/// What the hub calls on a source store (order replication) and on a client store (sync, and the
+/// reconciliation of its orders when `orders`).
+fn needs(source: bool, patch: bool, orders: bool) -> Vec<(&'static str, &'static str)> {
     let write = if patch { "PATCH" } else { "PUT" };
     if source {
         vec![
@@ -110,19 +111,24 @@ fn needs(source: bool, patch: bool) -> Vec<(&'static str, &'static str)> {
             ("orders", "POST"),
         ]
     } else {
-        vec![
+        let mut needs = vec![
             ("products", "GET"),
             ("products", write),
             ("combinations", "GET"),
             ("stock_availables", "GET"),
             ("stock_availables", write),
+        ];
+        if orders {
             // Reconciliation of orders reads them with what the webhook would carry.
-            ("orders", "GET"),
-            ("customers", "GET"),
-            ("addresses", "GET"),
-            ("countries", "GET"),
-            ("currencies", "GET"),
-        ]
+            needs.extend([
+                ("orders", "GET"),
+                ("customers", "GET"),
+                ("addresses", "GET"),
+                ("countries", "GET"),
+                ("currencies", "GET"),
+            ]);
+        }
+        needs
     }
 }
 
@@ -161,19 +167,19 @@ fn permissions(body: &str) -> Vec<Permission> {
 
 impl WebserviceClient {
     /// Lists what this shop's key may do and compares it with what the hub needs of a source (`source`)
-    /// or a client store.
+    /// or a client store (reading its orders too when `orders`: `reconcile.orders`).
     ///
     /// # Errors
     /// The shop cannot be reached or refuses the key (the message names the HTTP status and the shop's
     /// error, never the key).
-    pub async fn check(&self, source: bool) -> Result<StoreCheck, hub_domain::GatewayError> {
+    pub async fn check(&self, source: bool, orders: bool) -> Result<StoreCheck, hub_domain::GatewayError> {
         let started = Instant::now();
         let answer = self.send(Method::GET, "", &[], None).await?;
         let latency_ms = started.elapsed().as_millis() as u64;
         let permissions = permissions(&answer.body);
         let version = self.version();
         let patch = self.supports_patch();
-        let missing = needs(source, patch)
+        let missing = needs(source, patch, orders)
             .into_iter()
             .filter(|(resource, method)| {
                 !permissions.iter().any(|p| p.resource == *resource && p.methods.iter().any(|m| m == method))
@@ -197,6 +203,14 @@ mod tests {
         assert_eq!(check(404, "<html>Page not found</html>"), ConnectorCheck::Missing);
         assert_eq!(check(400, "<html>Bad request</html>"), ConnectorCheck::Unexpected(400), "not the module");
         assert_eq!(check(500, ""), ConnectorCheck::Unexpected(500));
+    }
+
+    #[test]
+    fn a_client_key_needs_to_read_orders_only_when_they_are_reconciled() {
+        assert!(needs(false, true, true).contains(&("orders", "GET")));
+        assert!(needs(false, true, true).contains(&("currencies", "GET")));
+        assert!(!needs(false, true, false).contains(&("orders", "GET")));
+        assert!(needs(false, true, false).contains(&("stock_availables", "PATCH")));
     }
 
     #[test]

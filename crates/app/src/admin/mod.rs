@@ -192,7 +192,9 @@ pub async fn check_stores(settings: &Settings) -> anyhow::Result<Vec<CheckRow>> 
             let source = s.role == hub_domain::StoreRole::Source;
             let result = match hub_domain::StoreCode::parse(&s.code) {
                 Ok(code) if s.webservice.is_some() => match gateway.client(&code) {
-                    Ok(client) => Some(client.check(source).await.map_err(|e| e.to_string())),
+                    Ok(client) => {
+                        Some(client.check(source, settings.reconcile.orders).await.map_err(|e| e.to_string()))
+                    }
                     Err(e) => Some(Err(e.to_string())),
                 },
                 _ => None,
