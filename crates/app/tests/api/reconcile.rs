@@ -359,14 +359,13 @@ fn hub_reconcile(env: &Env) -> String {
     stdout
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile() {
+async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile(backend: Backend) {
     let source =
         Simulator::start(SimConfig { connector_key: Some(SOURCE_KEY.into()), ..SimConfig::default() }).await.unwrap();
     source.seed_product("WHS-0001", "Mug", "10.00", 50);
     let r1 = Simulator::start(SimConfig::default()).await.unwrap();
     let mug = r1.seed_product("WHS-0001", "Mug", "13.00", 20);
-    let mut env = Env::new(Backend::MariaDbRedis).await;
+    let mut env = Env::new(backend).await;
     env.toml = with_webservices(&env.toml, &[("wholesaler", &source), ("retail-1", &r1)]);
     let app = env.spawn(Mode::All).await;
 
@@ -417,12 +416,54 @@ async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcil
     .await;
     assert_eq!(orders_of(&source).len(), 1, "still one order on the source");
 
+    // A webhook and a reconciliation of the same new order at the same moment: one source order.
+    let both = place_unpaid_order(&r1, mug, 1);
+    accept_payment(&r1, both);
+    let webhook_id = new_id();
+    let mut webhook = order_event(&webhook_id);
+    webhook["order"]["id"] = both.into();
+    webhook["order"]["valid"] = true.into();
+    webhook["order"]["lines"] =
+        serde_json::json!([{"reference": "WHS-0001", "quantity": 1, "unit_price_tax_incl": "15.60"}]);
+    let cli_env = env.config_file();
+    let cli = tokio::task::spawn_blocking(move || {
+        Command::new(binary("hub"))
+            .args(["reconcile", "--store", "retail-1"])
+            .env("HUB_CONFIG", cli_env)
+            .env("HUB_WORKER__ID", "reconcile-cli-race")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run `cargo build --bins` first")
+    });
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &webhook.to_string()).await.status(), 202);
+    let cli = cli.await.unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    for event in [webhook_id.clone(), format!("reconcile-order-retail-1-{both}")] {
+        eventually(30, "both events processed", || async {
+            // The reconciliation may have found the link the webhook made first, and queued nothing.
+            app.status_of(&event).await.is_none_or(|s| s == hub_domain::EventStatus::Processed)
+        })
+        .await;
+    }
+    eventually(30, "replication done", || async { app.depth(hub_domain::JobType::ReplicateOrder).await == 0 }).await;
+    assert_eq!(orders_of(&source).len(), 2, "one source order for the webhook and the reconciliation");
+
     // The unpaid order is paid at last: the next run replicates it, once.
     accept_payment(&r1, unpaid);
     let third = hub_reconcile(&env);
     assert!(third.contains("1 replicated now"), "{third}");
-    eventually(30, "the second order is on the source", || async { orders_of(&source).len() == 2 }).await;
+    eventually(30, "the third order is on the source", || async { orders_of(&source).len() == 3 }).await;
     eventually(30, "replication done", || async { app.depth(hub_domain::JobType::ReplicateOrder).await == 0 }).await;
-    assert_eq!(orders_of(&source).len(), 2);
+    assert_eq!(orders_of(&source).len(), 3);
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile_on_mariadb_and_redis() {
+    an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile(Backend::MariaDbRedis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile_on_sqlite() {
+    an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile(Backend::Sqlite).await;
 }
