@@ -1,6 +1,7 @@
 //! Reconciliation wiring: its settings, the [`Reconciler`] built from [`Settings`] (the domain's
-//! `Reconcile` over the database, the queue and the Webservice clients, plus a lease so one process at a
-//! time runs it), and the scheduled loop the workers run when `reconcile.interval_secs` is set.
+//! `Reconcile` over the database, the queue and the Webservice clients — with its orders pass unless
+//! `reconcile.orders = false` — plus a lease so one process at a time runs it), and the scheduled loop the
+//! workers run when `reconcile.interval_secs` is set.
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -8,10 +9,13 @@ use anyhow::Context;
 use hub_domain::{
     JobQueue, StoreDirectory,
     catalog::{ProductLinks, ProductStates},
-    reconcile::{Reconcile, RunLeases, StoreCatalog},
+    ingest::AcceptOrderEvent,
+    reconcile::{OrderReconciliation, Reconcile, RunLeases, StoreCatalog},
 };
-use hub_persistence::{SeaOrmProductLinks, SeaOrmProductStates, SeaOrmRunLeases};
-use hub_prestashop::{WebserviceCatalog, WebserviceGateway};
+use hub_persistence::{
+    SeaOrmInbox, SeaOrmOrderLinks, SeaOrmOrderWatermarks, SeaOrmProductLinks, SeaOrmProductStates, SeaOrmRunLeases,
+};
+use hub_prestashop::{WebserviceCatalog, WebserviceClientOrders, WebserviceGateway};
 use hub_queue::ApalisJobQueue;
 use serde::Deserialize;
 use tokio::sync::watch;
@@ -66,11 +70,23 @@ pub struct ReconcileSettings {
     pub lease_secs: u64,
     /// Seconds after start-up before the first scheduled run.
     pub first_run_delay_secs: u64,
+    /// Also list each client's valid orders changed since its watermark and hand those the hub never heard
+    /// of (a lost webhook) to replication.
+    pub orders: bool,
+    /// How far back (hours) the first reconciliation of a client's orders looks, before it has a watermark.
+    pub orders_lookback_hours: u64,
 }
 
 impl Default for ReconcileSettings {
     fn default() -> Self {
-        Self { interval_secs: 0, page_size: 100, lease_secs: 120, first_run_delay_secs: 30 }
+        Self {
+            interval_secs: 0,
+            page_size: 100,
+            lease_secs: 120,
+            first_run_delay_secs: 30,
+            orders: true,
+            orders_lookback_hours: 168,
+        }
     }
 }
 
@@ -85,6 +101,9 @@ impl ReconcileSettings {
         }
         if self.lease_secs < 10 {
             anyhow::bail!("reconcile.lease_secs: at least 10");
+        }
+        if !(1..=24 * 366).contains(&self.orders_lookback_hours) {
+            anyhow::bail!("reconcile.orders_lookback_hours: between 1 and 8784 (a year)");
         }
         Ok(())
     }
@@ -133,17 +152,28 @@ impl Reconciler {
         settings.reconcile.check()?;
         let owner = format!("{}-reconcile", settings.worker.name());
         let links: Arc<dyn ProductLinks> = Arc::new(SeaOrmProductLinks::new(db.clone()));
-        let catalog: Arc<dyn StoreCatalog> = Arc::new(WebserviceCatalog::new(webservices));
-        let reconcile = Reconcile::new(
+        let catalog: Arc<dyn StoreCatalog> = Arc::new(WebserviceCatalog::new(webservices.clone()));
+        let mut reconcile = Reconcile::new(
             catalog,
             states,
             links,
-            queue,
+            queue.clone(),
             stores,
             Arc::new(crate::outbound::TokioTimer),
             settings.reconcile.page_size,
             owner.clone(),
         );
+        if settings.reconcile.orders {
+            // The webhook's own intake: the same inbox and queue, so replication cannot tell the two apart.
+            let accept = AcceptOrderEvent::new(Arc::new(SeaOrmInbox::new(db.clone())), queue);
+            reconcile = reconcile.with_orders(OrderReconciliation::new(
+                Arc::new(WebserviceClientOrders::new(webservices)),
+                Arc::new(SeaOrmOrderWatermarks::new(db.clone())),
+                Arc::new(SeaOrmOrderLinks::new(db.clone())),
+                accept,
+                chrono::Duration::hours(settings.reconcile.orders_lookback_hours as i64),
+            ));
+        }
         Ok(Self { reconcile, leases: Arc::new(SeaOrmRunLeases::new(db)), owner, settings: settings.reconcile.clone() })
     }
 
@@ -233,6 +263,11 @@ pub async fn run_schedule(reconciler: Reconciler, mut shutdown: watch::Receiver<
                 states_updated = report.states_updated,
                 drifted = report.drifted,
                 syncs_queued = report.syncs_queued,
+                orders_listed = report.orders_listed,
+                orders_linked = report.orders_linked,
+                orders_queued = report.orders_queued,
+                orders_failed = report.orders_failed.len(),
+                failed_clients = report.failed_clients.len(),
                 "scheduled reconciliation done"
             ),
             Ok(Some(Err(e))) => {
@@ -268,6 +303,8 @@ mod tests {
         assert_eq!(s.interval_secs, 0);
         assert!(s.check().is_ok());
         assert!(ReconcileSettings { page_size: 0, ..s.clone() }.check().is_err());
-        assert!(ReconcileSettings { page_size: 5000, ..s }.check().is_err());
+        assert!(ReconcileSettings { page_size: 5000, ..s.clone() }.check().is_err());
+        assert!(s.orders && s.orders_lookback_hours == 168, "orders are reconciled, a week back at first");
+        assert!(ReconcileSettings { orders_lookback_hours: 0, ..s }.check().is_err());
     }
 }

@@ -89,28 +89,35 @@ impl Connector {
             a.headers.push(("Allow".into(), "GET, HEAD".into()));
             return a;
         }
+        // As `CartTotalEndpoint::handle`: key and signature first (the signature over `id_cart` as received),
+        // then the id, so a wrong key or signature is 401 whatever the id.
         let key_ok = req.header("x-api-key").is_some_and(|k| util::constant_time_eq(k.as_bytes(), key.as_bytes()));
-        if !key_ok {
-            return unauthorized();
-        }
         let params = util::parse_query(req.query);
         let raw_cart = params.iter().rev().find(|(k, _)| k == "id_cart").map_or("", |(_, v)| v.as_str());
-        let id_cart = util::php_int(raw_cart);
-        if id_cart <= 0 {
-            return json(400, r#"{"error":"invalid_id_cart"}"#.to_owned());
-        }
-        if let Some(secret) = self.secret.as_deref()
-            && !signature_ok(secret, req.header("x-hub-signature"), id_cart, now)
-        {
+        let signature_ok = self
+            .secret
+            .as_deref()
+            .is_none_or(|secret| signature_ok(secret, req.header("x-hub-signature"), raw_cart, now));
+        if !key_ok || !signature_ok {
             return unauthorized();
         }
-        cart_total(ws, id_cart as u64)
+        let Some(id_cart) = cart_id(raw_cart) else {
+            return json(400, r#"{"error":"invalid_id_cart"}"#.to_owned());
+        };
+        cart_total(ws, id_cart)
     }
 }
 
-/// `X-Hub-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.id_cart=<N>")>`, `t` within
-/// [`SIGNATURE_WINDOW`] of `now`; several `v1=` may be sent (one must match).
-pub(crate) fn signature_ok(secret: &str, header: Option<&str>, id_cart: i64, now: i64) -> bool {
+/// A canonical positive cart id (`7`, not `07`, `+7` or `7.0`) within PrestaShop's `INT UNSIGNED`, as the
+/// module's `CartTotalEndpoint::parseId` reads it.
+fn cart_id(raw: &str) -> Option<u64> {
+    let canonical = (1..=10).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit()) && !raw.starts_with('0');
+    raw.parse::<u64>().ok().filter(|id| canonical && *id <= u64::from(u32::MAX))
+}
+
+/// `X-Hub-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.id_cart=<id_cart as received>")>`, `t`
+/// within [`SIGNATURE_WINDOW`] of `now`; several `v1=` may be sent (one must match).
+pub(crate) fn signature_ok(secret: &str, header: Option<&str>, id_cart: &str, now: i64) -> bool {
     let Some(header) = header else { return false };
     let mut t = None;
     let mut v1 = Vec::new();
@@ -129,8 +136,8 @@ pub(crate) fn signature_ok(secret: &str, header: Option<&str>, id_cart: i64, now
     v1.iter().any(|sig| util::constant_time_eq(sig.as_bytes(), expected.as_bytes()))
 }
 
-/// The `X-Hub-Signature` value a hub sends for `id_cart` at unix time `t`.
-pub(crate) fn sign(secret: &str, t: i64, id_cart: i64) -> String {
+/// The `X-Hub-Signature` value a hub sends for `id_cart` (as it writes it in the query) at unix time `t`.
+pub(crate) fn sign(secret: &str, t: i64, id_cart: &str) -> String {
     format!(
         "t={t},v1={}",
         util::hex(&util::hmac_sha256(secret.as_bytes(), format!("{t}.id_cart={id_cart}").as_bytes()))
@@ -215,24 +222,34 @@ mod tests {
     }
 
     #[test]
+    fn a_cart_id_is_canonical_and_within_int_unsigned() {
+        assert_eq!(cart_id("7"), Some(7));
+        assert_eq!(cart_id("4294967295"), Some(4_294_967_295));
+        for bad in ["", "0", "07", "+7", "7.0", "-3", "abc", "4294967296", "12345678901"] {
+            assert_eq!(cart_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn the_signature_covers_time_and_cart_within_the_window() {
-        let h = sign("secret", 1_700_000_000, 7);
+        let h = sign("secret", 1_700_000_000, "7");
         assert_eq!(h, "t=1700000000,v1=a5856648c4f771b2be32d47af91d635d0f073fc9c0280b2fdf7fe07ccaebbc48");
-        assert!(signature_ok("secret", Some(&h), 7, 1_700_000_000));
-        assert!(signature_ok("secret", Some(&h), 7, 1_700_000_300));
-        assert!(signature_ok("secret", Some(&h), 7, 1_699_999_700));
-        assert!(!signature_ok("secret", Some(&h), 7, 1_700_000_301));
-        assert!(!signature_ok("secret", Some(&h), 8, 1_700_000_000));
-        assert!(!signature_ok("other", Some(&h), 7, 1_700_000_000));
+        assert!(signature_ok("secret", Some(&h), "7", 1_700_000_000));
+        assert!(signature_ok("secret", Some(&h), "7", 1_700_000_300));
+        assert!(signature_ok("secret", Some(&h), "7", 1_699_999_700));
+        assert!(!signature_ok("secret", Some(&h), "7", 1_700_000_301));
+        assert!(!signature_ok("secret", Some(&h), "8", 1_700_000_000));
+        assert!(!signature_ok("secret", Some(&h), "07", 1_700_000_000), "signed as received");
+        assert!(!signature_ok("other", Some(&h), "7", 1_700_000_000));
         assert!(signature_ok(
             "secret",
             Some(&h.to_ascii_uppercase().replace("T=", "t=").replace("V1=", "v1=")),
-            7,
+            "7",
             1_700_000_000
         ));
-        assert!(signature_ok("secret", Some(&format!("t=1700000000,v1=00,{}", &h[13..])), 7, 1_700_000_000));
-        assert!(!signature_ok("secret", None, 7, 1_700_000_000));
-        assert!(!signature_ok("secret", Some("t=1700000000"), 7, 1_700_000_000));
-        assert!(!signature_ok("secret", Some("garbage"), 7, 1_700_000_000));
+        assert!(signature_ok("secret", Some(&format!("t=1700000000,v1=00,{}", &h[13..])), "7", 1_700_000_000));
+        assert!(!signature_ok("secret", None, "7", 1_700_000_000));
+        assert!(!signature_ok("secret", Some("t=1700000000"), "7", 1_700_000_000));
+        assert!(!signature_ok("secret", Some("garbage"), "7", 1_700_000_000));
     }
 }

@@ -194,7 +194,13 @@ impl Failure {
 /// controller for `id_cart` at unix time `unix_time`: `t=<unix_time>,v1=<hex HMAC-SHA256(secret,
 /// "<unix_time>.id_cart=<id_cart>")>` (for tests of clients; the simulator accepts ±300 s).
 pub fn connector_signature(secret: &str, unix_time: i64, id_cart: u64) -> String {
-    connector::sign(secret, unix_time, i64::try_from(id_cart).unwrap_or(i64::MAX))
+    connector::sign(secret, unix_time, &id_cart.to_string())
+}
+
+/// [`connector_signature`] over an `id_cart` query value as sent, valid or not (`0`, `abc`): the module
+/// checks the signature over what it received before it reads the id.
+pub fn connector_signature_of(secret: &str, unix_time: i64, id_cart: &str) -> String {
+    connector::sign(secret, unix_time, id_cart)
 }
 
 /// One request the simulator received.

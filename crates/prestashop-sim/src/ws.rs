@@ -226,11 +226,8 @@ impl Webservice {
                 let m = if method == "PUT" { WriteMethod::Put } else { WriteMethod::Patch };
                 let root = write::parse_body(&body)?;
                 let mut store = self.store();
-                if let Some(id) = id
-                    && store.get(res.name, id).is_none()
-                {
-                    return Err(WsError::NotFound);
-                }
+                // `saveEntityFromXml` never reads the URL's id: the body's `<id>` names the object, and one
+                // that does not exist is 404 with error 92 in the requested format, not an empty 404.
                 let objs = write::write(&mut store, res, m, &root)?;
                 Ok((200, Some(self.render_written(&store, res, &objs, fmt))))
             }

@@ -1,5 +1,6 @@
 //! `hub stores check`: reaches a shop's Webservice with its key and tells what the key may do, against
-//! what the hub needs of a source or a client store.
+//! what the hub needs of a source or a client store; on the source, also asks the connector's `carttotal`
+//! controller whether it accepts the hub's key and signature ([`ConnectorCheck`]).
 
 use std::time::Instant;
 
@@ -30,8 +31,72 @@ pub struct StoreCheck {
     pub missing: Vec<String>,
 }
 
-/// What the hub calls on a source store (order replication) and on a client store (sync).
-fn needs(source: bool, patch: bool) -> Vec<(&'static str, &'static str)> {
+/// What the source's `carttotal` controller (the connector module's, decision 0004) answered a signed call
+/// with the hub's key. The call asks for cart `0`, which the module refuses as `invalid_id_cart` only once
+/// the key and the signature passed: no cart is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectorCheck {
+    /// Key and signature accepted, in `latency_ms`.
+    Accepted {
+        /// Round trip, in milliseconds.
+        latency_ms: u64,
+    },
+    /// 401: the module's API key (or signing secret) is not the hub's.
+    Refused,
+    /// 403: the module is not configured as the source.
+    NotSource,
+    /// 404: no such controller (the module is not installed or not enabled).
+    Missing,
+    /// Any other answer, with its status.
+    Unexpected(u16),
+    /// The shop did not answer (timeout, connection error, open circuit).
+    Unreachable(String),
+}
+
+impl ConnectorCheck {
+    /// Whether orders can be created on the source.
+    pub fn is_ok(&self) -> bool {
+        matches!(self, ConnectorCheck::Accepted { .. })
+    }
+
+    /// What a module answered: the status, and the `error` code of its JSON body.
+    pub(crate) fn from_answer(status: u16, body: &str, latency_ms: u64) -> Self {
+        let code = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned));
+        match (status, code.as_deref()) {
+            (400, Some("invalid_id_cart")) => ConnectorCheck::Accepted { latency_ms },
+            (401, Some("unauthorized")) => ConnectorCheck::Refused,
+            (403, Some("not_source")) => ConnectorCheck::NotSource,
+            (404, None) => ConnectorCheck::Missing,
+            (status, _) => ConnectorCheck::Unexpected(status),
+        }
+    }
+}
+
+impl std::fmt::Display for ConnectorCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnectorCheck::Accepted { latency_ms } => {
+                write!(f, "carttotal accepts the hub's key and signature ({latency_ms} ms)")
+            }
+            ConnectorCheck::Refused => f.write_str(
+                "carttotal refused the hub's key or signature: the store's api_key (and signing_secret) must equal \
+                 the module's API key (and signing secret), and the hub's clock be within 300 s of the shop's",
+            ),
+            ConnectorCheck::NotSource => f.write_str("carttotal: the module is not configured with the SOURCE role"),
+            ConnectorCheck::Missing => {
+                f.write_str("carttotal not found (404): is fulfillment_connector installed and enabled on this shop?")
+            }
+            ConnectorCheck::Unexpected(status) => write!(f, "carttotal answered an unexpected {status}"),
+            ConnectorCheck::Unreachable(why) => write!(f, "carttotal unreachable: {why}"),
+        }
+    }
+}
+
+/// What the hub calls on a source store (order replication) and on a client store (sync, and the
+/// reconciliation of its orders when `orders`).
+fn needs(source: bool, patch: bool, orders: bool) -> Vec<(&'static str, &'static str)> {
     let write = if patch { "PATCH" } else { "PUT" };
     if source {
         vec![
@@ -46,13 +111,24 @@ fn needs(source: bool, patch: bool) -> Vec<(&'static str, &'static str)> {
             ("orders", "POST"),
         ]
     } else {
-        vec![
+        let mut needs = vec![
             ("products", "GET"),
             ("products", write),
             ("combinations", "GET"),
             ("stock_availables", "GET"),
             ("stock_availables", write),
-        ]
+        ];
+        if orders {
+            // Reconciliation of orders reads them with what the webhook would carry.
+            needs.extend([
+                ("orders", "GET"),
+                ("customers", "GET"),
+                ("addresses", "GET"),
+                ("countries", "GET"),
+                ("currencies", "GET"),
+            ]);
+        }
+        needs
     }
 }
 
@@ -91,19 +167,19 @@ fn permissions(body: &str) -> Vec<Permission> {
 
 impl WebserviceClient {
     /// Lists what this shop's key may do and compares it with what the hub needs of a source (`source`)
-    /// or a client store.
+    /// or a client store (reading its orders too when `orders`: `reconcile.orders`).
     ///
     /// # Errors
     /// The shop cannot be reached or refuses the key (the message names the HTTP status and the shop's
     /// error, never the key).
-    pub async fn check(&self, source: bool) -> Result<StoreCheck, hub_domain::GatewayError> {
+    pub async fn check(&self, source: bool, orders: bool) -> Result<StoreCheck, hub_domain::GatewayError> {
         let started = Instant::now();
         let answer = self.send(Method::GET, "", &[], None).await?;
         let latency_ms = started.elapsed().as_millis() as u64;
         let permissions = permissions(&answer.body);
         let version = self.version();
         let patch = self.supports_patch();
-        let missing = needs(source, patch)
+        let missing = needs(source, patch, orders)
             .into_iter()
             .filter(|(resource, method)| {
                 !permissions.iter().any(|p| p.resource == *resource && p.methods.iter().any(|m| m == method))
@@ -117,6 +193,25 @@ impl WebserviceClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_module_answers_are_told_apart_by_status_and_error_code() {
+        let check = |status, body| ConnectorCheck::from_answer(status, body, 5);
+        assert_eq!(check(400, r#"{"error":"invalid_id_cart"}"#), ConnectorCheck::Accepted { latency_ms: 5 });
+        assert_eq!(check(401, r#"{"error":"unauthorized"}"#), ConnectorCheck::Refused);
+        assert_eq!(check(403, r#"{"error":"not_source"}"#), ConnectorCheck::NotSource);
+        assert_eq!(check(404, "<html>Page not found</html>"), ConnectorCheck::Missing);
+        assert_eq!(check(400, "<html>Bad request</html>"), ConnectorCheck::Unexpected(400), "not the module");
+        assert_eq!(check(500, ""), ConnectorCheck::Unexpected(500));
+    }
+
+    #[test]
+    fn a_client_key_needs_to_read_orders_only_when_they_are_reconciled() {
+        assert!(needs(false, true, true).contains(&("orders", "GET")));
+        assert!(needs(false, true, true).contains(&("currencies", "GET")));
+        assert!(!needs(false, true, false).contains(&("orders", "GET")));
+        assert!(needs(false, true, false).contains(&("stock_availables", "PATCH")));
+    }
 
     #[test]
     fn reads_the_captured_listing() {

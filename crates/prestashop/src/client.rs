@@ -224,7 +224,7 @@ impl WebserviceClient {
     ) -> Result<Answer, GatewayError> {
         let url = reqwest::Url::parse_with_params(&format!("{}/api/{path}", self.base), query)
             .map_err(|e| GatewayError::Permanent(format!("store {}: bad Webservice URL: {e}", self.store)))?;
-        self.send_to(method, url, path, Vec::new(), true, body).await
+        self.send_to(method, url, path, Vec::new(), true, body, true).await
     }
 
     /// Calls the shop's `fulfillment_connector` front controller `controller` (outside the Webservice),
@@ -238,17 +238,38 @@ impl WebserviceClient {
         query: &[(&str, String)],
         headers: Vec<(&'static str, String)>,
     ) -> Result<Answer, GatewayError> {
+        let url = self.connector_url(controller, query)?;
+        self.send_to(Method::GET, url, controller, headers, false, None, true).await
+    }
+
+    /// Like [`send_to_connector`](Self::send_to_connector), but any HTTP answer, whatever its status, is
+    /// returned as it came (for `hub stores check`, which tells the controller's answers apart); only a
+    /// shop that does not answer (timeout, connection error, open circuit) is an error.
+    ///
+    /// # Errors
+    /// [`GatewayError::Retryable`] when the shop does not answer.
+    pub async fn probe_connector(
+        &self,
+        controller: &str,
+        query: &[(&str, String)],
+        headers: Vec<(&'static str, String)>,
+    ) -> Result<Answer, GatewayError> {
+        let url = self.connector_url(controller, query)?;
+        self.send_to(Method::GET, url, controller, headers, false, None, false).await
+    }
+
+    fn connector_url(&self, controller: &str, query: &[(&str, String)]) -> Result<reqwest::Url, GatewayError> {
         let mut params: Vec<(&str, String)> = vec![
             ("fc", "module".into()),
             ("module", "fulfillment_connector".into()),
             ("controller", controller.into()),
         ];
         params.extend(query.iter().cloned());
-        let url = reqwest::Url::parse_with_params(&format!("{}/index.php", self.base), &params)
-            .map_err(|e| GatewayError::Permanent(format!("store {}: bad shop URL: {e}", self.store)))?;
-        self.send_to(Method::GET, url, controller, headers, false, None).await
+        reqwest::Url::parse_with_params(&format!("{}/index.php", self.base), &params)
+            .map_err(|e| GatewayError::Permanent(format!("store {}: bad shop URL: {e}", self.store)))
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn send_to(
         &self,
         method: Method,
@@ -257,10 +278,11 @@ impl WebserviceClient {
         headers: Vec<(&'static str, String)>,
         webservice_auth: bool,
         body: Option<String>,
+        classify: bool,
     ) -> Result<Answer, GatewayError> {
         let started = Instant::now();
         let mut status = None;
-        let result = self.exchange(&method, url, path, headers, webservice_auth, body, &mut status).await;
+        let result = self.exchange(&method, url, path, headers, webservice_auth, body, &mut status, classify).await;
         self.observe(&method, path, status, started, result.as_ref().err());
         result
     }
@@ -275,6 +297,7 @@ impl WebserviceClient {
         webservice_auth: bool,
         body: Option<String>,
         answered: &mut Option<u16>,
+        classify: bool,
     ) -> Result<Answer, GatewayError> {
         self.check_breaker()?;
         let _slot = self.slots.acquire().await.map_err(|e| GatewayError::Retryable(e.to_string()))?;
@@ -317,8 +340,8 @@ impl WebserviceClient {
             }
         };
         tracing::debug!(store = %self.store, %method, path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "webservice call");
-        if status.is_success() {
-            self.record(true);
+        if status.is_success() || !classify {
+            self.record(!status.is_server_error());
             return Ok(Answer { status, body });
         }
         let detail = describe(&body);

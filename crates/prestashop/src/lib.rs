@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod check;
 pub mod client;
+pub mod client_orders;
 pub mod source;
 pub mod xml;
 
@@ -12,8 +13,9 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 pub use catalog::WebserviceCatalog;
-pub use check::{Permission, StoreCheck};
+pub use check::{ConnectorCheck, Permission, StoreCheck};
 pub use client::{Circuit, StoreLimits, WebserviceClient};
+pub use client_orders::WebserviceClientOrders;
 use hub_domain::{
     GatewayError, Money, Secret, Sku, StoreCode,
     catalog::{Lookup, RemoteCombination, RemoteProduct, RemoteStockRow, StoreGateway},

@@ -16,7 +16,9 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use crate::{
-    WebserviceClient, filterable, int, num, rows,
+    WebserviceClient,
+    check::ConnectorCheck,
+    filterable, int, num, rows,
     xml::{self, Node},
 };
 
@@ -193,6 +195,21 @@ impl WebserviceSourceShop {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()).ok()?;
         mac.update(format!("{t}.{message}").as_bytes());
         Some(format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes())))
+    }
+
+    /// Asks the connector's `carttotal` controller, signed with the hub's key and secret as an order would
+    /// be, for cart `0`: the module answers `invalid_id_cart` only after the key and signature passed, and
+    /// reads no cart. For `hub stores check`; nothing secret is in what it returns.
+    pub async fn check_connector(&self) -> ConnectorCheck {
+        let mut headers = vec![("X-API-KEY", self.connector_key.expose().to_owned())];
+        if let Some(sig) = self.signature("id_cart=0") {
+            headers.push(("X-Hub-Signature", sig));
+        }
+        let started = std::time::Instant::now();
+        match self.client.probe_connector("carttotal", &[("id_cart", "0".into())], headers).await {
+            Ok(a) => ConnectorCheck::from_answer(a.status.as_u16(), &a.body, started.elapsed().as_millis() as u64),
+            Err(e) => ConnectorCheck::Unreachable(e.to_string()),
+        }
     }
 
     /// The source's own total for the cart, from its connector; `Err(Some(order))` when already ordered.

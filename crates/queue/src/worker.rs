@@ -196,10 +196,8 @@ async fn finish(
         Some((_, true)) => Outcome::Failed,
         Some((_, false)) => Outcome::Retrying,
     };
-    // The wait is measured on the first attempt only: later ones also wait out the backoff.
-    let wait = queued_at_us
-        .filter(|_| attempt <= 1)
-        .map(|q| Duration::from_micros((chrono::Utc::now().timestamp_micros() - q).max(0) as u64));
+    let started_at_us = chrono::Utc::now().timestamp_micros() - started.elapsed().as_micros() as i64;
+    let wait = job_wait(queued_at_us, started_at_us, attempt);
     let error = verdict.as_ref().map(|(m, _)| m.as_str());
     ctx.handlers.telemetry.job_finished(job, subject, outcome, attempt as u32, wait, started.elapsed(), error);
     if let Some((message, true)) = &verdict {
@@ -216,6 +214,12 @@ async fn finish(
         .await;
     }
     verdict
+}
+
+/// How long a job waited in the queue: from its enqueue time to the start of its run (its own run time is
+/// its duration, not its wait). Measured on the first attempt only: later ones also wait out the backoff.
+fn job_wait(queued_at_us: Option<i64>, started_at_us: i64, attempt: usize) -> Option<Duration> {
+    queued_at_us.filter(|_| attempt <= 1).map(|q| Duration::from_micros((started_at_us - q).max(0) as u64))
 }
 
 /// The job as queued, for the failed-job record.
@@ -557,6 +561,14 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
+
+    #[test]
+    fn the_wait_ends_when_the_run_starts_and_only_the_first_attempt_counts() {
+        assert_eq!(job_wait(Some(1_000_000), 1_250_000, 1), Some(Duration::from_millis(250)));
+        assert_eq!(job_wait(Some(1_000_000), 900_000, 1), Some(Duration::ZERO), "clocks apart: no negative wait");
+        assert_eq!(job_wait(Some(1_000_000), 1_250_000, 2), None);
+        assert_eq!(job_wait(None, 1_250_000, 1), None);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn a_failure_is_written_once_the_database_is_back_after_minutes_trying_at_most_every_30_s() {

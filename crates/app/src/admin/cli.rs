@@ -11,11 +11,13 @@ use clap::{Args, Parser, Subcommand};
 const SETTINGS: &str =
     "settings: hub.toml, or the file named by HUB_CONFIG; HUB_SECTION__KEY environment variables override it";
 
-/// How `reconcile --since` reads a time, and what an incremental run misses.
+/// How `reconcile --since` reads a time, what an incremental run misses, and how orders are read.
 const RECONCILE_SINCE: &str = "\
 --since <TIME> is `YYYY-MM-DD HH:MM:SS` in the source shop's own clock, or RFC 3339 (taken as UTC).
 Stock-only changes do not move a product's date_upd, so an incremental run misses them;
-without --since the whole catalog is read.";
+without --since the whole catalog is read.
+Each client's valid orders changed since its watermark (the first time: reconcile.orders_lookback_hours
+back) are listed too, and those the hub never heard of are replicated, once.";
 
 /// API and workers in one process (the zero-setup default on SQLite), plus the admin commands
 #[derive(Debug, Parser)]
@@ -41,7 +43,7 @@ pub enum Command {
     Jobs(JobsCommand),
     /// Process again every event received since a time (orders are still created once)
     Replay(ReplayArgs),
-    /// Compare the source catalog with every client and queue syncs for what drifted
+    /// Compare the source catalog with every client, queue syncs for what drifted, replicate missed orders
     #[command(after_help = RECONCILE_SINCE)]
     Reconcile(ReconcileArgs),
     /// GET a URL and exit 0 on a 2xx answer (container probes)
@@ -53,7 +55,7 @@ pub enum Command {
 pub enum StoresCommand {
     /// The configured stores (never their keys)
     List,
-    /// Reach each store's Webservice with its key; report what the key may do
+    /// Reach each store's Webservice with its key (report what the key may do) and the source's connector
     Check,
 }
 

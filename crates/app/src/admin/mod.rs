@@ -174,9 +174,12 @@ pub struct CheckRow {
     pub role: &'static str,
     /// `None`: no Webservice configured; else what the shop answered.
     pub result: Option<Result<hub_prestashop::StoreCheck, String>>,
+    /// The source only: what its connector's `carttotal` answered the hub's key and signature.
+    pub connector: Option<hub_prestashop::ConnectorCheck>,
 }
 
-/// Reaches every store's Webservice with its key, all at once.
+/// Reaches every store's Webservice with its key, and the source's connector with the hub's key and
+/// signature, all at once.
 ///
 /// # Errors
 /// The HTTP client cannot be built.
@@ -189,12 +192,25 @@ pub async fn check_stores(settings: &Settings) -> anyhow::Result<Vec<CheckRow>> 
             let source = s.role == hub_domain::StoreRole::Source;
             let result = match hub_domain::StoreCode::parse(&s.code) {
                 Ok(code) if s.webservice.is_some() => match gateway.client(&code) {
-                    Ok(client) => Some(client.check(source).await.map_err(|e| e.to_string())),
+                    Ok(client) => {
+                        Some(client.check(source, settings.reconcile.orders).await.map_err(|e| e.to_string()))
+                    }
                     Err(e) => Some(Err(e.to_string())),
                 },
                 _ => None,
             };
-            CheckRow { code: s.code.clone(), role: if source { "source" } else { "client" }, result }
+            let connector = match settings.source_shop().filter(|_| source) {
+                Some((target, key, secret, orders)) => match gateway.client(&target.store) {
+                    Ok(client) => Some(
+                        hub_prestashop::WebserviceSourceShop::new(client.clone(), key, secret, orders)
+                            .check_connector()
+                            .await,
+                    ),
+                    Err(e) => Some(hub_prestashop::ConnectorCheck::Unreachable(e.to_string())),
+                },
+                None => None,
+            };
+            CheckRow { code: s.code.clone(), role: if source { "source" } else { "client" }, result, connector }
         }
     });
     Ok(futures::future::join_all(checks).await)

@@ -1,5 +1,6 @@
-//! `hub reconcile [--since <TIME>] [--store <CODE>]`: one reconciliation now, with progress bars on a
-//! terminal (hidden when stdout is not one) and a summary. Refused while another process runs one.
+//! `hub reconcile [--since <TIME>] [--store <CODE>]`: one reconciliation now (catalogs, and clients'
+//! orders the hub never heard of), with progress bars on a terminal (hidden when stdout is not one) and a
+//! summary. Refused while another process runs one.
 
 use std::{
     collections::HashMap,
@@ -39,14 +40,17 @@ impl Bars {
 
 impl ReconcileProgress for Bars {
     fn started(&self, stage: &Stage, expected: Option<u64>) {
+        let noun = if matches!(stage, Stage::Orders(_)) { "orders" } else { "products" };
         let bar = match expected.filter(|n| *n > 0) {
             Some(n) => ProgressBar::new(n).with_style(
-                ProgressStyle::with_template("{prefix:>18} [{bar:30}] {pos}/{len} products {per_sec} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(&format!(
+                    "{{prefix:>18}} [{{bar:30}}] {{pos}}/{{len}} {noun} {{per_sec}} {{msg}}"
+                ))
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             ),
             None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{prefix:>18} {spinner} {pos} products {per_sec} {msg}")
+                ProgressStyle::with_template(&format!("{{prefix:>18}} {{spinner}} {{pos}} {noun} {{per_sec}} {{msg}}"))
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             ),
         };
@@ -103,11 +107,26 @@ pub(super) async fn run(settings: Settings, args: &ReconcileArgs) -> anyhow::Res
         report.to_link,
         report.syncs_queued
     );
+    println!(
+        "orders: {} valid listed, {} already linked, {} replicated now (queued), {} handed over before and still \
+         queued, {} failed",
+        report.orders_listed,
+        report.orders_linked,
+        report.orders_queued,
+        report.orders_pending,
+        report.orders_failed.len()
+    );
+    for (store, order, reason) in &report.orders_failed {
+        eprintln!("order {store}/{order} cannot be replicated: {reason}");
+    }
     for (store, reason) in &report.failed_clients {
         eprintln!("client {store} not compared: {reason}");
     }
     if !report.failed_clients.is_empty() {
         anyhow::bail!("{} client(s) could not be compared", report.failed_clients.len());
+    }
+    if !report.orders_failed.is_empty() {
+        anyhow::bail!("{} client order(s) cannot be replicated (see above)", report.orders_failed.len());
     }
     Ok(())
 }

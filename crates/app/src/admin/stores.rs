@@ -1,5 +1,5 @@
-//! `hub stores list` and `hub stores check`: the configured stores as a table, and what each Webservice
-//! key may do.
+//! `hub stores list` and `hub stores check`: the configured stores as a table, what each Webservice key may
+//! do, and whether the source's connector (`carttotal`) accepts the hub's key and signature.
 
 use std::process::ExitCode;
 
@@ -22,8 +22,8 @@ pub(super) fn list(settings: &Settings) {
     }
 }
 
-/// Reaches each store's Webservice and prints a line per store; fails when a store is unreachable or its
-/// key lacks a permission.
+/// Reaches each store's Webservice and prints a line per store (and one for the source's connector); fails
+/// when a store is unreachable, its key lacks a permission, or the source's connector refuses the hub.
 ///
 /// # Errors
 /// The HTTP client cannot be built.
@@ -57,6 +57,14 @@ pub(super) async fn check(settings: &Settings) -> anyhow::Result<ExitCode> {
                 failures += 1;
                 println!("{:<20} {:<7} FAILED: {e}", row.code, row.role);
             }
+        }
+        match &row.connector {
+            Some(c) if c.is_ok() => println!("{:<20} {:<7} ok: {c}", row.code, row.role),
+            Some(c) => {
+                failures += 1;
+                println!("{:<20} {:<7} FAILED: {c}", row.code, row.role);
+            }
+            None => {}
         }
     }
     Ok(if failures > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })

@@ -774,3 +774,91 @@ async fn a_session_cookie_captured_before_logout_is_refused_after_it_on_sqlite()
 async fn a_session_cookie_captured_before_logout_is_refused_after_it_on_every_api_process_on_mariadb() {
     a_cookie_captured_before_logout_is_refused_after_it(Backend::MariaDbRedis).await;
 }
+
+/// The wait the dashboard and `/metrics` show is the time a job spent queued, not queued plus running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jobs_wait_ends_when_its_run_starts() {
+    let retail = Simulator::start(SimConfig::default()).await.unwrap();
+    let product = retail.seed_product("WAIT-0001", "Slow mug", "5.00", 0);
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &retail)).await;
+    // A slow shop: the sync's three calls (look-up, stock rows, stock write) take over a second.
+    retail.set_latency(Duration::from_millis(400));
+    let body = product_event(&new_id(), "WAIT-0001", "10.00", 42, "2026-11-27T10:00:00Z");
+    assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &body).await.status(), 202);
+    eventually(30, "retail-1 synced", || async { retail.product_state(product).is_some_and(|s| s.2 == 42) }).await;
+    let runs = "SELECT COUNT(*) FROM job_runs WHERE job = 'sync_product_to_store' AND outcome = 'succeeded'";
+    eventually(10, "the sync's run recorded", || async { app.count(runs).await >= 1 }).await;
+    let slow = app.count(&format!("{runs} AND duration_ms >= 1000")).await;
+    assert!(slow >= 1, "the premise: a run of over a second");
+    let counted_its_run = app.count(&format!("{runs} AND wait_ms >= duration_ms")).await;
+    assert_eq!(counted_its_run, 0, "a wait that includes the job's own run time");
+    app.stop().await;
+}
+
+/// `env`'s TOML with the wholesaler's Webservice on `source` (and its signing secret when given), for
+/// `hub stores check`.
+fn config_with_source(env: &Env, url: &str, key: &str, secret: Option<&str>) -> std::path::PathBuf {
+    let secret = secret.map(|s| format!("signing_secret = \"{s}\"\n")).unwrap_or_default();
+    let toml = env.toml.replace(
+        &format!("api_key = \"{SOURCE_KEY}\"\n"),
+        &format!("api_key = \"{SOURCE_KEY}\"\n{secret}[stores.webservice]\nurl = \"{url}\"\nkey = \"{key}\"\n"),
+    );
+    let path = env.dir.join(format!("hub-{}.toml", unique("s")));
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stores_check_asks_the_source_connector_with_the_hubs_key_and_signature() {
+    let env = Env::new(Backend::Sqlite).await;
+    let source = |key: Option<&str>, secret: Option<&str>| {
+        let config = SimConfig {
+            connector_key: key.map(str::to_owned),
+            connector_secret: secret.map(str::to_owned),
+            ..SimConfig::default()
+        };
+        async move { Simulator::start(config).await.unwrap() }
+    };
+    let check = |sim: &Simulator, secret: Option<&str>| {
+        hub(&config_with_source(&env, &sim.base_url(), &sim.key(), secret), &["stores", "check"])
+    };
+    let connector_line = |out: &str| {
+        out.lines().find(|l| l.starts_with("wholesaler") && l.contains("carttotal")).unwrap_or_default().to_owned()
+    };
+
+    // The module holds the hub's key and secret: accepted.
+    let good = source(Some(SOURCE_KEY), Some(SIGNING_SECRET)).await;
+    let (code, out) = check(&good, Some(SIGNING_SECRET));
+    assert_eq!(code, 0, "{out}");
+    assert!(connector_line(&out).contains("ok: carttotal accepts the hub's key and signature"), "{out}");
+    assert_eq!(good.requests().iter().filter(|r| r.resource() == "carttotal").count(), 1);
+
+    // The hub signs with no secret, or another one: refused.
+    for secret in [None, Some("another-signing-secret-0123")] {
+        let (code, out) = check(&good, secret);
+        assert_eq!(code, 1, "{out}");
+        assert!(connector_line(&out).contains("FAILED: carttotal refused the hub's key or signature"), "{out}");
+        assert!(!out.contains(SIGNING_SECRET) && !out.contains(SOURCE_KEY), "no secret shown: {out}");
+    }
+
+    // The module holds another key: refused, and neither key is shown.
+    let other = source(Some("the-modules-own-key-0123456789"), None).await;
+    let (code, out) = check(&other, None);
+    assert_eq!(code, 1, "{out}");
+    assert!(connector_line(&out).contains("refused"), "{out}");
+    assert!(!out.contains(SOURCE_KEY) && !out.contains("the-modules-own-key"), "no key shown: {out}");
+
+    // No module on the shop, or no shop at all.
+    let bare = source(None, None).await;
+    let (code, out) = check(&bare, None);
+    assert_eq!(code, 1, "{out}");
+    assert!(connector_line(&out).contains("carttotal not found (404)"), "{out}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let (code, out) = hub(
+        &config_with_source(&env, &format!("http://{closed}"), "HUBKEY0123456789ABCDEFGHIJKLMNOP", None),
+        &["stores", "check"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(connector_line(&out).contains("carttotal unreachable"), "{out}");
+}

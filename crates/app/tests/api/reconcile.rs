@@ -256,3 +256,214 @@ async fn the_scheduled_reconciliation_repairs_a_client_on_its_own() {
     .await;
     app.stop().await;
 }
+
+/// Places an order on a simulated shop through its Webservice, as its checkout would: customer, address
+/// (Spain), cart of `quantity` × product `product`, then the order — paid a wrong total, so it lands in
+/// "Payment error" (valid 0) until [`accept_payment`]. Returns the order id.
+fn place_unpaid_order(sim: &Simulator, product: u64, quantity: u32) -> u64 {
+    let n = unique("c");
+    let created = |resource: &str, body: String| -> u64 {
+        let (status, answer) = sim.admin_call("POST", &format!("{resource}?output_format=JSON"), Some(&body));
+        assert_eq!(status, 201, "POST {resource}: {answer}");
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        let single = if resource == "addresses" { "address" } else { resource.trim_end_matches('s') };
+        v[single]["id"].as_str().and_then(|s| s.parse().ok()).or_else(|| v[single]["id"].as_u64()).unwrap()
+    };
+    let customer = created(
+        "customers",
+        format!(
+            "<prestashop><customer><passwd>x12345678</passwd><lastname>Garcia</lastname><firstname>Ana</firstname>\
+             <email>{n}@example.com</email></customer></prestashop>"
+        ),
+    );
+    let address = created(
+        "addresses",
+        format!(
+            "<prestashop><address><id_customer>{customer}</id_customer><id_country>6</id_country><alias>Home</alias>\
+             <lastname>Garcia</lastname><firstname>Ana</firstname><address1>Calle Mayor 1</address1>\
+             <postcode>28013</postcode><city>Madrid</city><phone>+34600000000</phone></address></prestashop>"
+        ),
+    );
+    let cart = created(
+        "carts",
+        format!(
+            "<prestashop><cart><id_address_delivery>{address}</id_address_delivery><id_address_invoice>{address}</id_address_invoice>\
+             <id_currency>1</id_currency><id_customer>{customer}</id_customer><id_lang>1</id_lang><associations><cart_rows>\
+             <cart_row><id_product>{product}</id_product><id_product_attribute>0</id_product_attribute>\
+             <id_address_delivery>{address}</id_address_delivery><quantity>{quantity}</quantity></cart_row>\
+             </cart_rows></associations></cart></prestashop>"
+        ),
+    );
+    created(
+        "orders",
+        format!(
+            "<prestashop><order><id_address_delivery>{address}</id_address_delivery><id_address_invoice>{address}</id_address_invoice>\
+             <id_cart>{cart}</id_cart><id_currency>1</id_currency><id_lang>1</id_lang><id_customer>{customer}</id_customer>\
+             <id_carrier>1</id_carrier><module>ps_wirepayment</module><payment>Bank wire</payment><total_paid>0.01</total_paid>\
+             <total_paid_real>0.01</total_paid_real><total_products>0.01</total_products><total_products_wt>0.01</total_products_wt>\
+             <conversion_rate>1</conversion_rate></order></prestashop>"
+        ),
+    )
+}
+
+/// The shop owner accepts the payment of `order` (state 2, "Payment accepted"): it becomes valid.
+fn accept_payment(sim: &Simulator, order: u64) {
+    let body = format!(
+        "<prestashop><order_history><id_order>{order}</id_order><id_order_state>2</id_order_state></order_history></prestashop>"
+    );
+    let (status, answer) = sim.admin_call("POST", "order_histories", Some(&body));
+    assert_eq!(status, 201, "{answer}");
+}
+
+/// An order of a simulated shop: id, `valid`, and its rows as (reference, quantity).
+type ShopOrder = (u64, String, Vec<(String, String)>);
+
+/// The orders of a simulated shop.
+fn orders_of(sim: &Simulator) -> Vec<ShopOrder> {
+    let (_, body) = sim.admin_call("GET", "orders?display=full&sort=[id_ASC]&output_format=JSON", None);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    v["orders"]
+        .as_array()
+        .map(|orders| {
+            orders
+                .iter()
+                .map(|o| {
+                    let rows = o["associations"]["order_rows"]
+                        .as_array()
+                        .map(|rows| {
+                            rows.iter()
+                                .map(|r| {
+                                    let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+                                    (text("product_reference"), text("product_quantity"))
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (o["id"].as_u64().unwrap_or_default(), o["valid"].as_str().unwrap_or_default().to_owned(), rows)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn hub_reconcile(env: &Env) -> String {
+    let out = Command::new(binary("hub"))
+        .args(["reconcile", "--store", "retail-1"])
+        .env("HUB_CONFIG", env.config_file())
+        .env("HUB_WORKER__ID", "reconcile-cli")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run `cargo build --bins` first");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "hub reconcile failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile(backend: Backend) {
+    let source =
+        Simulator::start(SimConfig { connector_key: Some(SOURCE_KEY.into()), ..SimConfig::default() }).await.unwrap();
+    source.seed_product("WHS-0001", "Mug", "10.00", 50);
+    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
+    let mug = r1.seed_product("WHS-0001", "Mug", "13.00", 20);
+    let mut env = Env::new(backend).await;
+    env.toml = with_webservices(&env.toml, &[("wholesaler", &source), ("retail-1", &r1)]);
+    let app = env.spawn(Mode::All).await;
+
+    // Two orders at retail-1 and no webhook at all (the connector was off): one paid, one not yet.
+    let paid = place_unpaid_order(&r1, mug, 2);
+    accept_payment(&r1, paid);
+    let unpaid = place_unpaid_order(&r1, mug, 1);
+    assert_eq!(orders_of(&r1).iter().map(|o| (o.0, o.1.as_str())).collect::<Vec<_>>(), [(paid, "1"), (unpaid, "0")]);
+
+    let first = hub_reconcile(&env);
+    assert!(first.contains("orders: 1 valid listed, 0 already linked, 1 replicated now"), "{first}");
+    eventually(30, "the paid order is on the source", || async { !orders_of(&source).is_empty() }).await;
+    eventually(30, "replication done", || async { app.depth(hub_domain::JobType::ReplicateOrder).await == 0 }).await;
+    let on_source = orders_of(&source);
+    assert_eq!(on_source.len(), 1, "{on_source:?}");
+    assert_eq!((on_source[0].1.as_str(), on_source[0].2.clone()), ("1", vec![("WHS-0001".into(), "2".into())]));
+    let event = format!("reconcile-order-retail-1-{paid}");
+    eventually(30, "its event processed", || async {
+        app.status_of(&event).await == Some(hub_domain::EventStatus::Processed)
+    })
+    .await;
+    // The watermark is the paid order's date_upd, and the next run lists from there.
+    let (_, body) = r1.admin_call("GET", &format!("orders/{paid}?output_format=JSON"), None);
+    let date_upd =
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["order"]["date_upd"].as_str().unwrap().to_owned();
+    let marks = app
+        .count(&format!("SELECT COUNT(*) FROM order_watermarks WHERE store = 'retail-1' AND date_upd = '{date_upd}'"))
+        .await;
+    assert_eq!(marks, 1, "watermark at {date_upd}");
+
+    // Again: nothing new; and a late webhook of the same order creates nothing either.
+    r1.clear_requests();
+    let second = hub_reconcile(&env);
+    assert!(second.contains("orders: 1 valid listed, 1 already linked, 0 replicated now"), "{second}");
+    let listed = r1.requests().into_iter().find(|r| r.path == "/api/orders").expect("an orders list");
+    assert_eq!(listed.query_param("filter[date_upd]"), Some(format!("[{date_upd},9999-12-31 23:59:59]")));
+    assert_eq!(listed.query_param("filter[valid]").as_deref(), Some("[1]"));
+    let late = new_id();
+    let mut webhook = order_event(&late);
+    webhook["order"]["id"] = paid.into();
+    webhook["order"]["valid"] = true.into();
+    webhook["order"]["lines"] =
+        serde_json::json!([{"reference": "WHS-0001", "quantity": 2, "unit_price_tax_incl": "15.60"}]);
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &webhook.to_string()).await.status(), 202);
+    eventually(30, "the late webhook processed", || async {
+        app.status_of(&late).await == Some(hub_domain::EventStatus::Processed)
+    })
+    .await;
+    assert_eq!(orders_of(&source).len(), 1, "still one order on the source");
+
+    // A webhook and a reconciliation of the same new order at the same moment: one source order.
+    let both = place_unpaid_order(&r1, mug, 1);
+    accept_payment(&r1, both);
+    let webhook_id = new_id();
+    let mut webhook = order_event(&webhook_id);
+    webhook["order"]["id"] = both.into();
+    webhook["order"]["valid"] = true.into();
+    webhook["order"]["lines"] =
+        serde_json::json!([{"reference": "WHS-0001", "quantity": 1, "unit_price_tax_incl": "15.60"}]);
+    let cli_env = env.config_file();
+    let cli = tokio::task::spawn_blocking(move || {
+        Command::new(binary("hub"))
+            .args(["reconcile", "--store", "retail-1"])
+            .env("HUB_CONFIG", cli_env)
+            .env("HUB_WORKER__ID", "reconcile-cli-race")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run `cargo build --bins` first")
+    });
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &webhook.to_string()).await.status(), 202);
+    let cli = cli.await.unwrap();
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    for event in [webhook_id.clone(), format!("reconcile-order-retail-1-{both}")] {
+        eventually(30, "both events processed", || async {
+            // The reconciliation may have found the link the webhook made first, and queued nothing.
+            app.status_of(&event).await.is_none_or(|s| s == hub_domain::EventStatus::Processed)
+        })
+        .await;
+    }
+    eventually(30, "replication done", || async { app.depth(hub_domain::JobType::ReplicateOrder).await == 0 }).await;
+    assert_eq!(orders_of(&source).len(), 2, "one source order for the webhook and the reconciliation");
+
+    // The unpaid order is paid at last: the next run replicates it, once.
+    accept_payment(&r1, unpaid);
+    let third = hub_reconcile(&env);
+    assert!(third.contains("1 replicated now"), "{third}");
+    eventually(30, "the third order is on the source", || async { orders_of(&source).len() == 3 }).await;
+    eventually(30, "replication done", || async { app.depth(hub_domain::JobType::ReplicateOrder).await == 0 }).await;
+    assert_eq!(orders_of(&source).len(), 3);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile_on_mariadb_and_redis() {
+    an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile(Backend::MariaDbRedis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile_on_sqlite() {
+    an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile(Backend::Sqlite).await;
+}

@@ -63,7 +63,8 @@ impl Telemetry {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records one finished run.
+    /// Records one finished run: `wait` is its time in the queue, from enqueue to the start of the run (its
+    /// own run time is `duration`, never part of the wait).
     #[allow(clippy::too_many_arguments)]
     pub fn job_finished(
         &self,

@@ -1,14 +1,20 @@
-//! Reconciliation: repairs what webhooks missed, comparing the source's catalog with the hub's known states
-//! and each client's shelves with the targets the sync computes (see [`run`]).
+//! Reconciliation: repairs what webhooks missed, comparing the source's catalog with the hub's known states,
+//! each client's shelves with the targets the sync computes, and each client's valid orders with the order
+//! links (see [`run`] and [`order_pass`]).
 
 pub mod client_pass;
+pub mod order_pass;
+pub mod orders;
 pub mod ports;
 pub mod progress;
 pub mod run;
 pub mod source_pass;
 
-pub use ports::{CatalogPage, ClientListing, RunLeases, SourceListing, StoreCatalog};
+pub use orders::{OrderReconciliation, reconcile_event_id};
+pub use ports::{
+    CatalogPage, ClientListing, ClientOrders, ListedOrder, OrderWatermarks, RunLeases, SourceListing, StoreCatalog,
+};
 #[cfg(test)]
-pub use ports::{MockRunLeases, MockStoreCatalog};
+pub use ports::{MockClientOrders, MockOrderWatermarks, MockRunLeases, MockStoreCatalog};
 pub use progress::{NoProgress, ReconcileProgress, Stage};
 pub use run::{Reconcile, ReconcileError, ReconcileReport, ReconcileRequest};

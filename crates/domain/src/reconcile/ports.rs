@@ -1,5 +1,5 @@
-//! What reconciliation needs from the outside world: stores' catalogs read page by page, and named run
-//! leases so one process at a time runs it.
+//! What reconciliation needs from the outside world: stores' catalogs and clients' orders read page by
+//! page, the order watermark of each client, and named run leases so one process at a time runs it.
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use chrono::NaiveDateTime;
 use crate::{
     catalog::RemoteStockRow,
     errors::{GatewayError, StorageError},
-    model::{CombinationData, Money, Sku, StoreCode},
+    model::{CombinationData, Money, OrderData, Sku, StoreCode},
 };
 
 /// One page of a catalog, read in id order.
@@ -83,6 +83,54 @@ pub trait StoreCatalog: Send + Sync + 'static {
         offset: u64,
         limit: u32,
     ) -> Result<CatalogPage<ClientListing>, GatewayError>;
+}
+
+/// A valid order of a client store as its Webservice lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedOrder {
+    /// Order id on the client.
+    pub id: u64,
+    /// Its `date_upd`, in the shop's own wall-clock time (PrestaShop stores it without a zone).
+    pub date_upd: NaiveDateTime,
+    /// The order as the connector's webhook would carry it, or why it cannot be built (a line without a
+    /// usable reference, an address the hub would refuse…).
+    pub order: Result<OrderData, String>,
+}
+
+/// Reading clients' orders page by page.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait ClientOrders: Send + Sync + 'static {
+    /// Up to `limit` valid orders of client `store` whose `date_upd` is at or after `since`, from `offset`,
+    /// in (`date_upd`, id) order, each with its customer, delivery address, country and currency resolved.
+    ///
+    /// # Errors
+    /// Retryable transport failures; permanent ones for a store without a Webservice or a key the shop
+    /// refuses.
+    async fn valid_orders_page(
+        &self,
+        store: &StoreCode,
+        since: NaiveDateTime,
+        offset: u64,
+        limit: u32,
+    ) -> Result<CatalogPage<ListedOrder>, GatewayError>;
+}
+
+/// Per client, the `date_upd` up to which its orders have been reconciled.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OrderWatermarks: Send + Sync + 'static {
+    /// The watermark of `store`; `None` before its first reconciliation of orders.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn get(&self, store: &StoreCode) -> Result<Option<NaiveDateTime>, StorageError>;
+
+    /// Moves the watermark of `store` to `to`, never backwards.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn advance(&self, store: &StoreCode, to: NaiveDateTime) -> Result<(), StorageError>;
 }
 
 /// Named leases that let one process at a time run a periodic task (reconciliation) across processes.

@@ -9,6 +9,8 @@ pub enum Stage {
     Source,
     /// Comparing one client.
     Client(StoreCode),
+    /// Listing one client's valid orders.
+    Orders(StoreCode),
 }
 
 impl std::fmt::Display for Stage {
@@ -16,6 +18,7 @@ impl std::fmt::Display for Stage {
         match self {
             Stage::Source => f.write_str("source"),
             Stage::Client(code) => write!(f, "client {code}"),
+            Stage::Orders(code) => write!(f, "orders {code}"),
         }
     }
 }
@@ -24,7 +27,7 @@ impl std::fmt::Display for Stage {
 pub trait ReconcileProgress: Send + Sync {
     /// `stage` begins; `expected` products when known (an estimate for clients: the source's count).
     fn started(&self, stage: &Stage, expected: Option<u64>);
-    /// `products` more were handled in `stage`.
+    /// `products` (orders, in an orders stage) more were handled in `stage`.
     fn advanced(&self, stage: &Stage, products: u64);
     /// `stage` ended (`error` when it was abandoned).
     fn finished(&self, stage: &Stage, error: Option<&str>);

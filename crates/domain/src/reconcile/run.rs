@@ -8,7 +8,10 @@
 //! 2. reads each client's catalog page by page and compares price, active flag and stock of every
 //!    linked or matching product with the target `SyncProductToStore` computes ([`Target`]);
 //! 3. for each drifted (client, SKU): records what the client really shows as the link's `applied` values
-//!    (under the sync's lease), so the sync sees the difference and writes it, then queues the sync.
+//!    (under the sync's lease), so the sync sees the difference and writes it, then queues the sync;
+//! 4. before all that, when built [`with_orders`](Reconcile::with_orders), lists each client's valid
+//!    orders changed since its watermark and hands those the hub never heard of to replication
+//!    ([`super::order_pass`]).
 //!
 //! Products of a client whose reference the source does not have are left alone (they stay `unlinked`).
 
@@ -17,12 +20,14 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use chrono::NaiveDateTime;
 
 use super::{
+    orders::OrderReconciliation,
     ports::StoreCatalog,
     progress::{ReconcileProgress, Stage},
 };
 use crate::{
     catalog::{ProductLinks, ProductStates, SourceProductState},
     errors::{GatewayError, QueueError, StorageError},
+    ingest::AcceptError,
     jobs::{JobQueue, SyncRequest},
     lease::Timer,
     model::{Sku, Store, StoreCode, StoreDirectory, StoreRole},
@@ -58,8 +63,18 @@ pub struct ReconcileReport {
     pub to_link: u64,
     /// `SyncProductToStore` jobs queued.
     pub syncs_queued: u64,
-    /// Clients that could not be compared, with the reason.
+    /// Clients that could not be compared (or whose orders could not be listed), with the reason.
     pub failed_clients: Vec<(StoreCode, String)>,
+    /// Valid client orders listed (changed since each client's watermark).
+    pub orders_listed: u64,
+    /// Of those, orders the hub already has a link for (replicated, being replicated, or failed).
+    pub orders_linked: u64,
+    /// Orders the hub had never heard of, handed to replication now (an inbox event, queued).
+    pub orders_queued: u64,
+    /// Orders an earlier run handed to replication that have no link yet (their job is still to run).
+    pub orders_pending: u64,
+    /// Orders that cannot be replicated as listed, as (client, order id, reason).
+    pub orders_failed: Vec<(StoreCode, u64, String)>,
 }
 
 /// Why a run stopped.
@@ -80,6 +95,9 @@ pub enum ReconcileError {
     /// The queue failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// A client order could not be handed to replication (the inbox refused it).
+    #[error("handing a client order to replication: {0}")]
+    Intake(#[source] AcceptError),
 }
 
 /// Attempts at one catalog page before a store is given up on for this run.
@@ -102,6 +120,7 @@ pub struct Reconcile {
     pub(super) timer: Arc<dyn Timer>,
     pub(super) page_size: u32,
     pub(super) owner: String,
+    pub(super) orders: Option<OrderReconciliation>,
 }
 
 impl Reconcile {
@@ -118,7 +137,14 @@ impl Reconcile {
         page_size: u32,
         owner: String,
     ) -> Self {
-        Self { catalog, states, links, queue, stores, timer, page_size: page_size.max(1), owner }
+        Self { catalog, states, links, queue, stores, timer, page_size: page_size.max(1), owner, orders: None }
+    }
+
+    /// Adds the orders pass: each client's valid orders the hub never heard of are handed to replication.
+    #[must_use]
+    pub fn with_orders(mut self, orders: OrderReconciliation) -> Self {
+        self.orders = Some(orders);
+        self
     }
 
     /// Runs one reconciliation. A client that cannot be read is reported and the others go on.
@@ -143,6 +169,17 @@ impl Reconcile {
             None => self.stores.active_clients(),
         };
         let mut report = ReconcileReport::default();
+        // Orders first: they do not depend on the source being readable, and each one waits for nothing else.
+        for client in &clients {
+            match self.reconcile_orders(client, &mut report, progress).await {
+                Ok(()) => {}
+                Err(ClientFailure::Store(e)) => {
+                    tracing::warn!(store = %client.code, error = %e, "reconcile: client orders not listed");
+                    report.failed_clients.push((client.code.clone(), format!("orders: {e}")));
+                }
+                Err(ClientFailure::Hub(e)) => return Err(e),
+            }
+        }
         let updated = self.reconcile_source(&source.code, request.since, &mut report, progress).await?;
         // Clients this run does not compare still get the source's changes, as a fan-out would give them.
         let others: Vec<SyncRequest> = self
@@ -178,6 +215,9 @@ impl Reconcile {
             clients_checked = report.clients_checked,
             drifted = report.drifted,
             syncs_queued = report.syncs_queued,
+            orders_listed = report.orders_listed,
+            orders_queued = report.orders_queued,
+            orders_failed = report.orders_failed.len(),
             failed_clients = report.failed_clients.len(),
             "reconciliation done"
         );

@@ -4,7 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use prestashop_sim::{Failure, FailureKind, SimConfig, connector_signature};
+use prestashop_sim::{Failure, FailureKind, SimConfig, connector_signature, connector_signature_of};
 
 use crate::support::{Auth, HUB_KEY, Resp, Shop, order_flow};
 
@@ -266,10 +266,17 @@ async fn unknown_carts_and_missing_ids_are_refused() {
     let sig = connector_signature(SECRET, now(), 999);
     let r = front(&shop, &format!("{INDEX}&id_cart=999"), &[key, ("X-Hub-Signature", &sig)]).await;
     assert_json(&r, 404, r#"{"error":"cart_not_found"}"#);
-    for query in ["", "&id_cart=", "&id_cart=0", "&id_cart=abc", "&id_cart=-3"] {
-        let r = front(&shop, &format!("{INDEX}{query}"), &[key]).await;
+    for raw in ["", "0", "abc", "-3", "07", "4294967296"] {
+        let query = format!("{INDEX}&id_cart={raw}");
+        // The signature is checked first, over the value as received: unsigned, any id is 401.
+        assert_json(&front(&shop, &query, &[key]).await, 401, r#"{"error":"unauthorized"}"#);
+        let sig = connector_signature_of(SECRET, now(), raw);
+        let r = front(&shop, &query, &[key, ("X-Hub-Signature", &sig)]).await;
         assert_json(&r, 400, r#"{"error":"invalid_id_cart"}"#);
     }
+    let unsigned = connector_shop(None).await;
+    let r = front(&unsigned, INDEX, &[key]).await;
+    assert_json(&r, 400, r#"{"error":"invalid_id_cart"}"#);
     let r = front(&shop, &format!("{INDEX}&id_cart=999"), &[key]).await;
     assert_json(&r, 401, r#"{"error":"unauthorized"}"#);
     let post = shop.call("POST", &format!("{INDEX}&id_cart=999"), Some(""), &[key], Auth::None).await;

@@ -145,3 +145,38 @@ async fn a_patch_of_current_state_changes_the_state() {
     assert_eq!(order_state(&shop, 7).await, "6");
     assert_eq!(shop.stock_of(6, 0).await, before + 2);
 }
+
+/// The list the hub's reconciliation of orders reads (FACTS.md §2.3: date fields filter and sort only with
+/// `date=1`, `[a,b]` is an inclusive range, `limit=offset,count`).
+fn valid_since(since: &str, limit: &str) -> String {
+    format!(
+        "/api/orders?date=1&filter[valid]=[1]&filter[date_upd]=[{since},9999-12-31 23:59:59]\
+         &sort=[date_upd_ASC,id_ASC]&display=full&limit={limit}&output_format=JSON"
+    )
+}
+
+fn ids(r: &crate::support::Resp) -> Vec<u64> {
+    r.json()["orders"].as_array().map(|a| a.iter().filter_map(|o| o["id"].as_u64()).collect()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn valid_orders_list_by_date_upd_page_by_page_and_a_paid_order_joins_them() {
+    let shop = Shop::new().await;
+    order_flow(&shop, &[6, 7]).await;
+    let first = shop.get(&valid_since("2000-01-01 00:00:00", "0,4")).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(ids(&first), vec![1, 2, 3, 4], "order 6 is in payment error (valid 0)");
+    let row = &first.json()["orders"][0];
+    assert_eq!(row["associations"]["order_rows"][0]["product_reference"], "demo_11");
+    assert!(row["date_upd"].as_str().is_some_and(|d| d.len() == 19), "{row}");
+    assert_eq!(ids(&shop.get(&valid_since("2000-01-01 00:00:00", "4,4")).await), vec![5, 7]);
+    let none = shop.get(&valid_since("2999-01-01 00:00:00", "0,4")).await;
+    assert_eq!((none.status, none.body.as_str()), (200, "[]"));
+    // Without date=1 the shop refuses the date filter (error 32 and the 500 quirk).
+    let undated = shop.get(&valid_since("2000-01-01 00:00:00", "0,4").replace("date=1&", "")).await;
+    assert_eq!((undated.status, undated.codes().first().copied()), (500, Some(32)));
+    // Payment accepted later: the order becomes valid and its date_upd moves.
+    let paid = "<prestashop><order_history><id_order>6</id_order><id_order_state>2</id_order_state></order_history></prestashop>";
+    assert_eq!(shop.send("POST", "/api/order_histories", paid).await.status, 201);
+    assert!(ids(&shop.get(&valid_since("2000-01-01 00:00:00", "0,10")).await).contains(&6));
+}

@@ -72,10 +72,31 @@ async fn put_takes_the_id_from_the_body_not_the_url() {
     assert_eq!(r.status, 200);
     assert_eq!(shop.get(&format!("/api/products/{a}")).await.field("price"), "5.000000");
     assert_eq!(shop.get(&format!("/api/products/{b}")).await.field("price"), "2.000000");
-    let url_missing = shop.send("PUT", "/api/products/999", &product_body(a, "<price>5</price>")).await;
-    assert_eq!((url_missing.status, url_missing.body.as_str()), (404, ""));
+    // saveEntityFromXml never reads the URL's id, even one that does not exist.
+    let url_missing = shop.send("PUT", "/api/products/999", &product_body(a, "<price>6</price>")).await;
+    assert_eq!(url_missing.status, 200, "{}", url_missing.body);
+    assert_eq!(shop.get(&format!("/api/products/{a}")).await.field("price"), "6.000000");
     let body_missing = shop.send("PUT", &format!("/api/products/{a}"), &product_body(999, "<price>5</price>")).await;
     assert_eq!((body_missing.status, body_missing.codes()), (404, vec![92]));
+}
+
+#[tokio::test]
+async fn a_write_to_a_missing_id_is_404_with_an_errors_body_in_the_requested_format() {
+    let shop = Shop::new().await;
+    for method in ["PATCH", "PUT"] {
+        let xml = shop.send(method, "/api/products/999", &product_body(999, "<price>5</price>")).await;
+        assert_eq!((xml.status, xml.codes()), (404, vec![92]), "{method} XML: {}", xml.body);
+        assert!(xml.header("content-type").is_some_and(|t| t.starts_with("text/xml")), "{method} XML");
+        let json =
+            shop.send(method, "/api/products/999?output_format=JSON", &product_body(999, "<price>5</price>")).await;
+        assert_eq!(json.status, 404, "{method} JSON");
+        assert_eq!(json.body, r#"{"errors":[{"code":92,"message":"Invalid ID"}]}"#, "{method} JSON");
+    }
+    let xml = shop.send("DELETE", "/api/products/999", "").await;
+    assert_eq!((xml.status, xml.codes()), (404, vec![87]), "DELETE XML: {}", xml.body);
+    let json = shop.send("DELETE", "/api/products/999?output_format=JSON", "").await;
+    assert_eq!(json.status, 404);
+    assert_eq!(json.body, r#"{"errors":[{"code":87,"message":"Id(s) not exists: 999"}]}"#);
 }
 
 #[tokio::test]
