@@ -13,6 +13,7 @@ mod m20261128_000005_operations;
 mod m20261128_000006_run_leases;
 mod m20261203_000007_owed_syncs;
 mod m20261203_000008_dashboard_sessions;
+mod m20261203_000009_order_link_carrier;
 
 /// Runs the hub's migrations.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_run_leases::Migration),
             Box::new(m20261203_000007_owed_syncs::Migration),
             Box::new(m20261203_000008_dashboard_sessions::Migration),
+            Box::new(m20261203_000009_order_link_carrier::Migration),
         ]
     }
 }

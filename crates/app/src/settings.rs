@@ -1,6 +1,8 @@
 //! Settings: built-in defaults → `hub.toml` (path from `HUB_CONFIG`) → `HUB_…` environment variables with
 //! `__` between levels (`HUB_DATABASE__URL`). Validated at start-up; an error names the bad field.
 
+use std::collections::{BTreeMap, HashMap};
+
 use std::path::PathBuf;
 
 use figment::{
@@ -271,6 +273,13 @@ impl Settings {
         {
             return Err(SettingsError("queue.url: the SQLite queue needs its own file, not database.url's".into()));
         }
+        for (i, store) in self.stores.iter().enumerate() {
+            if let Some(bad) = store.orders.carrier_map.keys().find(|k| k.trim().parse::<u64>().is_err()) {
+                return Err(SettingsError(format!(
+                    "stores[{i}].orders.carrier_map: key `{bad}` is not a carrier id (the retailer's id_carrier)"
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -351,6 +360,19 @@ impl Settings {
         let s = self.stores.iter().find(|s| s.role == StoreRole::Source)?;
         let target = self.webservice_targets().into_iter().find(|t| t.store.as_str() == s.code)?;
         Some((target, s.api_key.clone(), s.signing_secret.clone(), s.orders.clone()))
+    }
+
+    /// Per client store, its `[stores.orders] carrier_map`: the retailer's carrier id → the source carrier
+    /// (keys checked at start-up).
+    pub fn carrier_maps(&self) -> HashMap<StoreCode, BTreeMap<u64, u64>> {
+        self.stores
+            .iter()
+            .filter(|s| s.role == StoreRole::Client && !s.orders.carrier_map.is_empty())
+            .filter_map(|s| {
+                let map = s.orders.carrier_map.iter().filter_map(|(k, v)| Some((k.trim().parse().ok()?, *v))).collect();
+                Some((StoreCode::parse(&s.code).ok()?, map))
+            })
+            .collect()
     }
 }
 
