@@ -406,3 +406,66 @@ pub struct AcceptedResponse {
     /// `queued` when stored and queued now, `duplicate` when this id was accepted before.
     pub status: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order_body(line: serde_json::Value) -> OrderEventBody {
+        serde_json::from_value(serde_json::json!({
+            "event_id": "evt-0000001", "occurred_at": "2026-11-27T10:00:00Z",
+            "order": {
+                "id": 42, "reference": "XKBKNABJK", "currency": "EUR", "carrier_id": 2,
+                "customer": {"email": "ana@example.com", "firstname": "Ana", "lastname": "Garcia"},
+                "delivery_address": {"firstname": "Ana", "lastname": "Garcia", "address1": "Calle Mayor 1",
+                                     "postcode": "28013", "city": "Madrid", "country": "ES"},
+                "lines": [line], "total_paid_tax_incl": "35.10", "placed_at": "2026-11-27T10:00:00Z"
+            }
+        }))
+        .unwrap()
+    }
+
+    fn domain(body: OrderEventBody) -> Result<OrderData, InvalidValue> {
+        body.validate().map_err(|e| InvalidValue::new("garde", e.to_string()))?;
+        match body.try_into_domain(StoreCode::parse("retail-1").unwrap())?.payload {
+            EventPayload::Order(o) => Ok(*o),
+            EventPayload::Product(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_line_carries_its_combination_and_an_old_line_without_one_is_still_accepted() {
+        let o = domain(order_body(serde_json::json!({
+            "reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1", "product_reference": "",
+            "combination": {"id": 3, "reference": null, "ean13": null, "attributes": {"Size": "M", "Color": "Black"}}
+        })))
+        .unwrap();
+        let c = o.lines[0].combination.as_ref().expect("the combination");
+        assert_eq!((c.id, c.reference.as_ref(), c.attributes.get("Size").map(String::as_str)), (3, None, Some("M")));
+        assert_eq!(o.lines[0].product_reference, None, "an empty product reference is none");
+        assert_eq!(o.carrier_id, Some(2));
+        let old = domain(order_body(serde_json::json!({"reference": "WHS-0001", "quantity": 2, "unit_price_tax_incl": "15.73"})))
+            .unwrap();
+        assert_eq!((old.lines[0].combination.as_ref(), old.lines[0].product_reference.as_ref()), (None, None));
+        let null = domain(order_body(serde_json::json!({
+            "reference": "WHS-0001", "quantity": 1, "unit_price_tax_incl": "1.00", "combination": null
+        })))
+        .unwrap();
+        assert_eq!(null.lines[0].combination, None);
+    }
+
+    #[test]
+    fn a_combination_that_names_nothing_to_match_by_is_refused_with_its_path() {
+        let e = domain(order_body(serde_json::json!({
+            "reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1",
+            "combination": {"id": 3, "reference": "", "attributes": {}}
+        })))
+        .unwrap_err();
+        assert_eq!(e.field, "order.lines[0].combination");
+        let too_long = domain(order_body(serde_json::json!({
+            "reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1",
+            "combination": {"id": 3, "ean13": "40063813339310000"}
+        })));
+        assert!(too_long.is_err(), "an EAN13 over 13 characters is refused like the product event's");
+    }
+}
