@@ -585,3 +585,55 @@ async fn the_stock_an_order_took_reaches_the_retailers_even_for_a_sku_the_hub_ne
     .await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboards_orders_page_shows_each_orders_state_reason_source_order_carrier_and_shipping() {
+    let n = network().await;
+    n.source.set_configuration("PS_CARRIER_DEFAULT", "2");
+    let env = Env::new(Backend::Sqlite).await;
+    const ADMIN_TOKEN: &str = "admin-token-0123456789";
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &n);
+            s.server.admin_token = Some(Secret::new(ADMIN_TOKEN));
+        })
+        .await;
+    let (created, failed) = (new_id(), new_id());
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&created, 111, two_skus())).await.status(), 202);
+    let unknown = json!([{"reference": "NOT-SOLD-HERE", "quantity": 1, "unit_price_tax_incl": "1.00"}]);
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&failed, 112, unknown)).await.status(), 202);
+    eventually(30, "both handled", || async {
+        app.status_of(&created).await == Some(EventStatus::Processed)
+            && app.status_of(&failed).await == Some(EventStatus::Failed)
+    })
+    .await;
+    let source_order = source_orders(&n.source)[0]["id"].as_u64().unwrap();
+
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = browser
+        .post(format!("{}/dashboard/login", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={ADMIN_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = browser
+        .get(format!("{}/dashboard/orders", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = |id: &str| {
+        page.split("<tr>").find(|r| r.contains(&format!("<td>{id}</td>"))).unwrap_or_default().to_owned()
+    };
+    let ok = row("111");
+    assert!(ok.contains(&format!("<td>{source_order} (")), "source order id and reference: {ok}");
+    assert!(ok.contains("My carrier (#2)") && ok.contains("<td>8.40</td>") && ok.contains(">created<"), "{ok}");
+    let bad = row("112");
+    assert!(bad.contains(">failed<") && bad.contains("unknown_sku: NOT-SOLD-HERE"), "the reason is shown: {bad}");
+    app.stop().await;
+}
