@@ -444,8 +444,10 @@ mod tests {
         assert_eq!((c.id, c.reference.as_ref(), c.attributes.get("Size").map(String::as_str)), (3, None, Some("M")));
         assert_eq!(o.lines[0].product_reference, None, "an empty product reference is none");
         assert_eq!(o.carrier_id, Some(2));
-        let old = domain(order_body(serde_json::json!({"reference": "WHS-0001", "quantity": 2, "unit_price_tax_incl": "15.73"})))
-            .unwrap();
+        let old = domain(order_body(
+            serde_json::json!({"reference": "WHS-0001", "quantity": 2, "unit_price_tax_incl": "15.73"}),
+        ))
+        .unwrap();
         assert_eq!((old.lines[0].combination.as_ref(), old.lines[0].product_reference.as_ref()), (None, None));
         let null = domain(order_body(serde_json::json!({
             "reference": "WHS-0001", "quantity": 1, "unit_price_tax_incl": "1.00", "combination": null

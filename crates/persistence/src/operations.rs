@@ -345,9 +345,8 @@ impl OperationsLog for SeaOrmOperations {
         rows.iter()
             .map(|r| {
                 // The reference and the reason live in the link's data (a JSON document).
-                let data: serde_json::Value = get::<Option<String>>(r, 8)?
-                    .and_then(|d| serde_json::from_str(&d).ok())
-                    .unwrap_or_default();
+                let data: serde_json::Value =
+                    get::<Option<String>>(r, 8)?.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
                 let text = |key: &str| data[key].as_str().map(str::to_owned);
                 let carrier_id = get::<Option<i64>>(r, 5)?.map(|v| v.max(0) as u64);
                 let carrier_name: Option<String> = get(r, 6)?;

@@ -404,13 +404,15 @@ impl Simulator {
     /// # Panics
     /// When the setting does not exist in the simulated shop.
     pub fn set_configuration(&self, name: &str, value: &str) {
-        let (_, found) =
-            self.admin_call("GET", &format!("configurations?filter[name]=[{name}]&display=[id]&output_format=JSON"), None);
+        let (_, found) = self.admin_call(
+            "GET",
+            &format!("configurations?filter[name]=[{name}]&display=[id]&output_format=JSON"),
+            None,
+        );
         let v: serde_json::Value = serde_json::from_str(&found).unwrap_or_default();
         let id = v["configurations"][0]["id"].as_u64().expect("a configuration of that name");
-        let body = format!(
-            "<prestashop><configuration><id>{id}</id><value>{value}</value></configuration></prestashop>"
-        );
+        let body =
+            format!("<prestashop><configuration><id>{id}</id><value>{value}</value></configuration></prestashop>");
         let (status, answer) = self.admin_call("PATCH", &format!("configurations/{id}"), Some(&body));
         assert_eq!(status, 200, "set_configuration: {answer}");
     }

@@ -91,7 +91,10 @@ pub(crate) fn carrier_of(store: &Store, cart: &Record) -> i64 {
             .map_or(0, |c| c.int("id_zone"));
         let serves = |c: &Record| {
             c.get("is_free") == "1"
-                || store.rows_where("deliveries", |d| d.int("id_carrier") == c.int("id") && d.int("id_zone") == zone).next().is_some()
+                || store
+                    .rows_where("deliveries", |d| d.int("id_carrier") == c.int("id") && d.int("id_zone") == zone)
+                    .next()
+                    .is_some()
         };
         let default = store
             .rows_where("configurations", |c| c.get("name") == "PS_CARRIER_DEFAULT")

@@ -248,10 +248,7 @@ impl WebserviceSourceShop {
     /// the empty fields, FACTS.md §2.2).
     async fn combinations_where(&self, field: &str, value: String) -> Result<Vec<SourceCombination>, SourceError> {
         let found = self
-            .list(
-                "combinations",
-                vec![(field, value), ("display", "full".into()), ("sort", "[id_ASC]".into())],
-            )
+            .list("combinations", vec![(field, value), ("display", "full".into()), ("sort", "[id_ASC]".into())])
             .await?;
         Ok(found
             .iter()
@@ -318,7 +315,11 @@ impl WebserviceSourceShop {
                 && !self
                     .list(
                         "combinations",
-                        vec![("filter[id_product]", format!("[{product}]")), ("display", "[id]".into()), ("limit", "1".into())],
+                        vec![
+                            ("filter[id_product]", format!("[{product}]")),
+                            ("display", "[id]".into()),
+                            ("limit", "1".into()),
+                        ],
                     )
                     .await?
                     .is_empty()
@@ -332,8 +333,11 @@ impl WebserviceSourceShop {
         };
         // Globally unique own reference, then EAN13 (the shared rule's first two steps, across the shop).
         for (field, value) in [
-            ("filter[reference]", wanted.reference.as_ref().map(|r| filterable(r)).transpose()?),
-            ("filter[ean13]", wanted.ean13.as_ref().filter(|e| e.chars().all(|c| c.is_ascii_digit())).map(|e| format!("[{e}]"))),
+            ("filter[reference]", wanted.reference.as_ref().map(filterable).transpose()?),
+            (
+                "filter[ean13]",
+                wanted.ean13.as_ref().filter(|e| e.chars().all(|c| c.is_ascii_digit())).map(|e| format!("[{e}]")),
+            ),
         ] {
             let Some(value) = value else { continue };
             if let [c] = self.combinations_where(field, value).await?.as_slice() {
@@ -374,7 +378,11 @@ impl WebserviceSourceShop {
             )),
             CombinationMatch::NotFound => Err(refused(
                 "combination_not_matched",
-                format!("{}: none of source product {product}'s {} combination(s) matches", described(), candidates.len()),
+                format!(
+                    "{}: none of source product {product}'s {} combination(s) matches",
+                    described(),
+                    candidates.len()
+                ),
             )),
         }
     }
@@ -389,7 +397,12 @@ impl WebserviceSourceShop {
     /// `id_tax_rules_group`; the `carrier_zone` table is not a resource). The zones a paying carrier
     /// serves are read from `deliveries` (one price row per carrier, zone and range); a free carrier has no
     /// price rows (the back office deletes them for a free carrier), so it is taken as serving every zone.
-    async fn carrier_for(&self, retailer: &StoreCode, order: &OrderData, zone: u64) -> Result<SourceCarrier, SourceError> {
+    async fn carrier_for(
+        &self,
+        retailer: &StoreCode,
+        order: &OrderData,
+        zone: u64,
+    ) -> Result<SourceCarrier, SourceError> {
         let carriers = self
             .list(
                 "carriers",
@@ -402,14 +415,13 @@ impl WebserviceSourceShop {
             )
             .await?;
         let valid = |id: u64| {
-            carriers.iter().find(|c| num(&c["id"]) == id).map(|c| SourceCarrier {
-                id,
-                name: c["name"].as_str().unwrap_or_default().to_owned(),
-            })
+            carriers
+                .iter()
+                .find(|c| num(&c["id"]) == id)
+                .map(|c| SourceCarrier { id, name: c["name"].as_str().unwrap_or_default().to_owned() })
         };
-        let mapped = order
-            .carrier_id
-            .and_then(|theirs| self.carrier_maps.get(retailer).and_then(|m| m.get(&theirs)).copied());
+        let mapped =
+            order.carrier_id.and_then(|theirs| self.carrier_maps.get(retailer).and_then(|m| m.get(&theirs)).copied());
         for (why, chosen) in [("carrier_map", mapped), ("carrier_id", self.settings.carrier_id)] {
             if let Some(id) = chosen {
                 return valid(id).ok_or_else(|| {
@@ -623,7 +635,11 @@ impl SourceShop for WebserviceSourceShop {
                 "orders",
                 vec![
                     ("filter[id_cart]", format!("[{cart_id}]")),
-                    ("display", "[id,id_carrier,reference,current_state,valid,total_paid_tax_incl,total_shipping_tax_incl]".into()),
+                    (
+                        "display",
+                        "[id,id_carrier,reference,current_state,valid,total_paid_tax_incl,total_shipping_tax_incl]"
+                            .into(),
+                    ),
                     ("sort", "[id_ASC]".into()),
                 ],
             )

@@ -381,10 +381,13 @@ fn create(sim: &Simulator, resource: &str, singular: &str, xml: &str) -> u64 {
     }
 }
 
+/// A t-shirt's attribute values: (size, color).
+type SizeAndColor = (&'static str, &'static str);
+
 /// The demo's t-shirt on `sim`: product `demo_1` whose four combinations (Size S/M × Color White/Black)
 /// all carry the product's reference, as in the real demo catalog, 10 in stock each. Returns the product
 /// id and the combination ids by (size, color).
-fn seed_tshirt(sim: &Simulator) -> (u64, Vec<((&'static str, &'static str), u64)>) {
+fn seed_tshirt(sim: &Simulator) -> (u64, Vec<(SizeAndColor, u64)>) {
     let group = |name: &str, kind: &str| {
         create(
             sim,
@@ -402,7 +405,9 @@ fn seed_tshirt(sim: &Simulator) -> (u64, Vec<((&'static str, &'static str), u64)
             sim,
             "product_option_values",
             "product_option_value",
-            &format!("<id_attribute_group>{group}</id_attribute_group><name><language id=\"1\">{name}</language></name>"),
+            &format!(
+                "<id_attribute_group>{group}</id_attribute_group><name><language id=\"1\">{name}</language></name>"
+            ),
         )
     };
     let values = [("S", value(size, "S")), ("M", value(size, "M"))];
@@ -436,15 +441,20 @@ fn order_row_ids(sim: &Simulator, id: u64) -> Vec<(u64, u64, u64)> {
     v["order"]["associations"]["order_rows"]
         .as_array()
         .map(|rows| {
-            rows.iter().map(|r| (n(&r["product_id"]), n(&r["product_attribute_id"]), n(&r["product_quantity"]))).collect()
+            rows.iter()
+                .map(|r| (n(&r["product_id"]), n(&r["product_attribute_id"]), n(&r["product_quantity"])))
+                .collect()
         })
         .unwrap_or_default()
 }
 
 fn combination_stock(sim: &Simulator, product: u64, combination: u64) -> i64 {
     let row = sim.stock_row(product, combination).unwrap();
-    let (_, body) =
-        sim.admin_call("GET", &format!("stock_availables?filter[id]=[{row}]&display=[quantity]&output_format=JSON"), None);
+    let (_, body) = sim.admin_call(
+        "GET",
+        &format!("stock_availables?filter[id]=[{row}]&display=[quantity]&output_format=JSON"),
+        None,
+    );
     let v: Value = serde_json::from_str(&body).unwrap();
     v["stock_availables"][0]["quantity"].as_str().unwrap().parse().unwrap()
 }
@@ -579,7 +589,10 @@ async fn the_stock_an_order_took_reaches_the_retailers_even_for_a_sku_the_hub_ne
     eventually(30, "order processed", || async { app.status_of(&event).await == Some(EventStatus::Processed) }).await;
     assert_eq!((stock(&n.source, n.products.0), stock(&n.source, n.products.1)), (48, 29));
     eventually(20, "every client shows the source's new stock", || async {
-        let (r1, r2) = ((id_of(&n.r1, "WHS-0001"), id_of(&n.r1, "WHS-0002")), (id_of(&n.r2, "WHS-0001"), id_of(&n.r2, "WHS-0002")));
+        let (r1, r2) = (
+            (id_of(&n.r1, "WHS-0001"), id_of(&n.r1, "WHS-0002")),
+            (id_of(&n.r2, "WHS-0001"), id_of(&n.r2, "WHS-0002")),
+        );
         stock(&n.r1, r1.0) == 48 && stock(&n.r1, r1.1) == 29 && stock(&n.r2, r2.0) == 48 && stock(&n.r2, r2.1) == 29
     })
     .await;
@@ -627,9 +640,8 @@ async fn the_dashboards_orders_page_shows_each_orders_state_reason_source_order_
         .text()
         .await
         .unwrap();
-    let row = |id: &str| {
-        page.split("<tr>").find(|r| r.contains(&format!("<td>{id}</td>"))).unwrap_or_default().to_owned()
-    };
+    let row =
+        |id: &str| page.split("<tr>").find(|r| r.contains(&format!("<td>{id}</td>"))).unwrap_or_default().to_owned();
     let ok = row("111");
     assert!(ok.contains(&format!("<td>{source_order} (")), "source order id and reference: {ok}");
     assert!(ok.contains("My carrier (#2)") && ok.contains("<td>8.40</td>") && ok.contains(">created<"), "{ok}");

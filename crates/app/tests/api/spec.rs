@@ -64,9 +64,8 @@ async fn the_openapi_document_lists_both_webhooks_the_key_scheme_and_every_error
     assert!(combination["properties"]["attributes"].is_object(), "{combination}");
     assert_eq!(combination["properties"]["ean13"]["maxLength"], 13);
     assert!(line["properties"]["product_reference"].is_object());
-    let optional = |schema: &Value, field: &str| {
-        !schema["required"].as_array().is_some_and(|r| r.iter().any(|f| f == field))
-    };
+    let optional =
+        |schema: &Value, field: &str| !schema["required"].as_array().is_some_and(|r| r.iter().any(|f| f == field));
     assert!(optional(line, "combination") && optional(line, "product_reference"), "old bodies stay valid");
     let order_body = &spec["components"]["schemas"]["OrderEventBody"]["properties"]["order"];
     assert!(order_body["properties"]["carrier_id"].is_object() && optional(order_body, "carrier_id"));

@@ -87,7 +87,11 @@ fn attribute_key(attributes: &BTreeMap<String, String>) -> BTreeMap<String, Stri
 
 /// Lower case without accents and surrounding spaces: "Négro " and "negro" compare equal.
 pub fn fold(s: &str) -> String {
-    s.trim().nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+    s.trim()
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 #[cfg(test)]
@@ -141,8 +145,7 @@ mod tests {
 
     #[test]
     fn two_candidates_with_the_same_attribute_set_are_ambiguous() {
-        let candidates =
-            [candidate(7, None, None, &[("Size", "M")]), candidate(8, None, None, &[("size", "M")])];
+        let candidates = [candidate(7, None, None, &[("Size", "M")]), candidate(8, None, None, &[("size", "M")])];
         let wanted = attrs(&[("Size", "M")]);
         let id = CombinationIdentity { reference: None, ean13: None, attributes: &wanted };
         assert_eq!(match_combination(id, &candidates), CombinationMatch::Ambiguous(vec![7, 8]));

@@ -543,9 +543,9 @@ mod tests {
         let links = Arc::new(MemLinks::default());
         *links.0.lock().unwrap() = Some(link_with_cart(OrderLinkStatus::Failed));
         let mut source = MockSourceShop::new();
-        source.expect_order_for_cart().returning(|_| {
-            Ok(Some(SourceOrder { state: "8".into(), valid: false, ..source_order() }))
-        });
+        source
+            .expect_order_for_cart()
+            .returning(|_| Ok(Some(SourceOrder { state: "8".into(), valid: false, ..source_order() })));
         source.expect_plan().never();
         source.expect_order_cart().never();
         source.expect_stock().never();
@@ -586,9 +586,9 @@ mod tests {
             EventPayload::Order(Box::new(order())),
         );
         let mut inbox = MockInbox::new();
-        inbox.expect_load().returning(move |_| {
-            Ok(Some(StoredEvent::new(event.clone(), EventStatus::Processed, Utc::now(), 0, None)))
-        });
+        inbox
+            .expect_load()
+            .returning(move |_| Ok(Some(StoredEvent::new(event.clone(), EventStatus::Processed, Utc::now(), 0, None))));
         let links = Arc::new(MemLinks::default());
         let mut created = link_with_cart(OrderLinkStatus::Created);
         created.source_order_id = Some(31);

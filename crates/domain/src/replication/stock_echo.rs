@@ -36,13 +36,15 @@ impl ReplicateOrder {
                 }
                 // A product no event told the hub about yet: what the source has now becomes the known
                 // state, so its stock reaches the retailers all the same.
-                None => match self.source.product(line.product_id).await.map_err(|e| JobError::Retryable(e.to_string()))? {
-                    Some(product) => (product, None),
-                    None => {
-                        tracing::warn!(product = line.product_id, sku = %line.product_sku, "stock echo: product gone from the source");
-                        continue;
+                None => {
+                    match self.source.product(line.product_id).await.map_err(|e| JobError::Retryable(e.to_string()))? {
+                        Some(product) => (product, None),
+                        None => {
+                            tracing::warn!(product = line.product_id, sku = %line.product_sku, "stock echo: product gone from the source");
+                            continue;
+                        }
                     }
-                },
+                }
             };
             let echo_id = EventId::parse(&format!("echo-{}-{}", line.product_id, Utc::now().timestamp_micros()))
                 .map_err(|e| JobError::Permanent(e.message))?;
