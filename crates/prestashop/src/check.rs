@@ -37,6 +37,12 @@ fn needs(source: bool, patch: bool) -> Vec<(&'static str, &'static str)> {
         vec![
             ("products", "GET"),
             ("combinations", "GET"),
+            // Matching an ordered combination by its attribute values, and choosing the carrier.
+            ("product_option_values", "GET"),
+            ("product_options", "GET"),
+            ("carriers", "GET"),
+            ("configurations", "GET"),
+            ("deliveries", "GET"),
             ("stock_availables", "GET"),
             ("customers", "GET"),
             ("customers", "POST"),
