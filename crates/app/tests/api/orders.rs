@@ -649,3 +649,46 @@ async fn the_dashboards_orders_page_shows_each_orders_state_reason_source_order_
     assert!(bad.contains(">failed<") && bad.contains("unknown_sku: NOT-SOLD-HERE"), "the reason is shown: {bad}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_source_combinations_with_the_ordered_attribute_set_fail_the_order_as_ambiguous() {
+    let n = network().await;
+    let (product, combinations) = seed_tshirt(&n.source);
+    // A second "M, Black" on the source: same attribute values as an existing combination.
+    let (_, body) = n.source.admin_call(
+        "GET",
+        &format!(
+            "combinations/{}?output_format=JSON",
+            combinations.iter().find(|(k, _)| *k == ("M", "Black")).unwrap().1
+        ),
+        None,
+    );
+    let values: Vec<String> =
+        serde_json::from_str::<Value>(&body).unwrap()["combination"]["associations"]["product_option_values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| format!("<product_option_value><id>{}</id></product_option_value>", v["id"].as_str().unwrap()))
+            .collect();
+    create(
+        &n.source,
+        "combinations",
+        "combination",
+        &format!(
+            "<id_product>{product}</id_product><minimal_quantity>1</minimal_quantity>\
+             <associations><product_option_values>{}</product_option_values></associations>",
+            values.join("")
+        ),
+    );
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    let lines = json!([{"reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1",
+                        "combination": {"id": 3, "attributes": {"Size": "M", "Color": "Black"}}}]);
+    let event = new_id();
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, 75, lines)).await.status(), 202);
+    eventually(20, "order failed", || async { app.status_of(&event).await == Some(EventStatus::Failed) }).await;
+    let link = order_link(&app, 75).await;
+    assert!(link["error"].as_str().unwrap().starts_with("ambiguous_combination: demo_1"), "{link}");
+    assert!(source_orders(&n.source).is_empty(), "never guessed");
+    app.stop().await;
+}
