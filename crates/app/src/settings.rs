@@ -414,6 +414,16 @@ mod tests {
     }
 
     #[test]
+    fn a_client_stores_carrier_map_is_read_and_a_key_that_is_no_carrier_id_is_named() {
+        let mapped = format!("{STORES}        [stores.orders]\n        carrier_map = {{ \"2\" = 3 }}\n");
+        let s = load(&mapped).unwrap();
+        let maps = s.carrier_maps();
+        assert_eq!(maps.get(&StoreCode::parse("retail-1").unwrap()).and_then(|m| m.get(&2)), Some(&3));
+        let e = load(&mapped.replace("\"2\" = 3", "\"post\" = 3")).unwrap_err();
+        assert!(e.to_string().contains("stores[1].orders.carrier_map"), "{e}");
+    }
+
+    #[test]
     fn an_unknown_key_is_named() {
         let e = load("[server]\nlisten_on = \"x\"").unwrap_err();
         assert!(e.to_string().contains("listen_on"), "{e}");
