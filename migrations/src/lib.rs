@@ -13,7 +13,7 @@ mod m20261128_000005_operations;
 mod m20261128_000006_run_leases;
 mod m20261203_000007_owed_syncs;
 mod m20261203_000008_dashboard_sessions;
-// 9 is taken by a change being made beside this one.
+mod m20261203_000009_order_link_carrier;
 mod m20261203_000010_order_watermarks;
 
 /// Runs the hub's migrations.
@@ -32,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_run_leases::Migration),
             Box::new(m20261203_000007_owed_syncs::Migration),
             Box::new(m20261203_000008_dashboard_sessions::Migration),
+            Box::new(m20261203_000009_order_link_carrier::Migration),
             Box::new(m20261203_000010_order_watermarks::Migration),
         ]
     }

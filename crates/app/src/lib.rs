@@ -153,8 +153,10 @@ impl Application {
             let gateway: Arc<dyn StoreGateway> = Arc::new(webservices.clone());
             let replicate = settings.source_shop().and_then(|(target, key, secret, orders)| {
                 let client = webservices.client(&target.store).ok()?.clone();
-                let source: Arc<dyn SourceShop> =
-                    Arc::new(hub_prestashop::WebserviceSourceShop::new(client, key, secret, orders));
+                let source: Arc<dyn SourceShop> = Arc::new(
+                    hub_prestashop::WebserviceSourceShop::new(client, key, secret, orders)
+                        .with_carrier_maps(settings.carrier_maps()),
+                );
                 let links: Arc<dyn OrderLinks> = Arc::new(SeaOrmOrderLinks::new(db.clone()));
                 Some(Arc::new(ReplicateOrder::new(
                     inbox.clone(),

@@ -1,6 +1,8 @@
 //! Settings: built-in defaults → `hub.toml` (path from `HUB_CONFIG`) → `HUB_…` environment variables with
 //! `__` between levels (`HUB_DATABASE__URL`). Validated at start-up; an error names the bad field.
 
+use std::collections::{BTreeMap, HashMap};
+
 use std::path::PathBuf;
 
 use figment::{
@@ -271,6 +273,13 @@ impl Settings {
         {
             return Err(SettingsError("queue.url: the SQLite queue needs its own file, not database.url's".into()));
         }
+        for (i, store) in self.stores.iter().enumerate() {
+            if let Some(bad) = store.orders.carrier_map.keys().find(|k| k.trim().parse::<u64>().is_err()) {
+                return Err(SettingsError(format!(
+                    "stores[{i}].orders.carrier_map: key `{bad}` is not a carrier id (the retailer's id_carrier)"
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -352,6 +361,19 @@ impl Settings {
         let target = self.webservice_targets().into_iter().find(|t| t.store.as_str() == s.code)?;
         Some((target, s.api_key.clone(), s.signing_secret.clone(), s.orders.clone()))
     }
+
+    /// Per client store, its `[stores.orders] carrier_map`: the retailer's carrier id → the source carrier
+    /// (keys checked at start-up).
+    pub fn carrier_maps(&self) -> HashMap<StoreCode, BTreeMap<u64, u64>> {
+        self.stores
+            .iter()
+            .filter(|s| s.role == StoreRole::Client && !s.orders.carrier_map.is_empty())
+            .filter_map(|s| {
+                let map = s.orders.carrier_map.iter().filter_map(|(k, v)| Some((k.trim().parse().ok()?, *v))).collect();
+                Some((StoreCode::parse(&s.code).ok()?, map))
+            })
+            .collect()
+    }
 }
 
 /// The file part of a `sqlite:` URL.
@@ -389,6 +411,16 @@ mod tests {
         assert!(s.database.url.expose().starts_with("sqlite:"));
         assert_eq!(s.server.body_limit_bytes, 1024 * 1024);
         assert_eq!(s.store_directory().unwrap().active_clients().len(), 1);
+    }
+
+    #[test]
+    fn a_client_stores_carrier_map_is_read_and_a_key_that_is_no_carrier_id_is_named() {
+        let mapped = format!("{STORES}        [stores.orders]\n        carrier_map = {{ \"2\" = 3 }}\n");
+        let s = load(&mapped).unwrap();
+        let maps = s.carrier_maps();
+        assert_eq!(maps.get(&StoreCode::parse("retail-1").unwrap()).and_then(|m| m.get(&2)), Some(&3));
+        let e = load(&mapped.replace("\"2\" = 3", "\"post\" = 3")).unwrap_err();
+        assert!(e.to_string().contains("stores[1].orders.carrier_map"), "{e}");
     }
 
     #[test]

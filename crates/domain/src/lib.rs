@@ -22,7 +22,8 @@ pub use errors::{GatewayError, InvalidValue, QueueError, StorageError};
 pub use jobs::{JobError, JobQueue, JobType, Outcome, SyncRequest};
 pub use lease::Timer;
 pub use model::{
-    Address, CombinationData, Customer, EventId, EventKind, EventPayload, EventStatus, Money, NewEvent, OrderData,
-    OrderLine, PriceRule, ProductData, Secret, Sku, StaticStoreDirectory, Store, StoreCode, StoreDirectory, StoreRole,
-    StoredEvent,
+    Address, CombinationCandidate, CombinationData, CombinationIdentity, CombinationMatch, Customer, EventId,
+    EventKind, EventPayload, EventStatus, Money, NewEvent, OrderData, OrderLine, OrderedCombination, PriceRule,
+    ProductData, Secret, Sku, StaticStoreDirectory, Store, StoreCode, StoreDirectory, StoreRole, StoredEvent,
+    match_combination,
 };

@@ -85,6 +85,17 @@ pub fn annotate(mut spec: Value) -> Value {
     merge(&mut spec, o, &["order", "lines", "[]", "reference"], json!({"minLength": 1, "maxLength": 64}));
     merge(&mut spec, o, &["order", "lines", "[]", "quantity"], json!({"minimum": 1, "maximum": 100_000}));
     merge(&mut spec, o, &["order", "lines", "[]", "unit_price_tax_incl"], json!({"pattern": MONEY}));
+    merge(&mut spec, o, &["order", "lines", "[]", "product_reference"], json!({"maxLength": 64}));
+    merge(&mut spec, o, &["order", "lines", "[]", "combination", "reference"], json!({"maxLength": 64}));
+    merge(&mut spec, o, &["order", "lines", "[]", "combination", "ean13"], json!({"maxLength": 13}));
+    merge(
+        &mut spec,
+        o,
+        &["order", "lines", "[]", "combination", "attributes"],
+        json!({"maxProperties": 50, "example": {"Size": "M", "Color": "Black"}}),
+    );
+    optional(&mut spec, o, &["order", "lines", "[]", "combination"], &["attributes"]);
+    merge(&mut spec, o, &["order", "carrier_id"], json!({"minimum": 0}));
     merge(&mut spec, o, &["order", "total_paid_tax_incl"], json!({"pattern": MONEY}));
     merge(&mut spec, o, &["order", "placed_at"], json!({"format": "date-time"}));
     merge(&mut spec, o, &["order", "state"], json!({"maxLength": 32}));

@@ -121,8 +121,18 @@ pub struct OrderLinkResponse {
     pub source_reference: Option<String>,
     /// Its state id on the source.
     pub source_state: Option<String>,
-    /// Why it failed, with a stable reason code first (`unknown_sku: …`, `currency_not_available: …`).
+    /// Why it failed, with a stable reason code first (`unknown_sku: …`, `combination_not_matched: …`,
+    /// `payment_error: …`).
     pub error: Option<String>,
+    /// The source order's carrier id, once the order exists there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier_id: Option<u64>,
+    /// That carrier's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier_name: Option<String>,
+    /// The shipping the source charged, tax included, a decimal string such as "8.40".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipping_tax_incl: Option<String>,
     /// Last change, RFC 3339.
     pub updated_at: String,
 }
@@ -157,6 +167,9 @@ pub async fn order_link(
         source_reference: link.source_reference,
         source_state: link.source_state,
         error: link.error,
+        carrier_id: link.carrier_id,
+        carrier_name: link.carrier_name,
+        shipping_tax_incl: link.shipping_tax_incl.map(|m| m.to_string()),
         updated_at: link.updated_at.to_rfc3339(),
     }))
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use garde::Validate;
 use hub_domain::{
     Address, CombinationData, Customer, EventId, EventPayload, InvalidValue, Money, NewEvent, OrderData, OrderLine,
-    ProductData, Sku, StoreCode, StoreRole,
+    OrderedCombination, ProductData, Sku, StoreCode, StoreRole,
 };
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
@@ -221,6 +221,11 @@ pub struct OrderBody {
     #[garde(length(max = 32))]
     #[serde(default)]
     pub state: Option<String>,
+    /// The retailer's carrier id (`id_carrier` of its order), when the connector sends it: the hub maps it
+    /// to a source carrier with the client store's `[stores.orders] carrier_map`.
+    #[garde(skip)]
+    #[serde(default)]
+    pub carrier_id: Option<u64>,
 }
 
 /// The end customer.
@@ -285,6 +290,37 @@ pub struct OrderLineBody {
     /// Unit price paid, tax included, decimal string.
     #[garde(custom(valid_money))]
     pub unit_price_tax_incl: String,
+    /// The reference of the product the combination belongs to, its own ("" or absent: none); the source
+    /// product is looked up by it (else by `reference`) to match the combination by its attributes.
+    #[garde(custom(valid_optional_reference))]
+    #[serde(default)]
+    pub product_reference: Option<String>,
+    /// The combination ordered, absent or null for a simple product. Matched on the source by its own
+    /// reference when unique there, else its EAN13, else the product's combination with the same
+    /// attribute values (case- and accent-insensitive).
+    #[garde(dive)]
+    #[serde(default)]
+    pub combination: Option<OrderedCombinationBody>,
+}
+
+/// The combination of an ordered line, as the retailer has it.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, Apiv2Schema)]
+pub struct OrderedCombinationBody {
+    /// Combination id at the retailer.
+    #[garde(skip)]
+    pub id: u64,
+    /// Its own reference, when it has one (empty, null or absent otherwise).
+    #[garde(custom(valid_optional_reference))]
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// EAN13, when it has one.
+    #[garde(length(max = 13))]
+    #[serde(default)]
+    pub ean13: Option<String>,
+    /// Attribute group → value, e.g. {"Size": "M", "Color": "Black"}.
+    #[garde(length(max = 50))]
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
 }
 
 impl WebhookBody for OrderEventBody {
@@ -313,15 +349,31 @@ impl WebhookBody for OrderEventBody {
             .enumerate()
             .map(|(i, l)| {
                 let at = format!("order.lines[{i}]");
-                OrderLine::new(
+                let line = OrderLine::new(
                     Sku::parse(&l.reference).map_err(|e| e.within(&format!("{at}.reference")))?,
                     u32::try_from(l.quantity)
                         .map_err(|_| InvalidValue::new(format!("{at}.quantity"), "out of range"))?,
                     Money::parse(&l.unit_price_tax_incl).map_err(|e| e.within(&format!("{at}.unit_price_tax_incl")))?,
                 )
-                .map_err(|e| e.within(&at))
+                .map_err(|e| e.within(&at))?;
+                let Some(c) = l.combination else { return Ok(line) };
+                let optional_sku = |raw: Option<String>, field: &str| {
+                    raw.filter(|r| !r.trim().is_empty())
+                        .map(|r| Sku::parse(&r))
+                        .transpose()
+                        .map_err(|e| e.within(&format!("{at}.{field}")))
+                };
+                let product_reference = optional_sku(l.product_reference, "product_reference")?;
+                let combination = OrderedCombination::new(
+                    c.id,
+                    optional_sku(c.reference, "combination.reference")?,
+                    c.ean13,
+                    c.attributes,
+                )
+                .map_err(|e| e.within(&format!("{at}.combination")))?;
+                Ok(line.with_combination(product_reference, combination))
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, InvalidValue>>()?;
         let order = OrderData::new(
             o.id,
             o.reference,
@@ -334,7 +386,8 @@ impl WebhookBody for OrderEventBody {
             o.valid,
             o.state,
         )
-        .map_err(|e| e.within("order"))?;
+        .map_err(|e| e.within("order"))?
+        .with_carrier_id(o.carrier_id);
         Ok(NewEvent::new(
             EventId::parse(&self.event_id).map_err(|e| e.within("event_id"))?,
             store,
@@ -352,4 +405,69 @@ pub struct AcceptedResponse {
     pub event_id: String,
     /// `queued` when stored and queued now, `duplicate` when this id was accepted before.
     pub status: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order_body(line: serde_json::Value) -> OrderEventBody {
+        serde_json::from_value(serde_json::json!({
+            "event_id": "evt-0000001", "occurred_at": "2026-11-27T10:00:00Z",
+            "order": {
+                "id": 42, "reference": "XKBKNABJK", "currency": "EUR", "carrier_id": 2,
+                "customer": {"email": "ana@example.com", "firstname": "Ana", "lastname": "Garcia"},
+                "delivery_address": {"firstname": "Ana", "lastname": "Garcia", "address1": "Calle Mayor 1",
+                                     "postcode": "28013", "city": "Madrid", "country": "ES"},
+                "lines": [line], "total_paid_tax_incl": "35.10", "placed_at": "2026-11-27T10:00:00Z"
+            }
+        }))
+        .unwrap()
+    }
+
+    fn domain(body: OrderEventBody) -> Result<OrderData, InvalidValue> {
+        body.validate().map_err(|e| InvalidValue::new("garde", e.to_string()))?;
+        match body.try_into_domain(StoreCode::parse("retail-1").unwrap())?.payload {
+            EventPayload::Order(o) => Ok(*o),
+            EventPayload::Product(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_line_carries_its_combination_and_an_old_line_without_one_is_still_accepted() {
+        let o = domain(order_body(serde_json::json!({
+            "reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1", "product_reference": "",
+            "combination": {"id": 3, "reference": null, "ean13": null, "attributes": {"Size": "M", "Color": "Black"}}
+        })))
+        .unwrap();
+        let c = o.lines[0].combination.as_ref().expect("the combination");
+        assert_eq!((c.id, c.reference.as_ref(), c.attributes.get("Size").map(String::as_str)), (3, None, Some("M")));
+        assert_eq!(o.lines[0].product_reference, None, "an empty product reference is none");
+        assert_eq!(o.carrier_id, Some(2));
+        let old = domain(order_body(
+            serde_json::json!({"reference": "WHS-0001", "quantity": 2, "unit_price_tax_incl": "15.73"}),
+        ))
+        .unwrap();
+        assert_eq!((old.lines[0].combination.as_ref(), old.lines[0].product_reference.as_ref()), (None, None));
+        let null = domain(order_body(serde_json::json!({
+            "reference": "WHS-0001", "quantity": 1, "unit_price_tax_incl": "1.00", "combination": null
+        })))
+        .unwrap();
+        assert_eq!(null.lines[0].combination, None);
+    }
+
+    #[test]
+    fn a_combination_that_names_nothing_to_match_by_is_refused_with_its_path() {
+        let e = domain(order_body(serde_json::json!({
+            "reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1",
+            "combination": {"id": 3, "reference": "", "attributes": {}}
+        })))
+        .unwrap_err();
+        assert_eq!(e.field, "order.lines[0].combination");
+        let too_long = domain(order_body(serde_json::json!({
+            "reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1",
+            "combination": {"id": 3, "ean13": "40063813339310000"}
+        })));
+        assert!(too_long.is_err(), "an EAN13 over 13 characters is refused like the product event's");
+    }
 }

@@ -337,18 +337,28 @@ impl OperationsLog for SeaOrmOperations {
     async fn order_links(&self, limit: u32) -> Result<Vec<OrderLinkRow>, StorageError> {
         let rows = self
             .rows(
-                "SELECT client_store, client_order_id, status, source_order_id, updated_at_us FROM order_links \
-                 ORDER BY updated_at_us DESC LIMIT ?",
+                "SELECT client_store, client_order_id, status, source_order_id, updated_at_us, carrier_id, \
+                 carrier_name, shipping_tax_incl, data FROM order_links ORDER BY updated_at_us DESC LIMIT ?",
                 vec![i64::from(limit).into()],
             )
             .await?;
         rows.iter()
             .map(|r| {
+                // The reference and the reason live in the link's data (a JSON document).
+                let data: serde_json::Value =
+                    get::<Option<String>>(r, 8)?.and_then(|d| serde_json::from_str(&d).ok()).unwrap_or_default();
+                let text = |key: &str| data[key].as_str().map(str::to_owned);
+                let carrier_id = get::<Option<i64>>(r, 5)?.map(|v| v.max(0) as u64);
+                let carrier_name: Option<String> = get(r, 6)?;
                 Ok(OrderLinkRow {
                     client_store: get(r, 0)?,
                     client_order_id: get::<i64>(r, 1)?.max(0) as u64,
                     status: get(r, 2)?,
                     source_order_id: get::<Option<i64>>(r, 3)?.map(|v| v.max(0) as u64),
+                    source_reference: text("source_reference"),
+                    error: text("error"),
+                    carrier: carrier_id.map(|id| (id, carrier_name.unwrap_or_default())),
+                    shipping_tax_incl: get(r, 7)?,
                     updated_at: from_micros(get(r, 4)?),
                 })
             })

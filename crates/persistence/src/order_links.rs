@@ -62,12 +62,16 @@ impl OrderLinks for SeaOrmOrderLinks {
         self.ensure_row(&link.client_store, link.client_order_id).await?;
         let data = serde_json::to_string(link).map_err(|e| StorageError::Unexpected(e.to_string()))?;
         self.exec(
-            "UPDATE order_links SET status = ?, source_cart_id = ?, source_order_id = ?, data = ?, updated_at_us = ? \
+            "UPDATE order_links SET status = ?, source_cart_id = ?, source_order_id = ?, carrier_id = ?, \
+             carrier_name = ?, shipping_tax_incl = ?, data = ?, updated_at_us = ? \
              WHERE client_store = ? AND client_order_id = ?",
             vec![
                 link.status.as_str().into(),
                 link.source_cart_id.map(|i| i as i64).into(),
                 link.source_order_id.map(|i| i as i64).into(),
+                link.carrier_id.map(|i| i as i64).into(),
+                link.carrier_name.clone().into(),
+                link.shipping_tax_incl.map(|m| m.to_string()).into(),
                 data.into(),
                 micros(Utc::now()).into(),
                 link.client_store.as_str().into(),

@@ -405,6 +405,24 @@ impl Simulator {
         Some((p["price"].as_str()?.to_owned(), p["active"].as_str()? == "1", quantity))
     }
 
+    /// Sets the shop configuration `name` (e.g. `PS_CARRIER_DEFAULT`) to `value`, as the back office would.
+    ///
+    /// # Panics
+    /// When the setting does not exist in the simulated shop.
+    pub fn set_configuration(&self, name: &str, value: &str) {
+        let (_, found) = self.admin_call(
+            "GET",
+            &format!("configurations?filter[name]=[{name}]&display=[id]&output_format=JSON"),
+            None,
+        );
+        let v: serde_json::Value = serde_json::from_str(&found).unwrap_or_default();
+        let id = v["configurations"][0]["id"].as_u64().expect("a configuration of that name");
+        let body =
+            format!("<prestashop><configuration><id>{id}</id><value>{value}</value></configuration></prestashop>");
+        let (status, answer) = self.admin_call("PATCH", &format!("configurations/{id}"), Some(&body));
+        assert_eq!(status, 200, "set_configuration: {answer}");
+    }
+
     /// A JSON dump of the shop's tables, for debugging (tests should read state through `/api/`).
     pub fn state_snapshot(&self) -> serde_json::Value {
         self.shared.ws.store().snapshot()

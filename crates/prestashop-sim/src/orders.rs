@@ -72,18 +72,39 @@ fn round6(d: Decimal) -> Decimal {
 }
 
 /// The carrier an order of `cart` gets: the one `delivery_option` names for the delivery address, else
-/// the first active carrier by position.
+/// PS_CARRIER_DEFAULT when it is active and serves the address's zone, else the first such carrier by
+/// position (`Cart::getDeliveryOption`). A free carrier serves every zone here; a paying one the zones it
+/// has `deliveries` rows for.
 pub(crate) fn carrier_of(store: &Store, cart: &Record) -> i64 {
     let address = cart.get("id_address_delivery");
+    let usable = |c: &Record| c.get("active") == "1" && c.get("deleted") == "0";
     let chosen = serde_json::from_str::<serde_json::Value>(cart.get("delivery_option")).ok().and_then(|v| {
         let obj = v.as_object()?.clone();
         let entry = obj.get(address).or_else(|| obj.values().next())?.as_str()?.to_owned();
         let id = util::php_int(entry.split(',').next().unwrap_or(""));
-        store.get("carriers", id as u64).filter(|c| c.get("active") == "1" && c.get("deleted") == "0").map(|_| id)
+        store.get("carriers", id as u64).filter(|c| usable(c)).map(|_| id)
     });
     chosen.unwrap_or_else(|| {
+        let zone = store
+            .get("addresses", util::php_int(address).max(0) as u64)
+            .and_then(|a| store.get("countries", a.int("id_country").max(0) as u64))
+            .map_or(0, |c| c.int("id_zone"));
+        let serves = |c: &Record| {
+            c.get("is_free") == "1"
+                || store
+                    .rows_where("deliveries", |d| d.int("id_carrier") == c.int("id") && d.int("id_zone") == zone)
+                    .next()
+                    .is_some()
+        };
+        let default = store
+            .rows_where("configurations", |c| c.get("name") == "PS_CARRIER_DEFAULT")
+            .next()
+            .map_or(0, |c| util::php_int(c.get("value")));
+        if store.get("carriers", default.max(0) as u64).is_some_and(|c| usable(c) && serves(c)) {
+            return default;
+        }
         store
-            .rows_where("carriers", |c| c.get("active") == "1" && c.get("deleted") == "0")
+            .rows_where("carriers", |c| usable(c) && serves(c))
             .min_by_key(|c| (c.int("position"), c.int("id")))
             .map_or(0, |c| c.int("id"))
     })

@@ -582,6 +582,30 @@ static CARRIER_FIELDS: &[Field] = &[
     lang("delay").req().max(512).fmt("isGenericName"),
 ];
 
+/// `Configuration`: one row per setting (name, value) and shop context (8.2.1 `Configuration::$definition`).
+static CONFIGURATION_FIELDS: &[Field] = &[
+    int("id"),
+    text("value"),
+    text("name").req().max(254).fmt("isConfigName"),
+    id("id_shop_group").link("shop_groups"),
+    id("id_shop").link("shops"),
+    date_add(),
+    date_upd(),
+];
+
+/// `Delivery`: a carrier's price for one zone and range — the only carrier↔zone data the Webservice
+/// exposes (a carrier's `carrier_zone` rows are not a resource).
+static DELIVERY_FIELDS: &[Field] = &[
+    int("id"),
+    id("id_carrier").req().link("carriers"),
+    id("id_range_price").req().link("price_ranges"),
+    id("id_range_weight").req().link("weight_ranges"),
+    id("id_zone").req().link("zones"),
+    id("id_shop").link("shops"),
+    id("id_shop_group").link("shop_groups"),
+    price("price").req().fmt("isPrice"),
+];
+
 static ORDER_STATE_FIELDS: &[Field] = &[
     int("id"),
     boolean("unremovable"),
@@ -664,6 +688,16 @@ pub(crate) static RESOURCES: &[Resource] = &[
         writable: true,
     },
     Resource {
+        name: "configurations",
+        singular: "configuration",
+        class: "Configuration",
+        description: "Shop configuration",
+        fields: CONFIGURATION_FIELDS,
+        assocs: &[],
+        forbidden: &[],
+        writable: true,
+    },
+    Resource {
         name: "countries",
         singular: "country",
         class: "Country",
@@ -692,6 +726,16 @@ pub(crate) static RESOURCES: &[Resource] = &[
         assocs: CUSTOMER_ASSOCS,
         forbidden: &[],
         writable: true,
+    },
+    Resource {
+        name: "deliveries",
+        singular: "delivery",
+        class: "Delivery",
+        description: "Product delivery",
+        fields: DELIVERY_FIELDS,
+        assocs: &[],
+        forbidden: &[],
+        writable: false,
     },
     Resource {
         name: "languages",

@@ -273,6 +273,33 @@ impl Store {
                 ],
             );
         }
+        // Demo data (install fixtures `delivery.xml`, `carrier_zone.xml`): "My carrier" has prices for
+        // Europe (zone 1) and North America (zone 2), not for Europe non-EU (zone 7, GB here). Carrier 1 is
+        // free, so it has no price rows. The sim's price is flat per carrier (see `shipping_price`).
+        for (id, zone) in [(1u64, "1"), (2, "2")] {
+            self.seed(
+                "deliveries",
+                id,
+                &[
+                    ("id_carrier", "2"),
+                    ("id_range_price", "0"),
+                    ("id_range_weight", "1"),
+                    ("id_zone", zone),
+                    ("id_shop", "0"),
+                    ("id_shop_group", "0"),
+                    ("price", "7.000000"),
+                ],
+            );
+        }
+        // PS_CARRIER_DEFAULT: 1, as the captured 8.2.1 demo behaved — an order whose cart named no
+        // delivery option got carrier 1 although carrier 2 served its address (post_order_ok,
+        // post_order_carrier2), and `Cart::getDeliveryOption` picks PS_CARRIER_DEFAULT first.
+        let now = util::now();
+        self.seed(
+            "configurations",
+            1,
+            &[("name", "PS_CARRIER_DEFAULT"), ("value", "1"), ("date_add", &now), ("date_upd", &now)],
+        );
         for &OrderState { id, name, logable, paid, invoice, shipped, color, template } in ORDER_STATES {
             let b = |x: bool| if x { "1" } else { "0" };
             self.seed(

@@ -102,6 +102,12 @@ fn needs(source: bool, patch: bool, orders: bool) -> Vec<(&'static str, &'static
         vec![
             ("products", "GET"),
             ("combinations", "GET"),
+            // Matching an ordered combination by its attribute values, and choosing the carrier.
+            ("product_option_values", "GET"),
+            ("product_options", "GET"),
+            ("carriers", "GET"),
+            ("configurations", "GET"),
+            ("deliveries", "GET"),
             ("stock_availables", "GET"),
             ("customers", "GET"),
             ("customers", "POST"),

@@ -10,12 +10,12 @@
 //! `associations.order_rows` (reference, quantity, unit price tax included; lines of no quantity left out),
 //! the phone or else the mobile phone, `date_add` as the time it was placed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use hub_domain::{
-    Address, Customer, GatewayError, Money, OrderData, OrderLine, Sku, StoreCode,
+    Address, Customer, GatewayError, Money, OrderData, OrderLine, OrderedCombination, Sku, StoreCode,
     reconcile::{CatalogPage, ClientOrders, ListedOrder},
 };
 use reqwest::Method;
@@ -99,6 +99,54 @@ struct Related {
     addresses: HashMap<u64, Value>,
     countries: HashMap<u64, Value>,
     currencies: HashMap<u64, Value>,
+    /// The lines' products (`reference`), their combinations (`reference`, `ean13`, the ids of their
+    /// attribute values), and those values' and groups' names.
+    products: HashMap<u64, Value>,
+    combinations: HashMap<u64, Value>,
+    values: HashMap<u64, Value>,
+    groups: HashMap<u64, Value>,
+}
+
+impl Related {
+    /// `line` with its product's own reference and, when `row` is a combination's, that combination as the
+    /// connector describes it (own reference, EAN13, attribute group → value names in the shop's first
+    /// language): what the source resolves it by. A combination deleted since keeps only its id, which
+    /// cannot be matched; the line then stays the parent's and replication names why.
+    fn with_combination(&self, line: OrderLine, row: &Value) -> Result<OrderLine, String> {
+        let combination_id = num(&row["product_attribute_id"]);
+        if combination_id == 0 {
+            return Ok(line);
+        }
+        let Some(c) = self.combinations.get(&combination_id) else {
+            return Ok(line);
+        };
+        let sku = |v: String| Some(v).filter(|v| !v.is_empty()).and_then(|v| Sku::parse(&v).ok());
+        let product_reference = self.products.get(&num(&row["product_id"])).and_then(|p| sku(field(p, "reference")));
+        let mut attributes = BTreeMap::new();
+        for v in c["associations"]["product_option_values"].as_array().map(Vec::as_slice).unwrap_or_default() {
+            let Some(value) = self.values.get(&num(&v["id"])) else { continue };
+            let Some(group) = self.groups.get(&num(&value["id_attribute_group"])) else { continue };
+            attributes.insert(first_language(&group["name"]), first_language(&value["name"]));
+        }
+        let combination = OrderedCombination::new(
+            combination_id,
+            sku(field(c, "reference")),
+            Some(field(c, "ean13")).filter(|e| !e.is_empty() && e != "0"),
+            attributes,
+        )
+        .map_err(|e| format!("combination {combination_id}: {e}"))?;
+        Ok(line.with_combination(product_reference, combination))
+    }
+}
+
+/// A language field's value: a plain string when the shop outputs one language, else the first of the
+/// `[{"id":"1","value":"…"}]` list (FACTS.md §2.2), the shop's first language.
+fn first_language(v: &Value) -> String {
+    match v {
+        Value::Array(items) => items.first().map(|i| field(i, "value")).unwrap_or_default(),
+        Value::String(s) => s.trim().to_owned(),
+        _ => String::new(),
+    }
 }
 
 /// The order as the connector's webhook would carry it, or why it cannot be built.
@@ -146,18 +194,13 @@ fn order_data(o: &Value, related: &Related) -> Result<OrderData, String> {
         let reference = Sku::parse(&reference).map_err(|e| format!("{at}: reference `{reference}`: {e}"))?;
         let quantity = u32::try_from(quantity).map_err(|_| format!("{at}: quantity {quantity} out of range"))?;
         let price = Money::parse(&field(row, "unit_price_tax_incl")).map_err(|e| format!("{at}: unit price: {e}"))?;
-        // TODO(issue 13, combination identity on order lines): the line's combination is
-        // `product_attribute_id` (0: none). When `OrderLine` carries `product_reference` and
-        // `combination {id, reference, ean13, attributes{group→value}}`, fill them here from that id:
-        // `combinations/{id}` (reference, ean13, associations.product_option_values), then
-        // `product_option_values` and `product_options` for the group → value names — as the connector does.
-        let _combination_id = num(&row["product_attribute_id"]);
-        lines.push(OrderLine::new(reference, quantity, price).map_err(|e| format!("{at}: {e}"))?);
+        let line = OrderLine::new(reference, quantity, price).map_err(|e| format!("{at}: {e}"))?;
+        lines.push(related.with_combination(line, row).map_err(|e| format!("{at}: {e}"))?);
     }
     let placed_at = date(o, "date_add").map(|d| Utc.from_utc_datetime(&d)).ok_or_else(|| "no date_add".to_owned())?;
     let total = Money::parse(&field(o, "total_paid_tax_incl")).map_err(|e| format!("total_paid_tax_incl: {e}"))?;
     let state = Some(field(o, "current_state")).filter(|s| !s.is_empty());
-    OrderData::new(
+    let order = OrderData::new(
         num(&o["id"]),
         field(o, "reference"),
         currency,
@@ -169,7 +212,8 @@ fn order_data(o: &Value, related: &Related) -> Result<OrderData, String> {
         Some(int(&o["valid"]) == 1),
         state,
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    Ok(order.with_carrier_id(Some(num(&o["id_carrier"])).filter(|id| *id > 0)))
 }
 
 #[async_trait]
@@ -215,7 +259,26 @@ impl ClientOrders for WebserviceClientOrders {
             self.by_id(c, "countries", addresses.values().map(|a| num(&a["id_country"])), "[id,iso_code]").await?;
         let currencies =
             self.by_id(c, "currencies", found.iter().map(|o| num(&o["id_currency"])), "[id,iso_code]").await?;
-        let related = Related { customers, addresses, countries, currencies };
+        let rows_of = |field: &str| -> Vec<u64> {
+            found
+                .iter()
+                .flat_map(|o| o["associations"]["order_rows"].as_array().map(Vec::as_slice).unwrap_or_default())
+                .map(|r| num(&r[field]))
+                .collect()
+        };
+        let (product_ids, combination_ids) = (rows_of("product_id"), rows_of("product_attribute_id"));
+        let products = self.by_id(c, "products", product_ids.into_iter(), "[id,reference]").await?;
+        let combinations = self.by_id(c, "combinations", combination_ids.into_iter(), "full").await?;
+        let value_ids: Vec<u64> = combinations
+            .values()
+            .flat_map(|c| c["associations"]["product_option_values"].as_array().map(Vec::as_slice).unwrap_or_default())
+            .map(|v| num(&v["id"]))
+            .collect();
+        let values =
+            self.by_id(c, "product_option_values", value_ids.into_iter(), "[id,id_attribute_group,name]").await?;
+        let group_ids: Vec<u64> = values.values().map(|v| num(&v["id_attribute_group"])).collect();
+        let groups = self.by_id(c, "product_options", group_ids.into_iter(), "[id,name]").await?;
+        let related = Related { customers, addresses, countries, currencies, products, combinations, values, groups };
         let mut items = Vec::with_capacity(found.len());
         for o in &found {
             let id = num(&o["id"]);
@@ -248,6 +311,27 @@ mod tests {
             )]),
             countries: HashMap::from([(6, json!({"id":6,"iso_code":"ES"}))]),
             currencies: HashMap::from([(1, json!({"id":1,"iso_code":"EUR"}))]),
+            // As a real 8.2.1 demo shop lists them (combination 1 of demo_1 carries its parent's reference).
+            products: HashMap::from([
+                (1, json!({"id":1,"reference":"demo_1"})),
+                (6, json!({"id":6,"reference":"demo_11"})),
+            ]),
+            combinations: HashMap::from([(
+                1,
+                json!({"id":1,"id_product":"1","ean13":"","reference":"demo_1",
+                       "associations":{"product_option_values":[{"id":"1"},{"id":"8"}]}}),
+            )]),
+            values: HashMap::from([
+                (1, json!({"id":1,"id_attribute_group":"1","name":[{"id":"1","value":"S"},{"id":"2","value":"S"}]})),
+                (
+                    8,
+                    json!({"id":8,"id_attribute_group":"2","name":[{"id":"1","value":"White"},{"id":"2","value":"Blanc"}]}),
+                ),
+            ]),
+            groups: HashMap::from([
+                (1, json!({"id":1,"name":[{"id":"1","value":"Size"},{"id":"2","value":"Taille"}]})),
+                (2, json!({"id":2,"name":[{"id":"1","value":"Color"},{"id":"2","value":"Couleur"}]})),
+            ]),
         }
     }
 
@@ -278,6 +362,18 @@ mod tests {
         assert_eq!(o.total_paid_tax_incl, Money::parse("54.14").unwrap());
         assert_eq!((o.valid, o.state.as_deref()), (Some(true), Some("11")));
         assert_eq!(o.placed_at, Utc.with_ymd_and_hms(2026, 11, 28, 0, 18, 2).unwrap());
+        assert_eq!(o.carrier_id, Some(1));
+    }
+
+    #[test]
+    fn a_combination_line_carries_its_combination_as_the_connector_would_send_it() {
+        let o = order_data(&captured_order(), &related()).unwrap();
+        let c = o.lines[0].combination.as_ref().expect("line 1 is combination 1");
+        assert_eq!(o.lines[0].product_reference.as_ref().map(Sku::as_str), Some("demo_1"));
+        assert_eq!((c.id, c.reference.as_ref().map(Sku::as_str), c.ean13.as_deref()), (1, Some("demo_1"), None));
+        let attributes: Vec<(&str, &str)> = c.attributes.iter().map(|(g, v)| (g.as_str(), v.as_str())).collect();
+        assert_eq!(attributes, vec![("Color", "White"), ("Size", "S")]);
+        assert_eq!((o.lines[1].combination.as_ref(), o.lines[1].product_reference.as_ref()), (None, None));
     }
 
     #[test]

@@ -2,13 +2,17 @@
 //! customer per retailer, the delivery address and cart, the order through `POST /api/orders` with the
 //! total its `fulfillment_connector` computes (docs/decisions/0004), and its stock afterwards.
 
-use std::sync::Arc;
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use hub_domain::{
-    GatewayError, Money, OrderData, Secret, Sku, StoreCode,
-    replication::{OrderPlan, Refusal, SourceError, SourceLine, SourceOrder, SourceShop},
+    CombinationCandidate, CombinationData, CombinationIdentity, CombinationMatch, GatewayError, Money, OrderData,
+    OrderLine, ProductData, Secret, Sku, StoreCode, match_combination,
+    replication::{OrderPlan, Refusal, SourceCarrier, SourceError, SourceLine, SourceOrder, SourceShop},
 };
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -18,7 +22,7 @@ use sha2::Sha256;
 use crate::{
     WebserviceClient,
     check::ConnectorCheck,
-    filterable, int, num, rows,
+    filterable, int, num, rows, text,
     xml::{self, Node},
 };
 
@@ -28,8 +32,13 @@ use crate::{
 pub struct SourceOrderSettings {
     /// Language of carts and orders.
     pub language_id: u64,
-    /// Carrier, set as the cart's `delivery_option`; none: the shop's first valid carrier.
+    /// Source store: the carrier of every replicated order, set as the cart's `delivery_option`; none: the
+    /// shop's default carrier (`PS_CARRIER_DEFAULT`) when it is valid and serves the delivery zone, else
+    /// the first valid carrier by position that serves it.
     pub carrier_id: Option<u64>,
+    /// Client store: the retailer's carrier id (as sent with its orders) → the source carrier that
+    /// delivers them, e.g. `carrier_map = { "2" = 3 }`; a carrier not mapped falls back as above.
+    pub carrier_map: BTreeMap<String, u64>,
     /// E-mail of the B2B customer that orders for a retailer; `{store}` is the retailer's code.
     pub customer_email: String,
     /// Customer group of that customer.
@@ -41,6 +50,7 @@ impl Default for SourceOrderSettings {
         Self {
             language_id: 1,
             carrier_id: None,
+            carrier_map: BTreeMap::new(),
             customer_email: "{store}@retailers.fulfillment-hub.example".into(),
             customer_group_id: 3,
         }
@@ -54,6 +64,40 @@ pub struct WebserviceSourceShop {
     connector_key: Secret,
     connector_secret: Option<Secret>,
     settings: SourceOrderSettings,
+    /// Per client store: the retailer's carrier id → the source carrier.
+    carrier_maps: HashMap<StoreCode, BTreeMap<u64, u64>>,
+}
+
+/// The names of the source's attribute values and groups (`product_option_values`, `product_options`),
+/// read once per plan and only when a line needs them.
+#[derive(Debug, Default)]
+struct AttributeNames {
+    /// Value id → (group id, name).
+    values: HashMap<u64, (u64, String)>,
+    /// Group id → name.
+    groups: HashMap<u64, String>,
+}
+
+impl AttributeNames {
+    /// Group → value of a combination's `product_option_values`.
+    fn of(&self, value_ids: &[u64]) -> BTreeMap<String, String> {
+        value_ids
+            .iter()
+            .filter_map(|v| {
+                let (group, name) = self.values.get(v)?;
+                Some((self.groups.get(group)?.clone(), name.clone()))
+            })
+            .collect()
+    }
+}
+
+/// A source combination as order resolution reads it.
+struct SourceCombination {
+    id: u64,
+    product_id: u64,
+    reference: Option<String>,
+    ean13: Option<String>,
+    value_ids: Vec<u64>,
 }
 
 impl WebserviceSourceShop {
@@ -65,7 +109,15 @@ impl WebserviceSourceShop {
         connector_secret: Option<Secret>,
         settings: SourceOrderSettings,
     ) -> Self {
-        Self { client, connector_key, connector_secret, settings }
+        Self { client, connector_key, connector_secret, settings, carrier_maps: HashMap::new() }
+    }
+
+    /// Maps, per client store, the retailer's carrier ids to source carriers (its `[stores.orders]
+    /// carrier_map`).
+    #[must_use]
+    pub fn with_carrier_maps(mut self, maps: HashMap<StoreCode, BTreeMap<u64, u64>>) -> Self {
+        self.carrier_maps = maps;
+        self
     }
 
     async fn list(&self, resource: &str, query: Vec<(&str, String)>) -> Result<Vec<Value>, SourceError> {
@@ -133,7 +185,9 @@ impl WebserviceSourceShop {
             Node::Field("id_customer", customer_id.to_string()),
             Node::Field("id_lang", self.settings.language_id.to_string()),
         ];
-        if let Some(carrier) = self.settings.carrier_id {
+        // The order takes its carrier from `delivery_option`, not `id_carrier` (FACTS.md §5.3).
+        if let Some(carrier) = &plan.carrier {
+            let carrier = carrier.id;
             cart.push(Node::Field("id_carrier", carrier.to_string()));
             cart.push(Node::Field("delivery_option", format!(r#"{{"{address}":"{carrier},"}}"#)));
         }
@@ -154,16 +208,11 @@ impl WebserviceSourceShop {
         Ok(id)
     }
 
-    async fn resolve_line(&self, sku: &Sku) -> Result<(u64, u64, Sku), SourceError> {
-        let products = self
-            .list("products", vec![("filter[reference]", filterable(sku)?), ("display", "[id,reference]".into())])
-            .await?;
-        match products.as_slice() {
-            [p] => return Ok((num(&p["id"]), 0, sku.clone())),
-            [] => {}
-            many => {
-                return Err(refused("ambiguous_sku", format!("{sku} names {} products on the source", many.len())));
-            }
+    /// The product named by `sku`, or by a combination's own reference: (product id, combination id, the
+    /// product's reference).
+    async fn resolve_reference(&self, sku: &Sku) -> Result<(u64, u64, Sku), SourceError> {
+        if let Some(product) = self.product_by_reference(sku).await? {
+            return Ok((product, 0, sku.clone()));
         }
         let combinations = self
             .list("combinations", vec![("filter[reference]", filterable(sku)?), ("display", "[id,id_product]".into())])
@@ -171,22 +220,259 @@ impl WebserviceSourceShop {
         match combinations.as_slice() {
             [c] => {
                 let product = num(&c["id_product"]);
-                let owner = self
-                    .list(
-                        "products",
-                        vec![("filter[id]", format!("[{product}]")), ("display", "[id,reference]".into())],
-                    )
-                    .await?;
-                let product_sku = owner
-                    .first()
-                    .and_then(|p| p["reference"].as_str())
-                    .and_then(|r| Sku::parse(r).ok())
-                    .unwrap_or_else(|| sku.clone());
-                Ok((product, num(&c["id"]), product_sku))
+                Ok((product, num(&c["id"]), self.reference_of(product).await?.unwrap_or_else(|| sku.clone())))
             }
             [] => Err(refused("unknown_sku", format!("{sku} is not in the source's catalog"))),
             many => Err(refused("ambiguous_sku", format!("{sku} names {} combinations on the source", many.len()))),
         }
+    }
+
+    /// The one product whose reference is `sku`; refuses a reference several products share.
+    async fn product_by_reference(&self, sku: &Sku) -> Result<Option<u64>, SourceError> {
+        let products = self
+            .list("products", vec![("filter[reference]", filterable(sku)?), ("display", "[id,reference]".into())])
+            .await?;
+        match products.as_slice() {
+            [p] => Ok(Some(num(&p["id"]))),
+            [] => Ok(None),
+            many => Err(refused("ambiguous_sku", format!("{sku} names {} products on the source", many.len()))),
+        }
+    }
+
+    async fn reference_of(&self, product: u64) -> Result<Option<Sku>, SourceError> {
+        let owner = self
+            .list("products", vec![("filter[id]", format!("[{product}]")), ("display", "[id,reference]".into())])
+            .await?;
+        Ok(owner.first().and_then(|p| p["reference"].as_str()).and_then(|r| Sku::parse(r).ok()))
+    }
+
+    /// Combinations by a filter, with their attribute value ids (`display=full` keeps the associations and
+    /// the empty fields, FACTS.md §2.2).
+    async fn combinations_where(&self, field: &str, value: String) -> Result<Vec<SourceCombination>, SourceError> {
+        let found = self
+            .list("combinations", vec![(field, value), ("display", "full".into()), ("sort", "[id_ASC]".into())])
+            .await?;
+        Ok(found
+            .iter()
+            .map(|c| SourceCombination {
+                id: num(&c["id"]),
+                product_id: num(&c["id_product"]),
+                reference: text(&c["reference"]),
+                ean13: text(&c["ean13"]),
+                value_ids: c["associations"]["product_option_values"]
+                    .as_array()
+                    .map(|vs| vs.iter().map(|v| num(&v["id"])).collect())
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// The names of the source's attribute values and groups, read on first use.
+    async fn attribute_names<'a>(
+        &self,
+        cache: &'a mut Option<AttributeNames>,
+    ) -> Result<&'a AttributeNames, SourceError> {
+        if cache.is_none() {
+            let lang = self.settings.language_id;
+            let values = self
+                .list(
+                    "product_option_values",
+                    vec![("display", "[id,id_attribute_group,name]".into()), ("sort", "[id_ASC]".into())],
+                )
+                .await?;
+            let groups = self
+                .list("product_options", vec![("display", "[id,name]".into()), ("sort", "[id_ASC]".into())])
+                .await?;
+            *cache = Some(AttributeNames {
+                values: values
+                    .iter()
+                    .map(|v| (num(&v["id"]), (num(&v["id_attribute_group"]), language_value(&v["name"], lang))))
+                    .collect(),
+                groups: groups.iter().map(|g| (num(&g["id"]), language_value(&g["name"], lang))).collect(),
+            });
+        }
+        Ok(cache.get_or_insert_with(AttributeNames::default))
+    }
+
+    /// Resolves an order line to the source: a line with a combination to the source combination the
+    /// shared rule finds (own reference when unique on the source, else EAN13 when unique, else the
+    /// product's attribute set); a line without one to the product or combination its reference names. A
+    /// product with combinations is never ordered as the parent alone.
+    async fn resolve_line(
+        &self,
+        line: &OrderLine,
+        names: &mut Option<AttributeNames>,
+    ) -> Result<SourceLine, SourceError> {
+        let sku = &line.reference;
+        let resolved = |product_id: u64, combination_id: u64, product_sku: Sku| SourceLine {
+            sku: sku.clone(),
+            product_sku,
+            product_id,
+            combination_id,
+            quantity: line.quantity,
+        };
+        let Some(wanted) = &line.combination else {
+            let (product, combination, product_sku) = self.resolve_reference(sku).await?;
+            if combination == 0
+                && !self
+                    .list(
+                        "combinations",
+                        vec![
+                            ("filter[id_product]", format!("[{product}]")),
+                            ("display", "[id]".into()),
+                            ("limit", "1".into()),
+                        ],
+                    )
+                    .await?
+                    .is_empty()
+            {
+                return Err(refused(
+                    "combination_not_matched",
+                    format!("{sku}: source product {product} has combinations and the line names none of them"),
+                ));
+            }
+            return Ok(resolved(product, combination, product_sku));
+        };
+        // Globally unique own reference, then EAN13 (the shared rule's first two steps, across the shop).
+        for (field, value) in [
+            ("filter[reference]", wanted.reference.as_ref().map(filterable).transpose()?),
+            (
+                "filter[ean13]",
+                wanted.ean13.as_ref().filter(|e| e.chars().all(|c| c.is_ascii_digit())).map(|e| format!("[{e}]")),
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            if let [c] = self.combinations_where(field, value).await?.as_slice() {
+                let product_sku = self.reference_of(c.product_id).await?.unwrap_or_else(|| sku.clone());
+                return Ok(resolved(c.product_id, c.id, product_sku));
+            }
+        }
+        let product_sku = line.product_reference.clone().unwrap_or_else(|| sku.clone());
+        let product = self
+            .product_by_reference(&product_sku)
+            .await?
+            .ok_or_else(|| refused("unknown_sku", format!("{product_sku} is not in the source's catalog")))?;
+        let combinations = self.combinations_where("filter[id_product]", format!("[{product}]")).await?;
+        let names = self.attribute_names(names).await?;
+        let candidates: Vec<CombinationCandidate> = combinations
+            .iter()
+            .map(|c| CombinationCandidate {
+                id: c.id,
+                reference: c.reference.clone(),
+                ean13: c.ean13.clone(),
+                attributes: names.of(&c.value_ids),
+            })
+            .collect();
+        let identity = CombinationIdentity {
+            reference: wanted.reference.as_ref().map(Sku::as_str),
+            ean13: wanted.ean13.as_deref(),
+            attributes: &wanted.attributes,
+        };
+        let described = || {
+            let attrs: Vec<String> = wanted.attributes.iter().map(|(g, v)| format!("{g}={v}")).collect();
+            format!("{sku} ({})", attrs.join(", "))
+        };
+        match match_combination(identity, &candidates) {
+            CombinationMatch::Found(id) => Ok(resolved(product, id, product_sku)),
+            CombinationMatch::Ambiguous(ids) => Err(refused(
+                "ambiguous_combination",
+                format!("{}: source product {product} has combinations {ids:?} with these attributes", described()),
+            )),
+            CombinationMatch::NotFound => Err(refused(
+                "combination_not_matched",
+                format!(
+                    "{}: none of source product {product}'s {} combination(s) matches",
+                    described(),
+                    candidates.len()
+                ),
+            )),
+        }
+    }
+
+    /// The carrier of a retailer's order: the retailer's carrier mapped for it, else `[stores.orders]
+    /// carrier_id` of the source, else `PS_CARRIER_DEFAULT` when it is active, not deleted and serves the
+    /// delivery zone, else the first such carrier by position.
+    ///
+    /// What the 8.2.1 Webservice exposes, and what this relies on: `configurations` (name/value, filterable
+    /// by name) for `PS_CARRIER_DEFAULT`; `carriers` with `active`, `deleted`, `position`, `is_free`, but
+    /// **no zone association** (`Carrier::$webserviceParameters` lists only `deleted`, `is_module` and
+    /// `id_tax_rules_group`; the `carrier_zone` table is not a resource). The zones a paying carrier
+    /// serves are read from `deliveries` (one price row per carrier, zone and range); a free carrier has no
+    /// price rows (the back office deletes them for a free carrier), so it is taken as serving every zone.
+    async fn carrier_for(
+        &self,
+        retailer: &StoreCode,
+        order: &OrderData,
+        zone: u64,
+    ) -> Result<SourceCarrier, SourceError> {
+        let carriers = self
+            .list(
+                "carriers",
+                vec![
+                    ("filter[active]", "[1]".into()),
+                    ("filter[deleted]", "[0]".into()),
+                    ("display", "[id,name,is_free,position]".into()),
+                    ("sort", "[position_ASC,id_ASC]".into()),
+                ],
+            )
+            .await?;
+        let valid = |id: u64| {
+            carriers
+                .iter()
+                .find(|c| num(&c["id"]) == id)
+                .map(|c| SourceCarrier { id, name: c["name"].as_str().unwrap_or_default().to_owned() })
+        };
+        let mapped =
+            order.carrier_id.and_then(|theirs| self.carrier_maps.get(retailer).and_then(|m| m.get(&theirs)).copied());
+        for (why, chosen) in [("carrier_map", mapped), ("carrier_id", self.settings.carrier_id)] {
+            if let Some(id) = chosen {
+                return valid(id).ok_or_else(|| {
+                    refused("no_carrier", format!("{why} names source carrier {id}, which is inactive or deleted"))
+                });
+            }
+        }
+        let default = self
+            .list(
+                "configurations",
+                vec![("filter[name]", "[PS_CARRIER_DEFAULT]".into()), ("display", "[id,name,value]".into())],
+            )
+            .await?
+            .first()
+            .map(|c| num(&c["value"]))
+            .unwrap_or_default();
+        let ordered = std::iter::once(default).chain(carriers.iter().map(|c| num(&c["id"])));
+        for id in ordered {
+            let Some(found) = carriers.iter().find(|c| num(&c["id"]) == id) else { continue };
+            let serves = int(&found["is_free"]) == 1
+                || !self
+                    .list(
+                        "deliveries",
+                        vec![
+                            ("filter[id_carrier]", format!("[{id}]")),
+                            ("filter[id_zone]", format!("[{zone}]")),
+                            ("display", "[id]".into()),
+                            ("limit", "1".into()),
+                        ],
+                    )
+                    .await?
+                    .is_empty();
+            if serves {
+                return valid(id).ok_or_else(|| refused("no_carrier", format!("carrier {id} vanished")));
+            }
+        }
+        Err(refused("no_carrier", format!("no active carrier of the source serves zone {zone}")))
+    }
+
+    async fn carrier_name(&self, id: u64) -> Result<Option<SourceCarrier>, SourceError> {
+        if id == 0 {
+            return Ok(None);
+        }
+        let found =
+            self.list("carriers", vec![("filter[id]", format!("[{id}]")), ("display", "[id,name]".into())]).await?;
+        Ok(Some(SourceCarrier {
+            id,
+            name: found.first().and_then(|c| c["name"].as_str()).unwrap_or_default().to_owned(),
+        }))
     }
 
     fn signature(&self, message: &str) -> Option<String> {
@@ -253,17 +539,11 @@ fn refused(code: &'static str, detail: String) -> SourceError {
 
 #[async_trait]
 impl SourceShop for WebserviceSourceShop {
-    async fn plan(&self, order: &OrderData) -> Result<OrderPlan, SourceError> {
+    async fn plan(&self, retailer: &StoreCode, order: &OrderData) -> Result<OrderPlan, SourceError> {
+        let mut names = None;
         let mut lines = Vec::with_capacity(order.lines.len());
         for l in &order.lines {
-            let (product_id, combination_id, product_sku) = self.resolve_line(&l.reference).await?;
-            lines.push(SourceLine {
-                sku: l.reference.clone(),
-                product_sku,
-                product_id,
-                combination_id,
-                quantity: l.quantity,
-            });
+            lines.push(self.resolve_line(l, &mut names).await?);
         }
         let currencies = self
             .list(
@@ -280,7 +560,7 @@ impl SourceShop for WebserviceSourceShop {
                 "countries",
                 vec![
                     ("filter[iso_code]", format!("[{}]", address.country)),
-                    ("display", "[id,iso_code,need_zip_code]".into()),
+                    ("display", "[id,id_zone,iso_code,need_zip_code]".into()),
                 ],
             )
             .await?;
@@ -290,7 +570,8 @@ impl SourceShop for WebserviceSourceShop {
         if int(&country["need_zip_code"]) == 1 && address.postcode.trim().is_empty() {
             return Err(refused("missing_address_field", format!("postcode: {} requires one", address.country)));
         }
-        Ok(OrderPlan { lines, currency_id, country_id: num(&country["id"]) })
+        let carrier = self.carrier_for(retailer, order, num(&country["id_zone"])).await?;
+        Ok(OrderPlan { lines, currency_id, country_id: num(&country["id"]), carrier: Some(carrier) })
     }
 
     async fn customer_for(&self, retailer: &StoreCode) -> Result<u64, SourceError> {
@@ -371,17 +652,25 @@ impl SourceShop for WebserviceSourceShop {
                 "orders",
                 vec![
                     ("filter[id_cart]", format!("[{cart_id}]")),
-                    ("display", "[id,reference,current_state,valid,total_paid_tax_incl]".into()),
+                    (
+                        "display",
+                        "[id,id_carrier,reference,current_state,valid,total_paid_tax_incl,total_shipping_tax_incl]"
+                            .into(),
+                    ),
                     ("sort", "[id_ASC]".into()),
                 ],
             )
             .await?;
-        Ok(found.first().map(|o| SourceOrder {
+        let Some(o) = found.first() else { return Ok(None) };
+        let money = |v: &Value| Money::parse(v.as_str().unwrap_or("0")).unwrap_or(Money::ZERO);
+        Ok(Some(SourceOrder {
             id: num(&o["id"]),
             reference: o["reference"].as_str().unwrap_or_default().to_owned(),
             state: o["current_state"].as_str().map(str::to_owned).unwrap_or_else(|| o["current_state"].to_string()),
             valid: int(&o["valid"]) == 1,
-            total_paid_tax_incl: Money::parse(o["total_paid_tax_incl"].as_str().unwrap_or("0")).unwrap_or(Money::ZERO),
+            total_paid_tax_incl: money(&o["total_paid_tax_incl"]),
+            carrier: self.carrier_name(num(&o["id_carrier"])).await?,
+            shipping_tax_incl: money(&o["total_shipping_tax_incl"]),
         }))
     }
 
@@ -409,7 +698,8 @@ impl SourceShop for WebserviceSourceShop {
             .await?;
         let cart = carts.first().ok_or_else(|| GatewayError::Retryable(format!("cart {cart_id} not readable")))?;
         let address = num(&cart["id_address_delivery"]).to_string();
-        let carrier = self.settings.carrier_id.unwrap_or_else(|| num(&cart["id_carrier"]).max(1));
+        // `id_carrier` is required on POST but ignored: the cart's `delivery_option` decides (FACTS.md §5.3).
+        let carrier = plan.carrier.as_ref().map_or_else(|| num(&cart["id_carrier"]), |c| c.id);
         let products_excl = total.total_products_tax_excl.clone().unwrap_or_else(|| total.total_paid_tax_incl.clone());
         let products_incl = total.total_products_tax_incl.clone().unwrap_or_else(|| total.total_paid_tax_incl.clone());
         let body = xml::object(
@@ -446,15 +736,7 @@ impl SourceShop for WebserviceSourceShop {
             .order_for_cart(cart_id)
             .await?
             .ok_or_else(|| GatewayError::Retryable(format!("the order of cart {cart_id} is not readable yet")))?;
-        if created.state == "8" || !created.valid {
-            return Err(refused(
-                "payment_error",
-                format!(
-                    "source order {} is in state {} (totals differ from the source's cart)",
-                    created.id, created.state
-                ),
-            ));
-        }
+        // An order in "Payment error" is returned as it is: the use case refuses it as `payment_error`.
         Ok(created)
     }
 
@@ -469,6 +751,64 @@ impl SourceShop for WebserviceSourceShop {
             )
             .await?;
         Ok(found.iter().map(|r| (num(&r["id_product_attribute"]), int(&r["quantity"]))).collect())
+    }
+
+    async fn product(&self, product_id: u64) -> Result<Option<ProductData>, SourceError> {
+        let found = self
+            .list(
+                "products",
+                vec![("filter[id]", format!("[{product_id}]")), ("display", "[id,reference,price,active,name]".into())],
+            )
+            .await?;
+        let Some(p) = found.first() else { return Ok(None) };
+        let Some(sku) = text(&p["reference"]).and_then(|r| Sku::parse(&r).ok()) else { return Ok(None) };
+        let stock = self.stock(product_id).await?;
+        let quantity_of = |comb: u64| stock.iter().find(|(c, _)| *c == comb).map_or(0, |(_, q)| *q);
+        let combinations = self.combinations_where("filter[id_product]", format!("[{product_id}]")).await?;
+        let mut names = None;
+        let combinations = if combinations.is_empty() {
+            Vec::new()
+        } else {
+            let names = self.attribute_names(&mut names).await?;
+            combinations
+                .iter()
+                .map(|c| {
+                    CombinationData::new(
+                        c.id,
+                        c.reference.as_deref().and_then(|r| Sku::parse(r).ok()),
+                        c.ean13.clone(),
+                        names.of(&c.value_ids),
+                        quantity_of(c.id),
+                    )
+                })
+                .collect()
+        };
+        let price = Money::parse(p["price"].as_str().unwrap_or("0"))
+            .map_err(|e| GatewayError::Permanent(format!("source product {product_id} price: {}", e.message)))?;
+        let mut name = language_value(&p["name"], self.settings.language_id);
+        name = name.chars().take(255).collect();
+        // The shop's `date_upd` is in its own time zone, which the hub cannot tell: the state read here
+        // carries the oldest time, so that any event the connector sends afterwards supersedes it.
+        let updated_at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        ProductData::new(product_id, sku, name, price, quantity_of(0), int(&p["active"]) == 1, updated_at, combinations)
+            .map(Some)
+            .map_err(|e| GatewayError::Permanent(format!("source product {product_id}: {}", e.message)).into())
+    }
+}
+
+/// A language field's value in `lang`: a plain string when the shop outputs one language, else the
+/// `[{"id":"1","value":"…"}]` list (FACTS.md §2.2); the first language when `lang` is not in it.
+fn language_value(v: &Value, lang: u64) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items
+            .iter()
+            .find(|i| num(&i["id"]) == lang)
+            .or_else(|| items.first())
+            .and_then(|i| i["value"].as_str())
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
     }
 }
 

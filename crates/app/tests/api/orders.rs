@@ -368,3 +368,327 @@ async fn lost_answers_while_creating_the_address_and_the_cart_leave_no_orphan_on
     assert_eq!(source_count(&n.source, "carts"), carts + 1, "one cart, none orphaned");
     app.stop().await;
 }
+
+/// Posts `xml` (the inside of `<singular>`) to `resource` on `sim` and returns the new id.
+fn create(sim: &Simulator, resource: &str, singular: &str, xml: &str) -> u64 {
+    let body = format!("<prestashop><{singular}>{xml}</{singular}></prestashop>");
+    let (status, answer) = sim.admin_call("POST", &format!("{resource}?output_format=JSON"), Some(&body));
+    assert_eq!(status, 201, "POST {resource}: {answer}");
+    let v: Value = serde_json::from_str(&answer).unwrap();
+    match &v[singular]["id"] {
+        Value::String(s) => s.parse().unwrap(),
+        other => other.as_u64().unwrap(),
+    }
+}
+
+/// A t-shirt's attribute values: (size, color).
+type SizeAndColor = (&'static str, &'static str);
+
+/// The demo's t-shirt on `sim`: product `demo_1` whose four combinations (Size S/M × Color White/Black)
+/// all carry the product's reference, as in the real demo catalog, 10 in stock each. Returns the product
+/// id and the combination ids by (size, color).
+fn seed_tshirt(sim: &Simulator) -> (u64, Vec<(SizeAndColor, u64)>) {
+    let group = |name: &str, kind: &str| {
+        create(
+            sim,
+            "product_options",
+            "product_option",
+            &format!(
+                "<is_color_group>0</is_color_group><group_type>{kind}</group_type>\
+                 <name><language id=\"1\">{name}</language></name><public_name><language id=\"1\">{name}</language></public_name>"
+            ),
+        )
+    };
+    let (size, color) = (group("Size", "select"), group("Color", "color"));
+    let value = |group: u64, name: &str| {
+        create(
+            sim,
+            "product_option_values",
+            "product_option_value",
+            &format!(
+                "<id_attribute_group>{group}</id_attribute_group><name><language id=\"1\">{name}</language></name>"
+            ),
+        )
+    };
+    let values = [("S", value(size, "S")), ("M", value(size, "M"))];
+    let colors = [("White", value(color, "White")), ("Black", value(color, "Black"))];
+    let product = sim.seed_product("demo_1", "Hummingbird printed t-shirt", "19.12", 0);
+    let mut combinations = Vec::new();
+    for (s, sv) in values {
+        for (c, cv) in colors {
+            let id = create(
+                sim,
+                "combinations",
+                "combination",
+                &format!(
+                    "<id_product>{product}</id_product><reference>demo_1</reference><minimal_quantity>1</minimal_quantity>\
+                     <associations><product_option_values><product_option_value><id>{sv}</id></product_option_value>\
+                     <product_option_value><id>{cv}</id></product_option_value></product_option_values></associations>"
+                ),
+            );
+            sim.seed_stock(product, id, 10);
+            combinations.push(((s, c), id));
+        }
+    }
+    (product, combinations)
+}
+
+/// The source order's rows as (product id, combination id, quantity).
+fn order_row_ids(sim: &Simulator, id: u64) -> Vec<(u64, u64, u64)> {
+    let (_, body) = sim.admin_call("GET", &format!("orders/{id}?output_format=JSON"), None);
+    let v: Value = serde_json::from_str(&body).unwrap_or_default();
+    let n = |v: &Value| v.as_str().and_then(|s| s.parse().ok()).unwrap_or_default();
+    v["order"]["associations"]["order_rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| (n(&r["product_id"]), n(&r["product_attribute_id"]), n(&r["product_quantity"])))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn combination_stock(sim: &Simulator, product: u64, combination: u64) -> i64 {
+    let row = sim.stock_row(product, combination).unwrap();
+    let (_, body) = sim.admin_call(
+        "GET",
+        &format!("stock_availables?filter[id]=[{row}]&display=[quantity]&output_format=JSON"),
+        None,
+    );
+    let v: Value = serde_json::from_str(&body).unwrap();
+    v["stock_availables"][0]["quantity"].as_str().unwrap().parse().unwrap()
+}
+
+async fn order_link(app: &TestApp, id: u64) -> Value {
+    app.http
+        .get(format!("{}/api/orders/retail-1/{id}", app.base))
+        .header("X-API-KEY", CLIENT_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_combination_line_becomes_that_combination_on_the_source_and_takes_its_stock() {
+    let n = network().await;
+    let (product, combinations) = seed_tshirt(&n.source);
+    let m_black = combinations.iter().find(|(k, _)| *k == ("M", "Black")).unwrap().1;
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    // The retailer's combination has no reference of its own and names its attributes in its own case and
+    // accents: matched by the product's reference plus the attribute set.
+    let lines = json!([{
+        "reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1", "product_reference": "demo_1",
+        "combination": {"id": 3, "reference": null, "ean13": null, "attributes": {"size": "M", "Color": "BLACK"}}
+    }]);
+    let event = new_id();
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, 61, lines)).await.status(), 202);
+    eventually(30, "order processed", || async { app.status_of(&event).await == Some(EventStatus::Processed) }).await;
+    let orders = source_orders(&n.source);
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    let id = orders[0]["id"].as_u64().unwrap();
+    assert_eq!(order_row_ids(&n.source, id), vec![(product, m_black, 1)], "the combination, not the parent alone");
+    assert_eq!(combination_stock(&n.source, product, m_black), 9, "that combination's stock moved");
+    for (k, other) in combinations.iter().filter(|(_, c)| *c != m_black) {
+        assert_eq!(combination_stock(&n.source, product, *other), 10, "{k:?} untouched");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_combination_line_matching_no_source_combination_fails_the_order_with_its_reason() {
+    let n = network().await;
+    seed_tshirt(&n.source);
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    let cases = [
+        (
+            71,
+            json!([{"reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1",
+                    "combination": {"id": 9, "attributes": {"Size": "XXL", "Color": "Black"}}}]),
+        ),
+        // An old connector (no combination data) ordering a product that has combinations.
+        (72, json!([{"reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1"}])),
+    ];
+    for (id, lines) in cases {
+        let event = new_id();
+        assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, id, lines)).await.status(), 202);
+        eventually(20, "order failed", || async { app.status_of(&event).await == Some(EventStatus::Failed) }).await;
+        let link = order_link(&app, id).await;
+        assert_eq!(link["status"], "failed");
+        assert!(link["error"].as_str().unwrap().starts_with("combination_not_matched: demo_1"), "{link}");
+    }
+    assert!(source_orders(&n.source).is_empty(), "never the parent alone");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_carrier_setting_the_order_goes_out_with_the_shops_default_carrier_and_shows_its_shipping() {
+    let n = network().await;
+    // The wholesaler made "My carrier" (7.00 + 20 % tax, serves Europe) its default carrier.
+    n.source.set_configuration("PS_CARRIER_DEFAULT", "2");
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    let event = new_id();
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, 81, two_skus())).await.status(), 202);
+    eventually(30, "order processed", || async { app.status_of(&event).await == Some(EventStatus::Processed) }).await;
+    let orders = source_orders(&n.source);
+    assert_eq!(orders.len(), 1);
+    // 25.00 + 20 % tax = 30.00 of products, 8.40 of shipping.
+    assert_eq!(orders[0]["total_paid_tax_incl"], "38.400000");
+    let link = order_link(&app, 81).await;
+    assert_eq!((&link["carrier_id"], &link["carrier_name"]), (&json!(2), &json!("My carrier")), "{link}");
+    assert_eq!(link["shipping_tax_incl"], "8.40", "{link}");
+    assert_eq!(link["source_order_id"], orders[0]["id"]);
+    assert!(link["source_reference"].as_str().is_some_and(|r| !r.is_empty()), "{link}");
+    // Delivered to GB (zone 7), which "My carrier" does not serve: the first valid carrier that does.
+    let mut gb: Value = serde_json::from_str(&order(&new_id(), 82, two_skus())).unwrap();
+    gb["order"]["delivery_address"]["country"] = "GB".into();
+    gb["order"]["delivery_address"]["postcode"] = "SW1A 1AA".into();
+    let event = gb["event_id"].as_str().unwrap().to_owned();
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &gb.to_string()).await.status(), 202);
+    eventually(30, "order processed", || async { app.status_of(&event).await == Some(EventStatus::Processed) }).await;
+    let link = order_link(&app, 82).await;
+    assert_eq!((&link["carrier_id"], &link["shipping_tax_incl"]), (&json!(1), &json!("0.00")), "{link}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retailers_carrier_mapped_for_its_store_picks_the_source_carrier() {
+    let n = network().await;
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &n);
+            let retail = s.stores.iter_mut().find(|st| st.code == "retail-1").unwrap();
+            retail.orders.carrier_map = [("5".to_owned(), 2)].into_iter().collect();
+        })
+        .await;
+    let mut body: Value = serde_json::from_str(&order(&new_id(), 91, two_skus())).unwrap();
+    body["order"]["carrier_id"] = 5.into();
+    let event = body["event_id"].as_str().unwrap().to_owned();
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &body.to_string()).await.status(), 202);
+    eventually(30, "order processed", || async { app.status_of(&event).await == Some(EventStatus::Processed) }).await;
+    let link = order_link(&app, 91).await;
+    assert_eq!((&link["carrier_id"], &link["carrier_name"]), (&json!(2), &json!("My carrier")), "{link}");
+    assert_eq!(source_orders(&n.source)[0]["total_paid_tax_incl"], "38.400000");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stock_an_order_took_reaches_the_retailers_even_for_a_sku_the_hub_never_saw() {
+    let n = network().await;
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    // No product event first: the hub knows nothing of WHS-0001 and WHS-0002.
+    let event = new_id();
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, 95, two_skus())).await.status(), 202);
+    eventually(30, "order processed", || async { app.status_of(&event).await == Some(EventStatus::Processed) }).await;
+    assert_eq!((stock(&n.source, n.products.0), stock(&n.source, n.products.1)), (48, 29));
+    eventually(20, "every client shows the source's new stock", || async {
+        let (r1, r2) = (
+            (id_of(&n.r1, "WHS-0001"), id_of(&n.r1, "WHS-0002")),
+            (id_of(&n.r2, "WHS-0001"), id_of(&n.r2, "WHS-0002")),
+        );
+        stock(&n.r1, r1.0) == 48 && stock(&n.r1, r1.1) == 29 && stock(&n.r2, r2.0) == 48 && stock(&n.r2, r2.1) == 29
+    })
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboards_orders_page_shows_each_orders_state_reason_source_order_carrier_and_shipping() {
+    let n = network().await;
+    n.source.set_configuration("PS_CARRIER_DEFAULT", "2");
+    let env = Env::new(Backend::Sqlite).await;
+    const ADMIN_TOKEN: &str = "admin-token-0123456789";
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &n);
+            s.server.admin_token = Some(Secret::new(ADMIN_TOKEN));
+        })
+        .await;
+    let (created, failed) = (new_id(), new_id());
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&created, 111, two_skus())).await.status(), 202);
+    let unknown = json!([{"reference": "NOT-SOLD-HERE", "quantity": 1, "unit_price_tax_incl": "1.00"}]);
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&failed, 112, unknown)).await.status(), 202);
+    eventually(30, "both handled", || async {
+        app.status_of(&created).await == Some(EventStatus::Processed)
+            && app.status_of(&failed).await == Some(EventStatus::Failed)
+    })
+    .await;
+    let source_order = source_orders(&n.source)[0]["id"].as_u64().unwrap();
+
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = browser
+        .post(format!("{}/dashboard/login", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={ADMIN_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = browser
+        .get(format!("{}/dashboard/orders", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row =
+        |id: &str| page.split("<tr>").find(|r| r.contains(&format!("<td>{id}</td>"))).unwrap_or_default().to_owned();
+    let ok = row("111");
+    assert!(ok.contains(&format!("<td>{source_order} (")), "source order id and reference: {ok}");
+    assert!(ok.contains("My carrier (#2)") && ok.contains("<td>8.40</td>") && ok.contains(">created<"), "{ok}");
+    let bad = row("112");
+    assert!(bad.contains(">failed<") && bad.contains("unknown_sku: NOT-SOLD-HERE"), "the reason is shown: {bad}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_source_combinations_with_the_ordered_attribute_set_fail_the_order_as_ambiguous() {
+    let n = network().await;
+    let (product, combinations) = seed_tshirt(&n.source);
+    // A second "M, Black" on the source: same attribute values as an existing combination.
+    let (_, body) = n.source.admin_call(
+        "GET",
+        &format!(
+            "combinations/{}?output_format=JSON",
+            combinations.iter().find(|(k, _)| *k == ("M", "Black")).unwrap().1
+        ),
+        None,
+    );
+    let values: Vec<String> =
+        serde_json::from_str::<Value>(&body).unwrap()["combination"]["associations"]["product_option_values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| format!("<product_option_value><id>{}</id></product_option_value>", v["id"].as_str().unwrap()))
+            .collect();
+    create(
+        &n.source,
+        "combinations",
+        "combination",
+        &format!(
+            "<id_product>{product}</id_product><minimal_quantity>1</minimal_quantity>\
+             <associations><product_option_values>{}</product_option_values></associations>",
+            values.join("")
+        ),
+    );
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
+    let lines = json!([{"reference": "demo_1", "quantity": 1, "unit_price_tax_incl": "35.1",
+                        "combination": {"id": 3, "attributes": {"Size": "M", "Color": "Black"}}}]);
+    let event = new_id();
+    assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &order(&event, 75, lines)).await.status(), 202);
+    eventually(20, "order failed", || async { app.status_of(&event).await == Some(EventStatus::Failed) }).await;
+    let link = order_link(&app, 75).await;
+    assert!(link["error"].as_str().unwrap().starts_with("ambiguous_combination: demo_1"), "{link}");
+    assert!(source_orders(&n.source).is_empty(), "never guessed");
+    app.stop().await;
+}

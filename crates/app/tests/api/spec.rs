@@ -57,6 +57,23 @@ async fn the_openapi_document_lists_both_webhooks_the_key_scheme_and_every_error
     let lines = &spec["components"]["schemas"]["OrderEventBody"]["properties"]["order"]["properties"]["lines"];
     assert_eq!(lines["minItems"], 1);
     assert_eq!(lines["items"]["properties"]["quantity"]["minimum"], 1);
+    // The order contract's optional extensions: a line's combination and product reference, the carrier.
+    let line = &lines["items"];
+    let combination = &line["properties"]["combination"];
+    assert!(combination.is_object(), "a line's combination is documented: {line}");
+    assert!(combination["properties"]["attributes"].is_object(), "{combination}");
+    assert_eq!(combination["properties"]["ean13"]["maxLength"], 13);
+    assert!(line["properties"]["product_reference"].is_object());
+    let optional =
+        |schema: &Value, field: &str| !schema["required"].as_array().is_some_and(|r| r.iter().any(|f| f == field));
+    assert!(optional(line, "combination") && optional(line, "product_reference"), "old bodies stay valid");
+    let order_body = &spec["components"]["schemas"]["OrderEventBody"]["properties"]["order"];
+    assert!(order_body["properties"]["carrier_id"].is_object() && optional(order_body, "carrier_id"));
+    let link = schemas.iter().find(|(k, _)| k.ends_with("OrderLinkResponse")).map(|(_, v)| v).expect("link schema");
+    for field in ["carrier_id", "carrier_name", "shipping_tax_incl", "error", "source_reference"] {
+        assert!(link["properties"][field].is_object(), "the order link shows {field}");
+        assert!(optional(link, field), "{field} is optional");
+    }
     let error = &spec["components"]["schemas"]["ErrorResponse"]["properties"]["error"];
     assert!(!error["required"].as_array().unwrap().iter().any(|f| f == "fields"), "fields is only sent for 422");
 

@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::{
-    ports::{Applied, LinkStatus, ProductLink, RemoteCombination, RemoteProduct},
+    ports::{Applied, LinkStatus, ProductLink, RemoteProduct},
     target::Target,
 };
-use crate::model::{Sku, Store};
+use crate::model::{CombinationCandidate, CombinationIdentity, CombinationMatch, Sku, Store, match_combination};
 
 /// A link that says why `sku` has no client product on `store`, having dealt with the state of `event_id`
 /// (so the owed-sync sweeper does not count the pair as lagging).
@@ -25,7 +25,8 @@ pub(crate) fn unlinked(store: &Store, sku: &Sku, status: LinkStatus, note: &str,
     }
 }
 
-/// Matches the source's combinations to the client's (own reference when unique there, else EAN13) and
+/// Matches the source's combinations to the client's (the shared rule of [`match_combination`]: own
+/// reference when unique there, else EAN13; the client's attribute values are not read) and
 /// builds the link with the client's current values as `applied`.
 pub(crate) fn link_to(store: &Store, sku: &Sku, remote: &RemoteProduct, target: &Target) -> ProductLink {
     let mut stock_rows = BTreeMap::new();
@@ -36,23 +37,28 @@ pub(crate) fn link_to(store: &Store, sku: &Sku, remote: &RemoteProduct, target: 
             stock_rows.insert(0, (r.id, 0));
         }
     } else {
+        let candidates: Vec<CombinationCandidate> = remote
+            .combinations
+            .iter()
+            .map(|rc| CombinationCandidate {
+                id: rc.id,
+                reference: rc.reference.clone(),
+                ean13: rc.ean13.clone(),
+                // The client's attribute values are not read: its combinations match by reference or EAN13.
+                attributes: Default::default(),
+            })
+            .collect();
         for (c, _) in &target.combinations {
-            let by_reference = c.reference.as_ref().and_then(|reference| {
-                let same: Vec<&RemoteCombination> = remote
-                    .combinations
-                    .iter()
-                    .filter(|rc| rc.reference.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(reference.as_str())))
-                    .collect();
-                (same.len() == 1).then(|| same[0].id)
-            });
-            let by_ean = || {
-                c.ean13.as_ref().and_then(|ean| {
-                    let same: Vec<&RemoteCombination> =
-                        remote.combinations.iter().filter(|rc| rc.ean13.as_deref() == Some(ean.as_str())).collect();
-                    (same.len() == 1).then(|| same[0].id)
-                })
+            let wanted = CombinationIdentity {
+                reference: c.reference.as_ref().map(Sku::as_str),
+                ean13: c.ean13.as_deref(),
+                attributes: &c.attributes,
             };
-            match by_reference.or_else(by_ean).and_then(|id| row_of(id).map(|r| (r.id, id))) {
+            let found = match match_combination(wanted, &candidates) {
+                CombinationMatch::Found(id) => Some(id),
+                CombinationMatch::Ambiguous(_) | CombinationMatch::NotFound => None,
+            };
+            match found.and_then(|id| row_of(id).map(|r| (r.id, id))) {
                 Some(found) => {
                     stock_rows.insert(c.source_id, found);
                 }

@@ -1,6 +1,7 @@
 //! The values the hub deals in: what a store sends (products, orders, the event envelope), who sends it
 //! (stores, their keys and price rules) and money. Each value validates itself when it is built.
 
+pub mod combination;
 pub mod event;
 pub mod money;
 pub mod order;
@@ -8,9 +9,10 @@ pub mod product;
 pub mod secret;
 pub mod store;
 
+pub use combination::{CombinationCandidate, CombinationIdentity, CombinationMatch, match_combination};
 pub use event::{EventId, EventKind, EventPayload, EventStatus, NewEvent, StoredEvent};
 pub use money::Money;
-pub use order::{Address, Customer, OrderData, OrderLine};
+pub use order::{Address, Customer, OrderData, OrderLine, OrderedCombination};
 pub use product::{CombinationData, ProductData, Sku};
 pub use secret::Secret;
 pub use store::{PriceRule, StaticStoreDirectory, Store, StoreCode, StoreDirectory, StoreRole};

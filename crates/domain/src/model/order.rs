@@ -1,5 +1,7 @@
 //! A retailer's order as it reaches the hub, to be replicated on the source store.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -100,6 +102,48 @@ pub struct OrderLine {
     pub quantity: u32,
     /// Unit price paid at the retailer, tax included.
     pub unit_price_tax_incl: Money,
+    /// The reference of the product the line's combination belongs to, when it has one of its own.
+    #[serde(default)]
+    pub product_reference: Option<Sku>,
+    /// The combination ordered, as the retailer has it; `None` for a simple product (or an old connector).
+    #[serde(default)]
+    pub combination: Option<OrderedCombination>,
+}
+
+/// The combination (variant) an order line is for, with what identifies it on the source (FACTS.md §4.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OrderedCombination {
+    /// Its id at the retailer.
+    pub id: u64,
+    /// Its own reference there, when it has one.
+    pub reference: Option<Sku>,
+    /// Its EAN13, when it has one.
+    pub ean13: Option<String>,
+    /// Attribute group → value, e.g. `Size` → `M`.
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl OrderedCombination {
+    /// Builds a combination; an empty EAN13 counts as absent.
+    ///
+    /// # Errors
+    /// Nothing that could identify it on the source: no reference, no EAN13 and no attribute.
+    pub fn new(
+        id: u64,
+        reference: Option<Sku>,
+        ean13: Option<String>,
+        attributes: BTreeMap<String, String>,
+    ) -> Result<Self, InvalidValue> {
+        let ean13 = ean13.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+        if reference.is_none() && ean13.is_none() && attributes.is_empty() {
+            return Err(InvalidValue::new("", "needs a reference, an EAN13 or attributes to be matched by"));
+        }
+        if attributes.iter().any(|(g, v)| g.trim().is_empty() || v.trim().is_empty()) {
+            return Err(InvalidValue::new("attributes", "group and value names must not be empty"));
+        }
+        Ok(Self { id, reference, ean13, attributes })
+    }
 }
 
 impl OrderLine {
@@ -111,7 +155,16 @@ impl OrderLine {
         if quantity == 0 {
             return Err(InvalidValue::new("quantity", "must be at least 1"));
         }
-        Ok(Self { reference, quantity, unit_price_tax_incl })
+        Ok(Self { reference, quantity, unit_price_tax_incl, product_reference: None, combination: None })
+    }
+
+    /// The same line for `combination` of the product `product_reference` (when the product has one of
+    /// its own).
+    #[must_use]
+    pub fn with_combination(mut self, product_reference: Option<Sku>, combination: OrderedCombination) -> Self {
+        self.product_reference = product_reference;
+        self.combination = Some(combination);
+        self
     }
 }
 
@@ -139,6 +192,9 @@ pub struct OrderData {
     pub valid: Option<bool>,
     /// The retailer's order state id, when known.
     pub state: Option<String>,
+    /// The retailer's carrier id, when the connector sent it: mapped to a source carrier per retailer.
+    #[serde(default)]
+    pub carrier_id: Option<u64>,
 }
 
 impl OrderData {
@@ -178,7 +234,15 @@ impl OrderData {
             placed_at,
             valid,
             state,
+            carrier_id: None,
         })
+    }
+
+    /// The same order delivered by the retailer's carrier `carrier_id`.
+    #[must_use]
+    pub fn with_carrier_id(mut self, carrier_id: Option<u64>) -> Self {
+        self.carrier_id = carrier_id;
+        self
     }
 }
 

@@ -197,6 +197,14 @@ pub struct OrderLinkRow {
     pub status: String,
     /// The order id on the source, once created.
     pub source_order_id: Option<u64>,
+    /// Its reference there.
+    pub source_reference: Option<String>,
+    /// Why it failed (a stable reason code first).
+    pub error: Option<String>,
+    /// The source order's carrier: id and name.
+    pub carrier: Option<(u64, String)>,
+    /// The shipping the source charged, tax included.
+    pub shipping_tax_incl: Option<String>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
 }

@@ -276,6 +276,9 @@ mod tests {
             source_state: None,
             error: None,
             stock_echo_pending: false,
+            carrier_id: None,
+            carrier_name: None,
+            shipping_tax_incl: None,
             event_id: "evt-webhook-1".into(),
             updated_at: Utc::now(),
         }

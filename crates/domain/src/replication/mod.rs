@@ -8,6 +8,7 @@ pub mod stock_echo;
 #[cfg(test)]
 pub use ports::{MockOrderLinks, MockSourceShop};
 pub use ports::{
-    OrderLink, OrderLinkStatus, OrderLinks, OrderPlan, Refusal, SourceError, SourceLine, SourceOrder, SourceShop,
+    OrderLink, OrderLinkStatus, OrderLinks, OrderPlan, Refusal, SourceCarrier, SourceError, SourceLine, SourceOrder,
+    SourceShop,
 };
 pub use replicate::{ReplicateOrder, Replication};

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     errors::{GatewayError, StorageError},
-    model::{Money, OrderData, Sku, StoreCode},
+    model::{Money, OrderData, ProductData, Sku, StoreCode},
 };
 
 /// Where a client order stands on the source.
@@ -63,6 +63,15 @@ pub struct OrderLink {
     /// clients: a retry of the job does it before anything else (absent in links stored before: done).
     #[serde(default)]
     pub stock_echo_pending: bool,
+    /// The carrier of the source order (its id there).
+    #[serde(default)]
+    pub carrier_id: Option<u64>,
+    /// That carrier's name.
+    #[serde(default)]
+    pub carrier_name: Option<String>,
+    /// The shipping the source charged, tax included (`total_shipping_tax_incl` of its order).
+    #[serde(default)]
+    pub shipping_tax_incl: Option<Money>,
     /// The event that brought it last.
     pub event_id: String,
     /// Last change.
@@ -128,6 +137,17 @@ pub struct OrderPlan {
     pub currency_id: u64,
     /// Delivery country id there.
     pub country_id: u64,
+    /// The carrier the cart is delivered by (set as its `delivery_option`).
+    pub carrier: Option<SourceCarrier>,
+}
+
+/// A carrier of the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCarrier {
+    /// Its id there.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
 }
 
 /// An order on the source.
@@ -143,14 +163,27 @@ pub struct SourceOrder {
     pub valid: bool,
     /// Its total, tax included.
     pub total_paid_tax_incl: Money,
+    /// Its carrier.
+    pub carrier: Option<SourceCarrier>,
+    /// The shipping charged, tax included.
+    pub shipping_tax_incl: Money,
+}
+
+impl SourceOrder {
+    /// PS_OS_ERROR (state 8, "Payment error") or not valid: PrestaShop took no stock and counts no sale,
+    /// so the order is not a replication of the retailer's (FACTS.md §5.4).
+    pub fn in_payment_error(&self) -> bool {
+        self.state == "8" || !self.valid
+    }
 }
 
 /// Why an order cannot be replicated (retrying cannot help).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {detail}")]
 pub struct Refusal {
-    /// Stable reason: `unknown_sku`, `ambiguous_sku`, `currency_not_available`, `country_not_available`,
-    /// `missing_address_field`, `payment_error`.
+    /// Stable reason: `unknown_sku`, `ambiguous_sku`, `ambiguous_combination`, `combination_not_matched`,
+    /// `currency_not_available`, `country_not_available`, `no_carrier`, `missing_address_field`,
+    /// `payment_error`.
     pub code: &'static str,
     /// What exactly.
     pub detail: String,
@@ -177,12 +210,14 @@ impl From<GatewayError> for SourceError {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait SourceShop: Send + Sync + 'static {
-    /// Resolves lines, currency and country; refuses an unknown or ambiguous SKU, a currency or country
-    /// the source lacks, or an address missing what the country requires.
+    /// Resolves lines (a combination line to the source combination it names), currency, country and
+    /// carrier (the retailer's carrier mapped for `retailer`, else the shop's default); refuses an unknown or
+    /// ambiguous SKU or combination, a line of a product with combinations that names none of them, a
+    /// currency or country the source lacks, or an address missing what the country requires.
     ///
     /// # Errors
     /// [`SourceError::Refused`] with the reason; gateway failures.
-    async fn plan(&self, order: &OrderData) -> Result<OrderPlan, SourceError>;
+    async fn plan(&self, retailer: &StoreCode, order: &OrderData) -> Result<OrderPlan, SourceError>;
 
     /// The B2B customer that orders for `retailer` (found by e-mail, created when missing); returns its id.
     ///
@@ -219,4 +254,11 @@ pub trait SourceShop: Send + Sync + 'static {
     /// # Errors
     /// Gateway failures.
     async fn stock(&self, product_id: u64) -> Result<Vec<(u64, i64)>, SourceError>;
+
+    /// The product as the source has it now (reference, price, active, combinations with their attributes
+    /// and stock); `None` when it is gone or has no usable reference. For a product the hub has no state of.
+    ///
+    /// # Errors
+    /// Gateway failures.
+    async fn product(&self, product_id: u64) -> Result<Option<ProductData>, SourceError>;
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::ports::{OrderLink, OrderLinkStatus, OrderLinks, OrderPlan, SourceError, SourceShop};
+use super::ports::{OrderLink, OrderLinkStatus, OrderLinks, OrderPlan, Refusal, SourceError, SourceOrder, SourceShop};
 use crate::{
     catalog::ProductStates,
     errors::GatewayError,
@@ -24,8 +24,10 @@ use crate::{
 pub enum Replication {
     /// Created on the source now.
     Created(u64),
-    /// It had been created before (a repeated delivery or a retry).
+    /// It had been created before (a repeated delivery or a retry): the source order's id.
     AlreadyCreated(u64),
+    /// The event was processed before and its order has no source order (it was left waiting for payment).
+    AlreadyProcessed,
     /// Not forwarded until the retailer's order is valid.
     WaitingPayment,
 }
@@ -67,13 +69,17 @@ impl ReplicateOrder {
     pub async fn execute(&self, id: &EventId) -> Result<Replication, JobError> {
         let stored =
             self.inbox.load(id).await?.ok_or_else(|| JobError::Permanent(format!("event {id} is not in the inbox")))?;
-        if stored.status == EventStatus::Processed {
-            return Ok(Replication::AlreadyCreated(0));
-        }
         let client = stored.event.store.clone();
         let EventPayload::Order(order) = stored.event.payload else {
             return Err(JobError::Permanent(format!("event {id} is not an order event")));
         };
+        if stored.status == EventStatus::Processed {
+            let link = self.links.get(&client, order.client_order_id).await?;
+            return Ok(match link.and_then(|l| l.source_order_id.filter(|_| l.status == OrderLinkStatus::Created)) {
+                Some(o) => Replication::AlreadyCreated(o),
+                None => Replication::AlreadyProcessed,
+            });
+        }
         let store = self
             .stores
             .get(&client)
@@ -122,6 +128,9 @@ impl ReplicateOrder {
             source_state: None,
             error: None,
             stock_echo_pending: false,
+            carrier_id: None,
+            carrier_name: None,
+            shipping_tax_incl: None,
             event_id: id.to_string(),
             updated_at: Utc::now(),
         });
@@ -149,7 +158,7 @@ impl ReplicateOrder {
         let outcome = self.create_on_source(&mut link, order).await;
         match outcome {
             Ok((created, plan)) => {
-                self.finish_echo(&mut link, order, Some(plan)).await?;
+                self.finish_echo(&mut link, order, plan).await?;
                 Ok(created)
             }
             Err(SourceError::Refused(r)) => {
@@ -176,19 +185,24 @@ impl ReplicateOrder {
     }
 
     /// Creates the order on the source (or finds the one its cart already has); returns what happened and
-    /// the plan it was made from.
+    /// the plan it was made from (none when the cart's order was found: the catalog may have changed since).
     async fn create_on_source(
         &self,
         link: &mut OrderLink,
         order: &OrderData,
-    ) -> Result<(Replication, OrderPlan), SourceError> {
-        let plan = self.source.plan(order).await?;
+    ) -> Result<(Replication, Option<OrderPlan>), SourceError> {
+        // A retry after the cart was made looks its order up before anything else: once the source order
+        // exists, a SKU unknown since or a carrier gone since must not fail an order that was made.
+        if let Some(cart) = link.source_cart_id
+            && let Some(found) = self.source.order_for_cart(cart).await?
+        {
+            self.record(link, &found, false).await?;
+            return Ok((Replication::AlreadyCreated(found.id), None));
+        }
+        let plan = self.source.plan(&link.client_store, order).await?;
         let customer = self.source.customer_for(&link.client_store).await?;
-        let (created, source_order) = match link.source_cart_id {
-            Some(cart) => match self.source.order_for_cart(cart).await? {
-                Some(o) => (false, o),
-                None => (true, self.source.order_cart(cart, customer, order, &plan).await?),
-            },
+        let cart = match link.source_cart_id {
+            Some(cart) => cart,
             None => {
                 let cart = self.source.create_cart(customer, order, &plan).await?;
                 link.source_cart_id = Some(cart);
@@ -196,25 +210,45 @@ impl ReplicateOrder {
                     .save(link)
                     .await
                     .map_err(|e| SourceError::Gateway(GatewayError::Retryable(e.to_string())))?;
-                (true, self.source.order_cart(cart, customer, order, &plan).await?)
+                cart
             }
         };
+        let created = self.source.order_cart(cart, customer, order, &plan).await?;
+        self.record(link, &created, true).await?;
+        Ok((Replication::Created(created.id), Some(plan)))
+    }
+
+    /// Records the source order on the link: `Created` (stock echo owed), or the refusal `payment_error`
+    /// when PrestaShop put it in "Payment error" — such an order took no stock and is no replication, even
+    /// when a retry finds it as its cart's order.
+    async fn record(&self, link: &mut OrderLink, o: &SourceOrder, created: bool) -> Result<(), SourceError> {
+        link.source_order_id = Some(o.id);
+        link.source_reference = Some(o.reference.clone());
+        link.source_state = Some(o.state.clone());
+        link.carrier_id = o.carrier.as_ref().map(|c| c.id);
+        link.carrier_name = o.carrier.as_ref().map(|c| c.name.clone());
+        link.shipping_tax_incl = Some(o.shipping_tax_incl);
+        if o.in_payment_error() {
+            return Err(SourceError::Refused(Refusal {
+                code: "payment_error",
+                detail: format!(
+                    "source order {} is in state {} (its total differs from the source's cart); a retry finds this \
+                     same order: handle it on the source",
+                    o.id, o.state
+                ),
+            }));
+        }
         link.status = OrderLinkStatus::Created;
-        link.source_order_id = Some(source_order.id);
-        link.source_reference = Some(source_order.reference.clone());
-        link.source_state = Some(source_order.state.clone());
         link.error = None;
         // Recorded with the order: a worker that dies before the echo leaves it owed, not forgotten.
         link.stock_echo_pending = true;
         link.updated_at = Utc::now();
         self.links.save(link).await.map_err(|e| SourceError::Gateway(GatewayError::Retryable(e.to_string())))?;
         tracing::info!(
-            store = %link.client_store, order = link.client_order_id, source_order = source_order.id,
-            reference = %source_order.reference, created, "order replicated"
+            store = %link.client_store, order = link.client_order_id, source_order = o.id,
+            reference = %o.reference, created, "order replicated"
         );
-        let done =
-            if created { Replication::Created(source_order.id) } else { Replication::AlreadyCreated(source_order.id) };
-        Ok((done, plan))
+        Ok(())
     }
 
     /// Reads the source's stock of the order's products back and fans it out, then records the echo done.
@@ -227,12 +261,12 @@ impl ReplicateOrder {
     ) -> Result<(), JobError> {
         let plan = match plan {
             Some(plan) => plan,
-            None => match self.source.plan(order).await {
+            None => match self.source.plan(&link.client_store, order).await {
                 Ok(plan) => plan,
                 Err(SourceError::Refused(r)) => {
                     // A product gone from the source since: nothing left to read back for it.
                     tracing::warn!(store = %link.client_store, order = link.client_order_id, reason = %r, "stock echo skipped");
-                    OrderPlan { lines: Vec::new(), currency_id: 0, country_id: 0 }
+                    OrderPlan { lines: Vec::new(), currency_id: 0, country_id: 0, carrier: None }
                 }
                 Err(SourceError::Gateway(e)) => return Err(JobError::Retryable(format!("stock echo: {e}"))),
             },
@@ -258,7 +292,7 @@ mod tests {
             Address, Customer, Money, NewEvent, OrderLine, PriceRule, Secret, Sku, StaticStoreDirectory, Store,
             StoredEvent,
         },
-        replication::ports::{MockSourceShop, OrderPlan, Refusal, SourceLine, SourceOrder},
+        replication::ports::{MockSourceShop, OrderPlan, Refusal, SourceCarrier, SourceLine, SourceOrder},
     };
     use async_trait::async_trait;
     use std::{sync::Mutex, time::Duration};
@@ -353,6 +387,7 @@ mod tests {
             }],
             currency_id: 1,
             country_id: 6,
+            carrier: Some(SourceCarrier { id: 2, name: "My carrier".into() }),
         }
     }
 
@@ -363,6 +398,8 @@ mod tests {
             state: "11".into(),
             valid: true,
             total_paid_tax_incl: Money::parse("31.46").unwrap(),
+            carrier: Some(SourceCarrier { id: 2, name: "My carrier".into() }),
+            shipping_tax_incl: Money::parse("8.40").unwrap(),
         }
     }
 
@@ -385,10 +422,11 @@ mod tests {
     async fn an_order_is_created_once_and_linked_with_its_cart() {
         let links = Arc::new(MemLinks::default());
         let mut source = MockSourceShop::new();
-        source.expect_plan().returning(|_| Ok(plan()));
+        source.expect_plan().returning(|_, _| Ok(plan()));
         source.expect_customer_for().returning(|_| Ok(3));
         source.expect_create_cart().times(1).returning(|_, _, _| Ok(77));
         source.expect_order_cart().times(1).returning(|_, _, _, _| Ok(source_order()));
+        source.expect_product().returning(|_| Ok(None));
         source.expect_stock().returning(|_| Ok(vec![(0, 298)]));
         let uc = use_case(links.clone(), source);
         assert_eq!(uc.execute(&EventId::parse("order-evt-1").unwrap()).await, Ok(Replication::Created(9)));
@@ -413,17 +451,21 @@ mod tests {
             source_state: None,
             error: None,
             stock_echo_pending: false,
+            carrier_id: None,
+            carrier_name: None,
+            shipping_tax_incl: None,
             event_id: "order-evt-1".into(),
             updated_at: Utc::now(),
         };
         pending.status = OrderLinkStatus::Pending;
         *links.0.lock().unwrap() = Some(pending);
         let mut source = MockSourceShop::new();
-        source.expect_plan().returning(|_| Ok(plan()));
+        source.expect_plan().returning(|_, _| Ok(plan()));
         source.expect_customer_for().returning(|_| Ok(3));
         source.expect_create_cart().never();
         source.expect_order_for_cart().withf(|c| *c == 77).returning(|_| Ok(Some(source_order())));
         source.expect_order_cart().never();
+        source.expect_product().returning(|_| Ok(None));
         source.expect_stock().returning(|_| Ok(vec![]));
         let uc = use_case(links.clone(), source);
         assert_eq!(uc.execute(&EventId::parse("order-evt-1").unwrap()).await, Ok(Replication::AlreadyCreated(9)));
@@ -435,7 +477,7 @@ mod tests {
         let mut source = MockSourceShop::new();
         source
             .expect_plan()
-            .returning(|_| Err(SourceError::Refused(Refusal { code: "unknown_sku", detail: "WHS-0001".into() })));
+            .returning(|_, _| Err(SourceError::Refused(Refusal { code: "unknown_sku", detail: "WHS-0001".into() })));
         source.expect_customer_for().never();
         source.expect_create_cart().never();
         source.expect_order_cart().never();
@@ -451,12 +493,13 @@ mod tests {
     async fn a_stock_echo_cut_short_after_the_order_exists_is_finished_by_the_next_run_without_a_second_order() {
         let links = Arc::new(MemLinks::default());
         let mut source = MockSourceShop::new();
-        source.expect_plan().returning(|_| Ok(plan()));
+        source.expect_plan().returning(|_, _| Ok(plan()));
         source.expect_customer_for().returning(|_| Ok(3));
         source.expect_create_cart().times(1).returning(|_, _, _| Ok(77));
         source.expect_order_cart().times(1).returning(|_, _, _, _| Ok(source_order()));
         source.expect_order_for_cart().never();
         let mut reads = 0;
+        source.expect_product().returning(|_| Ok(None));
         source.expect_stock().times(2).returning(move |_| {
             reads += 1;
             if reads == 1 {
@@ -473,5 +516,153 @@ mod tests {
         assert_eq!((link.status, link.stock_echo_pending), (OrderLinkStatus::Created, true), "owed, not forgotten");
         assert_eq!(uc.execute(&id).await, Ok(Replication::AlreadyCreated(9)));
         assert!(!links.0.lock().unwrap().clone().unwrap().stock_echo_pending, "the retry finished the echo");
+    }
+
+    fn link_with_cart(status: OrderLinkStatus) -> OrderLink {
+        OrderLink {
+            client_store: StoreCode::parse("retail-1").unwrap(),
+            client_order_id: 42,
+            client_reference: "XKBKNABJK".into(),
+            status,
+            source_cart_id: Some(77),
+            source_order_id: None,
+            source_reference: None,
+            source_state: None,
+            error: Some("payment_error: source order 9 is in state 8".into()),
+            stock_echo_pending: false,
+            carrier_id: None,
+            carrier_name: None,
+            shipping_tax_incl: None,
+            event_id: "order-evt-1".into(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_retry_that_finds_its_carts_order_in_payment_error_keeps_the_link_failed_with_payment_error() {
+        let links = Arc::new(MemLinks::default());
+        *links.0.lock().unwrap() = Some(link_with_cart(OrderLinkStatus::Failed));
+        let mut source = MockSourceShop::new();
+        source
+            .expect_order_for_cart()
+            .returning(|_| Ok(Some(SourceOrder { state: "8".into(), valid: false, ..source_order() })));
+        source.expect_plan().never();
+        source.expect_order_cart().never();
+        source.expect_stock().never();
+        let uc = use_case(links.clone(), source);
+        let got = uc.execute(&EventId::parse("order-evt-1").unwrap()).await;
+        assert!(matches!(got, Err(JobError::Permanent(ref m)) if m.starts_with("payment_error")), "{got:?}");
+        let link = links.0.lock().unwrap().clone().unwrap();
+        assert_eq!(link.status, OrderLinkStatus::Failed, "an order in Payment error took no stock: not created");
+        assert!(link.error.as_deref().is_some_and(|e| e.starts_with("payment_error: source order 9")), "{link:?}");
+        assert_eq!(link.source_order_id, Some(9), "the order found is shown, for the wholesaler to handle");
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_the_source_order_exists_marks_it_created_even_when_a_sku_has_become_unknown() {
+        let links = Arc::new(MemLinks::default());
+        *links.0.lock().unwrap() = Some(link_with_cart(OrderLinkStatus::Pending));
+        let mut source = MockSourceShop::new();
+        source.expect_order_for_cart().withf(|c| *c == 77).returning(|_| Ok(Some(source_order())));
+        source
+            .expect_plan()
+            .returning(|_, _| Err(SourceError::Refused(Refusal { code: "unknown_sku", detail: "WHS-0001".into() })));
+        source.expect_create_cart().never();
+        source.expect_order_cart().never();
+        let uc = use_case(links.clone(), source);
+        assert_eq!(uc.execute(&EventId::parse("order-evt-1").unwrap()).await, Ok(Replication::AlreadyCreated(9)));
+        let link = links.0.lock().unwrap().clone().unwrap();
+        assert_eq!((link.status, link.source_order_id, link.error), (OrderLinkStatus::Created, Some(9), None));
+        assert_eq!((link.carrier_id, link.shipping_tax_incl), (Some(2), Some(Money::parse("8.40").unwrap())));
+    }
+
+    #[tokio::test]
+    async fn an_event_processed_before_answers_the_source_order_of_its_link_not_a_made_up_id() {
+        let event = NewEvent::new(
+            EventId::parse("order-evt-1").unwrap(),
+            StoreCode::parse("retail-1").unwrap(),
+            Utc::now(),
+            None,
+            EventPayload::Order(Box::new(order())),
+        );
+        let mut inbox = MockInbox::new();
+        inbox
+            .expect_load()
+            .returning(move |_| Ok(Some(StoredEvent::new(event.clone(), EventStatus::Processed, Utc::now(), 0, None))));
+        let links = Arc::new(MemLinks::default());
+        let mut created = link_with_cart(OrderLinkStatus::Created);
+        created.source_order_id = Some(31);
+        *links.0.lock().unwrap() = Some(created);
+        let mut states = MockProductStates::new();
+        states.expect_latest().never();
+        let uc = ReplicateOrder::new(
+            Arc::new(inbox),
+            links.clone(),
+            Arc::new(MockSourceShop::new()),
+            stores(),
+            Arc::new(states),
+            Arc::new(MockJobQueue::new()),
+            Arc::new(TokioTimer),
+            "w".into(),
+        );
+        let id = EventId::parse("order-evt-1").unwrap();
+        assert_eq!(uc.execute(&id).await, Ok(Replication::AlreadyCreated(31)));
+        let mut waiting = link_with_cart(OrderLinkStatus::WaitingPayment);
+        waiting.source_cart_id = None;
+        *links.0.lock().unwrap() = Some(waiting);
+        assert_eq!(uc.execute(&id).await, Ok(Replication::AlreadyProcessed), "no source order: no id to give");
+    }
+
+    #[tokio::test]
+    async fn the_stock_echo_of_a_product_the_hub_never_saw_records_what_the_source_has_and_fans_it_out() {
+        let links = Arc::new(MemLinks::default());
+        let mut source = MockSourceShop::new();
+        source.expect_plan().returning(|_, _| Ok(plan()));
+        source.expect_customer_for().returning(|_| Ok(3));
+        source.expect_create_cart().returning(|_, _, _| Ok(77));
+        source.expect_order_cart().returning(|_, _, _, _| Ok(source_order()));
+        source.expect_stock().returning(|_| Ok(vec![(0, 298)]));
+        source.expect_product().withf(|id| *id == 6).times(1).returning(|_| {
+            Ok(Some(
+                crate::model::ProductData::new(
+                    6,
+                    Sku::parse("WHS-0001").unwrap(),
+                    "Mug".into(),
+                    Money::parse("10.00").unwrap(),
+                    298,
+                    true,
+                    Utc::now(),
+                    vec![],
+                )
+                .unwrap(),
+            ))
+        });
+        let mut states = MockProductStates::new();
+        states.expect_latest().returning(|_| Ok(None));
+        let recorded = Arc::new(Mutex::new(None));
+        let r = recorded.clone();
+        states.expect_apply_if_newer().times(1).returning(move |s| {
+            *r.lock().unwrap() = Some(s.clone());
+            Ok(true)
+        });
+        let mut queue = MockJobQueue::new();
+        queue
+            .expect_enqueue_syncs()
+            .withf(|jobs| jobs.len() == 1 && jobs[0].sku.as_str() == "WHS-0001" && jobs[0].store.as_str() == "retail-1")
+            .times(1)
+            .returning(|_| Ok(()));
+        let uc = ReplicateOrder::new(
+            Arc::new(inbox()),
+            links,
+            Arc::new(source),
+            stores(),
+            Arc::new(states),
+            Arc::new(queue),
+            Arc::new(TokioTimer),
+            "w".into(),
+        );
+        assert_eq!(uc.execute(&EventId::parse("order-evt-1").unwrap()).await, Ok(Replication::Created(9)));
+        let state = recorded.lock().unwrap().clone().expect("the read product became the known state");
+        assert_eq!((state.product.sku.as_str(), state.product.quantity), ("WHS-0001", 298));
     }
 }

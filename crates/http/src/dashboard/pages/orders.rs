@@ -21,7 +21,8 @@ pub(crate) async fn orders_page(req: HttpRequest, ops: web::Data<Operations>) ->
         Err(e) => return unavailable(e),
     };
     let mut body = String::from(
-        "<table id=\"orders\"><tr><th>Client store</th><th>Client order</th><th>→ Source order</th><th>State</th><th>Updated</th></tr>",
+        "<table id=\"orders\"><tr><th>Client store</th><th>Client order</th><th>→ Source order</th><th>State</th>\
+         <th>Reason</th><th>Carrier</th><th>Shipping</th><th>Updated</th></tr>",
     );
     for l in &links {
         let class = match l.status.as_str() {
@@ -29,18 +30,26 @@ pub(crate) async fn orders_page(req: HttpRequest, ops: web::Data<Operations>) ->
             "failed" => "bad",
             _ => "warn",
         };
+        let source = match (l.source_order_id, &l.source_reference) {
+            (Some(id), Some(r)) if !r.is_empty() => format!("{id} ({})", esc(r)),
+            (Some(id), _) => id.to_string(),
+            (None, _) => "—".to_owned(),
+        };
+        let carrier = l.carrier.as_ref().map_or_else(|| "—".to_owned(), |(id, name)| format!("{} (#{id})", esc(name)));
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{source}</td><td class=\"{class}\">{}</td><td>{}</td><td>{carrier}</td>\
+             <td>{}</td><td>{}</td></tr>",
             esc(&l.client_store),
             l.client_order_id,
-            l.source_order_id.map_or_else(|| "—".to_owned(), |i| i.to_string()),
             esc(&l.status),
+            esc(l.error.as_deref().unwrap_or("")),
+            esc(l.shipping_tax_incl.as_deref().unwrap_or("—")),
             when(Some(l.updated_at)),
         );
     }
     if links.is_empty() {
-        body.push_str("<tr><td colspan=\"5\" class=\"muted\">No order replicated yet.</td></tr>");
+        body.push_str("<tr><td colspan=\"8\" class=\"muted\">No order replicated yet.</td></tr>");
     }
     body.push_str("</table>");
     page("Orders", "Orders", &session, &ops, &body)
