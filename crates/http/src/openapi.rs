@@ -86,8 +86,16 @@ pub fn annotate(mut spec: Value) -> Value {
     merge(&mut spec, o, &["order", "lines", "[]", "quantity"], json!({"minimum": 1, "maximum": 100_000}));
     merge(&mut spec, o, &["order", "lines", "[]", "unit_price_tax_incl"], json!({"pattern": MONEY}));
     merge(&mut spec, o, &["order", "lines", "[]", "product_reference"], json!({"maxLength": 64}));
-    merge(&mut spec, o, &["order", "lines", "[]", "combination", "reference"], json!({"maxLength": 64}));
-    merge(&mut spec, o, &["order", "lines", "[]", "combination", "ean13"], json!({"maxLength": 13}));
+    // The connector sends null for a combination without a reference or EAN13 of its own, and may send a
+    // null combination for a simple product: the server takes null as absent.
+    merge(&mut spec, o, &["order", "lines", "[]", "combination"], json!({"nullable": true}));
+    merge(
+        &mut spec,
+        o,
+        &["order", "lines", "[]", "combination", "reference"],
+        json!({"maxLength": 64, "nullable": true}),
+    );
+    merge(&mut spec, o, &["order", "lines", "[]", "combination", "ean13"], json!({"maxLength": 13, "nullable": true}));
     merge(
         &mut spec,
         o,

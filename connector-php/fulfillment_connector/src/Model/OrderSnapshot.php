@@ -30,6 +30,8 @@ final class OrderSnapshot
      *        unit prices as stored (6 decimals); `product_reference` is the parent product's own reference
      *        (null when the product no longer exists); `combination` is null for a product without one
      * @param string $dateAdd local shop time `Y-m-d H:i:s`
+     * @param int $carrierId the order's carrier at the retailer (0: none), which the hub may map to one of the
+     *        wholesaler's carriers
      */
     public function __construct(
         public readonly int $id,
@@ -42,6 +44,7 @@ final class OrderSnapshot
         public readonly array $lines,
         public readonly string $totalPaidTaxIncl,
         public readonly string $dateAdd,
+        public readonly int $carrierId = 0,
     ) {
     }
 }

@@ -88,7 +88,8 @@ final class OrderRepository
             ],
             $lines,
             (string) $order->total_paid_tax_incl,
-            (string) $order->date_add
+            (string) $order->date_add,
+            (int) $order->id_carrier
         );
     }
 

@@ -70,7 +70,7 @@ final class OrderPayloadBuilder
 
         $address = $order->deliveryAddress;
 
-        return [
+        $payload = [
             'id' => $order->id,
             'reference' => $order->reference,
             'currency' => strtoupper($order->currencyIso),
@@ -96,6 +96,12 @@ final class OrderPayloadBuilder
             'total_paid_tax_incl' => Format::money($order->totalPaidTaxIncl),
             'placed_at' => $this->placedAt($order, $timezone, $changedAt),
         ];
+        if ($order->carrierId > 0) {
+            // The retailer's carrier: a hub store's `carrier_map` turns it into one of the wholesaler's.
+            $payload['carrier_id'] = $order->carrierId;
+        }
+
+        return $payload;
     }
 
     private function placedAt(OrderSnapshot $order, ?string $timezone, ?\DateTimeImmutable $changedAt): string

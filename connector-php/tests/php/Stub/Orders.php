@@ -28,6 +28,7 @@ class Order extends ObjectModel
     public $module;
     public $payment;
     public $total_paid;
+    public $id_carrier;
 
     public function __construct($id = null, $id_lang = null)
     {

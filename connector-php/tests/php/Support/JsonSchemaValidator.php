@@ -12,7 +12,7 @@ namespace FulfillmentConnector\Tests\Support;
  *
  * Checked: type (object, array, string, integer, number, boolean), nullable, required, properties,
  * additionalProperties (false or a schema), items, $ref (local "#/..."), enum, minLength/maxLength,
- * pattern, minimum/maximum, minItems/maxItems, allOf/anyOf/oneOf. Annotations (description, format,
+ * pattern, minimum/maximum, minItems/maxItems, minProperties/maxProperties, allOf/anyOf/oneOf. Annotations (description, format,
  * example, title, ...) are ignored. Any other keyword is reported as an error, so that the schema can
  * never ask for something this validator silently skips.
  */
@@ -90,6 +90,16 @@ final class JsonSchemaValidator
                 foreach ($value as $index => $item) {
                     array_push($errors, ...$this->validate($item, $schema['items'], $path . '[' . $index . ']'));
                 }
+            }
+        }
+
+        if ($value instanceof \stdClass) {
+            $count = count(get_object_vars($value));
+            if (isset($schema['minProperties']) && $count < $schema['minProperties']) {
+                $errors[] = sprintf('%s: fewer than %d properties', $path, $schema['minProperties']);
+            }
+            if (isset($schema['maxProperties']) && $count > $schema['maxProperties']) {
+                $errors[] = sprintf('%s: more than %d properties', $path, $schema['maxProperties']);
             }
         }
 
@@ -191,7 +201,7 @@ final class JsonSchemaValidator
     {
         return in_array($keyword, [
             'type', 'nullable', 'required', 'properties', 'additionalProperties', 'items', 'enum', 'minLength',
-            'maxLength', 'pattern', 'minimum', 'maximum', 'minItems', 'maxItems', 'allOf', 'anyOf', 'oneOf',
+            'maxLength', 'pattern', 'minimum', 'maximum', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'allOf', 'anyOf', 'oneOf',
         ], true);
     }
 

@@ -113,6 +113,10 @@ final class JsonSchemaValidatorTest extends TestCase
         self::assertCount(1, $validator->validate(0, ['type' => 'integer', 'minimum' => 1]));
         self::assertCount(1, $validator->validate([], ['type' => 'array', 'minItems' => 1]));
         self::assertCount(1, $validator->validate('c', ['type' => 'string', 'enum' => ['a', 'b']]));
+        $two = (object) ['Size' => 'M', 'Color' => 'Black'];
+        self::assertSame([], $validator->validate($two, ['type' => 'object', 'minProperties' => 1, 'maxProperties' => 2]));
+        self::assertSame(['$: more than 1 properties'], $validator->validate($two, ['type' => 'object', 'maxProperties' => 1]));
+        self::assertSame(['$: fewer than 3 properties'], $validator->validate($two, ['type' => 'object', 'minProperties' => 3]));
     }
 
     public function testAnUnresolvableRefFailsLoudly(): void

@@ -75,6 +75,21 @@ final class OrderEventTest extends ConnectorTestCase
         );
     }
 
+    public function testTheRetailersCarrierIsSentForTheHubsCarrierMap(): void
+    {
+        $this->configure('CLIENT');
+        $this->givenOrder42();
+        $this->givenMugInCatalog();
+        \ObjectModel::$rows[\Order::class][42]['id_carrier'] = '2';
+        $this->http->push($this->http::accepted());
+
+        $this->module()->hookActionOrderStatusPostUpdate(['id_order' => 42]);
+        $this->endRequest();
+
+        $body = json_decode((string) $this->http->requests[0]['body'], true, 512, JSON_THROW_ON_ERROR);
+        self::assertSame(2, $body['order']['carrier_id']);
+    }
+
     public function testAttributeNamesAreReadInTheShopsDefaultLanguage(): void
     {
         \Configuration::updateValue('PS_LANG_DEFAULT', '2');
