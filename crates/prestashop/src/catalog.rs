@@ -18,10 +18,8 @@ use hub_domain::{
     catalog::RemoteStockRow,
     reconcile::{CatalogPage, ClientListing, SourceListing, StoreCatalog},
 };
-use reqwest::Method;
-use serde_json::Value;
 
-use crate::{WebserviceClient, WebserviceGateway, int, json, num, rows, text};
+use crate::{WebserviceClient, WebserviceGateway, int, num, text};
 
 /// Ids per `filter[id_product]=[a|b|…]`: keeps the request line far below the 8 KiB web servers accept.
 const IDS_PER_FILTER: usize = 200;
@@ -47,18 +45,6 @@ impl WebserviceCatalog {
         Self { gateway }
     }
 
-    async fn list(
-        &self,
-        c: &WebserviceClient,
-        resource: &str,
-        query: Vec<(&str, String)>,
-    ) -> Result<Vec<Value>, GatewayError> {
-        let mut q = query;
-        q.push(("output_format", "JSON".into()));
-        let a = c.send(Method::GET, resource, &q, None).await?;
-        Ok(rows(&json(&a.body)?, resource).to_vec())
-    }
-
     /// One page of products, in id order, and the offset of the next page.
     async fn products(
         &self,
@@ -78,7 +64,7 @@ impl WebserviceCatalog {
             q.push(("date", "1".into()));
             q.push(("filter[date_upd]", format!("[{},9999-12-31 23:59:59]", since.format("%Y-%m-%d %H:%M:%S"))));
         }
-        let found = self.list(c, "products", q).await?;
+        let found = c.list_rows("products", q).await?;
         let next = (found.len() as u64 >= u64::from(limit)).then(|| offset + found.len() as u64);
         let mut out = Vec::with_capacity(found.len());
         for p in &found {
@@ -108,10 +94,7 @@ impl WebserviceCatalog {
     ) -> Result<HashMap<u64, Vec<RemoteStockRow>>, GatewayError> {
         let mut by_product: HashMap<u64, Vec<RemoteStockRow>> = HashMap::new();
         for chunk in ids.chunks(IDS_PER_FILTER) {
-            let found = self
-                .list(
-                    c,
-                    "stock_availables",
+            let found = c.list_rows("stock_availables",
                     vec![
                         ("filter[id_product]", any_of(chunk)),
                         ("display", "[id,id_product,id_product_attribute,quantity]".into()),
@@ -138,10 +121,7 @@ impl WebserviceCatalog {
     ) -> Result<Vec<(u64, u64, Option<String>, Option<String>)>, GatewayError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS_PER_FILTER) {
-            let found = self
-                .list(
-                    c,
-                    "combinations",
+            let found = c.list_rows("combinations",
                     vec![
                         ("filter[id_product]", any_of(chunk)),
                         ("display", "[id,id_product,reference,ean13]".into()),

@@ -18,10 +18,9 @@ use hub_domain::{
     Address, Customer, GatewayError, Money, OrderData, OrderLine, OrderedCombination, Sku, StoreCode,
     reconcile::{CatalogPage, ClientOrders, ListedOrder},
 };
-use reqwest::Method;
 use serde_json::Value;
 
-use crate::{WebserviceClient, WebserviceGateway, int, json, num, rows};
+use crate::{WebserviceClient, WebserviceGateway, int, num};
 
 /// Ids per `filter[id]=[a|b|…]`: keeps the request line far below the 8 KiB web servers accept.
 const IDS_PER_FILTER: usize = 200;
@@ -41,18 +40,6 @@ impl WebserviceClientOrders {
         Self { gateway }
     }
 
-    async fn list(
-        &self,
-        c: &WebserviceClient,
-        resource: &str,
-        query: Vec<(&str, String)>,
-    ) -> Result<Vec<Value>, GatewayError> {
-        let mut q = query;
-        q.push(("output_format", "JSON".into()));
-        let a = c.send(Method::GET, resource, &q, None).await?;
-        Ok(rows(&json(&a.body)?, resource).to_vec())
-    }
-
     /// The rows of `resource` whose id is one of `ids` (each read once), by id, with the fields `display`.
     async fn by_id(
         &self,
@@ -67,10 +54,7 @@ impl WebserviceClientOrders {
         let mut out = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(IDS_PER_FILTER) {
             let joined: Vec<String> = chunk.iter().map(u64::to_string).collect();
-            let found = self
-                .list(
-                    c,
-                    resource,
+            let found = c.list_rows(resource,
                     vec![("filter[id]", format!("[{}]", joined.join("|"))), ("display", display.to_owned())],
                 )
                 .await?;
@@ -226,10 +210,7 @@ impl ClientOrders for WebserviceClientOrders {
         limit: u32,
     ) -> Result<CatalogPage<ListedOrder>, GatewayError> {
         let c = self.gateway.client(store)?;
-        let found = self
-            .list(
-                c,
-                "orders",
+        let found = c.list_rows("orders",
                 vec![
                     ("date", "1".into()),
                     ("filter[valid]", "[1]".into()),

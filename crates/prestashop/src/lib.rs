@@ -102,6 +102,16 @@ fn json(body: &str) -> Result<Value, GatewayError> {
     serde_json::from_str(body).map_err(|e| GatewayError::Retryable(format!("unreadable JSON from the store: {e}")))
 }
 
+impl WebserviceClient {
+    /// `GET /api/{resource}` with `query` in JSON: the list's rows.
+    pub(crate) async fn list_rows(&self, resource: &str, query: Vec<(&str, String)>) -> Result<Vec<Value>, GatewayError> {
+        let mut q = query;
+        q.push(("output_format", "JSON".into()));
+        let a = self.send(reqwest::Method::GET, resource, &q, None).await?;
+        Ok(rows(&json(&a.body)?, resource).to_vec())
+    }
+}
+
 /// A list answer's rows: `{"products":[…]}`, or the bare `[]` PrestaShop sends for an empty list.
 pub(crate) fn rows<'a>(v: &'a Value, resource: &str) -> &'a [Value] {
     match v {

@@ -22,7 +22,7 @@ use sha2::Sha256;
 use crate::{
     WebserviceClient,
     check::ConnectorCheck,
-    filterable, int, num, rows, text,
+    filterable, int, num, text,
     xml::{self, Node},
 };
 
@@ -121,12 +121,7 @@ impl WebserviceSourceShop {
     }
 
     async fn list(&self, resource: &str, query: Vec<(&str, String)>) -> Result<Vec<Value>, SourceError> {
-        let mut q = query;
-        q.push(("output_format", "JSON".into()));
-        let a = self.client.send(Method::GET, resource, &q, None).await?;
-        let v: Value = serde_json::from_str(&a.body)
-            .map_err(|e| GatewayError::Retryable(format!("unreadable JSON from the source: {e}")))?;
-        Ok(rows(&v, resource).to_vec())
+        Ok(self.client.list_rows(resource, query).await?)
     }
 
     /// Creates the delivery (and invoice) address of `order` for the retailer's customer, named `alias`.
