@@ -94,7 +94,9 @@ impl WebserviceCatalog {
     ) -> Result<HashMap<u64, Vec<RemoteStockRow>>, GatewayError> {
         let mut by_product: HashMap<u64, Vec<RemoteStockRow>> = HashMap::new();
         for chunk in ids.chunks(IDS_PER_FILTER) {
-            let found = c.list_rows("stock_availables",
+            let found = c
+                .list_rows(
+                    "stock_availables",
                     vec![
                         ("filter[id_product]", any_of(chunk)),
                         ("display", "[id,id_product,id_product_attribute,quantity]".into()),
@@ -121,7 +123,9 @@ impl WebserviceCatalog {
     ) -> Result<Vec<(u64, u64, Option<String>, Option<String>)>, GatewayError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS_PER_FILTER) {
-            let found = c.list_rows("combinations",
+            let found = c
+                .list_rows(
+                    "combinations",
                     vec![
                         ("filter[id_product]", any_of(chunk)),
                         ("display", "[id,id_product,reference,ean13]".into()),

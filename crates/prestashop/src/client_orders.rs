@@ -54,7 +54,9 @@ impl WebserviceClientOrders {
         let mut out = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(IDS_PER_FILTER) {
             let joined: Vec<String> = chunk.iter().map(u64::to_string).collect();
-            let found = c.list_rows(resource,
+            let found = c
+                .list_rows(
+                    resource,
                     vec![("filter[id]", format!("[{}]", joined.join("|"))), ("display", display.to_owned())],
                 )
                 .await?;
@@ -210,7 +212,9 @@ impl ClientOrders for WebserviceClientOrders {
         limit: u32,
     ) -> Result<CatalogPage<ListedOrder>, GatewayError> {
         let c = self.gateway.client(store)?;
-        let found = c.list_rows("orders",
+        let found = c
+            .list_rows(
+                "orders",
                 vec![
                     ("date", "1".into()),
                     ("filter[valid]", "[1]".into()),

@@ -104,7 +104,11 @@ fn json(body: &str) -> Result<Value, GatewayError> {
 
 impl WebserviceClient {
     /// `GET /api/{resource}` with `query` in JSON: the list's rows.
-    pub(crate) async fn list_rows(&self, resource: &str, query: Vec<(&str, String)>) -> Result<Vec<Value>, GatewayError> {
+    pub(crate) async fn list_rows(
+        &self,
+        resource: &str,
+        query: Vec<(&str, String)>,
+    ) -> Result<Vec<Value>, GatewayError> {
         let mut q = query;
         q.push(("output_format", "JSON".into()));
         let a = self.send(reqwest::Method::GET, resource, &q, None).await?;
