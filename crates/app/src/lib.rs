@@ -183,7 +183,8 @@ impl Application {
                     stores.clone(),
                     timer,
                     settings.worker.name(),
-                )),
+                )
+                .with_link_verify_after(Duration::from_secs(settings.sync.link_verify_secs))),
                 replicate,
                 inbox: inbox.clone(),
                 telemetry: telemetry.clone(),
