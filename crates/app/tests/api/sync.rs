@@ -318,6 +318,24 @@ async fn settled_links(app: &TestApp, store: &str, sku: &str, status: &str, like
     .await
 }
 
+const ADMIN_TOKEN: &str = "admin-token-0123456789";
+
+/// The dashboard's Stores page, logged in with the admin token.
+async fn stores_page(app: &TestApp) -> String {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = browser
+        .post(format!("{}/dashboard/login", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={ADMIN_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = browser.get(format!("{}/dashboard/stores", app.base)).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    page.text().await.unwrap()
+}
+
 async fn post_product(app: &TestApp, sku: &str, price: &str, quantity: i64, updated_at: &str) {
     let body = product_event(&new_id(), sku, price, quantity, updated_at);
     assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &body).await.status(), 202);
@@ -333,6 +351,7 @@ async fn a_linked_reference_a_retailer_duplicates_stops_the_writes_and_is_report
         .spawn_with(Mode::All, |s| {
             wire(s, &r1, &r2);
             s.sync.link_verify_secs = 0;
+            s.server.admin_token = Some(Secret::new(ADMIN_TOKEN));
         })
         .await;
     post_product(&app, "DUP-1", "10.00", 5, "2026-11-27T10:00:00Z").await;
@@ -351,6 +370,8 @@ async fn a_linked_reference_a_retailer_duplicates_stops_the_writes_and_is_report
     .await;
     assert_eq!(writes(&r1), 0, "nothing written to either product");
     assert_eq!(r1.product_state(p1), Some(("13.000000".into(), true, 5)));
+    let stores = stores_page(&app).await;
+    assert!(stores.contains(&format!("ambiguous: client products {p1}, {copy} share DUP-1")), "{stores}");
 
     // The copy is deleted: the reference is unique again and the next change re-links and writes.
     assert_eq!(r1.admin_call("DELETE", &format!("products/{copy}"), None).0, 200);
