@@ -442,6 +442,13 @@ mod tests {
     }
 
     #[test]
+    fn links_are_verified_every_five_minutes_unless_configured() {
+        assert_eq!(load(STORES).unwrap().sync.link_verify_secs, 300);
+        let s = load(&format!("[sync]\nlink_verify_secs = 60\n{STORES}")).unwrap();
+        assert_eq!(s.sync.link_verify_secs, 60);
+    }
+
+    #[test]
     fn an_unknown_key_is_named() {
         let e = load("[server]\nlisten_on = \"x\"").unwrap_err();
         assert!(e.to_string().contains("listen_on"), "{e}");

@@ -27,8 +27,9 @@ impl AttributeNames {
                 vec![("display", "[id,id_attribute_group,name]".into()), ("sort", "[id_ASC]".into())],
             )
             .await?;
-        let groups =
-            client.list_rows("product_options", vec![("display", "[id,name]".into()), ("sort", "[id_ASC]".into())]).await?;
+        let groups = client
+            .list_rows("product_options", vec![("display", "[id,name]".into()), ("sort", "[id_ASC]".into())])
+            .await?;
         Ok(Self {
             values: values
                 .iter()

@@ -378,7 +378,8 @@ async fn a_linked_reference_a_retailer_duplicates_stops_the_writes_and_is_report
     post_product(&app, "DUP-1", "30.00", 7, "2026-11-27T10:02:00Z").await;
     eventually(20, "re-linked and written", || async { r1.product_state(p1) == Some(("39.000000".into(), true, 7)) })
         .await;
-    eventually(20, "linked again", || async { settled_links(&app, "retail-1", "DUP-1", "linked", "%").await == 1 }).await;
+    eventually(20, "linked again", || async { settled_links(&app, "retail-1", "DUP-1", "linked", "%").await == 1 })
+        .await;
     app.stop().await;
 }
 
@@ -430,9 +431,7 @@ async fn an_ean13_a_retailer_adds_to_a_combination_later_is_matched_at_the_next_
     .await;
     assert_eq!(combination_stock(&r1, p1, c1), 0);
 
-    let body = format!(
-        "<prestashop><combination><id>{c1}</id><ean13>4006381333931</ean13></combination></prestashop>"
-    );
+    let body = format!("<prestashop><combination><id>{c1}</id><ean13>4006381333931</ean13></combination></prestashop>");
     let (status, answer) = r1.admin_call("PATCH", &format!("combinations/{c1}"), Some(&body));
     assert_eq!(status, 200, "{answer}");
     assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &event(8, "2026-11-27T10:01:00Z")).await.status(), 202);
@@ -442,6 +441,9 @@ async fn an_ean13_a_retailer_adds_to_a_combination_later_is_matched_at_the_next_
     .await;
     app.stop().await;
 }
+
+/// A combination's (size, color) as indexes into the names its product was seeded with.
+type SizeAndColor = (usize, usize);
 
 /// Posts `xml` (the inside of `<singular>`) to `resource` on `sim` and returns the new id.
 fn create(sim: &Simulator, resource: &str, singular: &str, xml: &str) -> u64 {
@@ -459,7 +461,12 @@ fn create(sim: &Simulator, resource: &str, singular: &str, xml: &str) -> u64 {
 /// Color White/Black, the names in `sizes` and `colors`) all carry the product's reference and no EAN13,
 /// stock 1 each. Returns the product id and the combination ids by (size, color); `twice` seeds (M, Black)
 /// a second time (a shop owner's slip).
-fn seed_demo_tshirt(sim: &Simulator, sizes: [&str; 2], colors: [&str; 2], twice: bool) -> (u64, Vec<((usize, usize), u64)>) {
+fn seed_demo_tshirt(
+    sim: &Simulator,
+    sizes: [&str; 2],
+    colors: [&str; 2],
+    twice: bool,
+) -> (u64, Vec<(SizeAndColor, u64)>) {
     let group = |name: &str| {
         create(
             sim,
@@ -477,7 +484,9 @@ fn seed_demo_tshirt(sim: &Simulator, sizes: [&str; 2], colors: [&str; 2], twice:
             sim,
             "product_option_values",
             "product_option_value",
-            &format!("<id_attribute_group>{group}</id_attribute_group><name><language id=\"1\">{name}</language></name>"),
+            &format!(
+                "<id_attribute_group>{group}</id_attribute_group><name><language id=\"1\">{name}</language></name>"
+            ),
         )
     };
     let sizes = [value(size, sizes[0]), value(size, sizes[1])];
@@ -512,7 +521,7 @@ fn seed_demo_tshirt(sim: &Simulator, sizes: [&str; 2], colors: [&str; 2], twice:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_combinations_sharing_the_parent_reference_sync_by_their_attribute_values_and_a_doubled_set_is_not_guessed()
-{
+ {
     let (r1, r2) = shops().await;
     // retail-1 names its values in another case and with accents the source lacks: still the same values.
     let (t1, c1) = seed_demo_tshirt(&r1, ["s", "M"], ["Whíte", "BLACK"], false);
@@ -521,11 +530,11 @@ async fn demo_combinations_sharing_the_parent_reference_sync_by_their_attribute_
     let app = env.spawn_with(Mode::All, |s| wire(s, &r1, &r2)).await;
     let (sizes, colors) = (["S", "M"], ["White", "Black"]);
     let mut combinations = Vec::new();
-    for s in 0..2 {
-        for c in 0..2 {
+    for (s, size) in sizes.iter().enumerate() {
+        for (c, color) in colors.iter().enumerate() {
             combinations.push(serde_json::json!({
                 "id": 1 + s * 2 + c, "reference": "demo_1", "ean13": "",
-                "attributes": {"Size": sizes[s], "Color": colors[c]}, "quantity": 10 + s * 2 + c
+                "attributes": {"Size": size, "Color": color}, "quantity": 10 + s * 2 + c
             }));
         }
     }

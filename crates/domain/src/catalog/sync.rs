@@ -130,20 +130,20 @@ impl SyncProductToStore {
         let target = Target::for_client(&state.product, store);
         let event_id = state.event_id.as_str();
         let previous = self.links.get(&store.code, sku).await?;
-        let was_linked = previous
-            .as_ref()
-            .filter(|l| l.status == LinkStatus::Linked)
-            .and_then(|l| l.client_product_id);
+        let was_linked = previous.as_ref().filter(|l| l.status == LinkStatus::Linked).and_then(|l| l.client_product_id);
         let mut deleted = None;
-        if let Some(link) = previous.filter(|l| l.status == LinkStatus::Linked && l.client_product_id.is_some()) {
-            if !verify && self.is_fresh(&link) {
-                match self.apply(store, sku, &target, link, event_id).await {
-                    Err(ApplyError::Gone(m)) => {
-                        tracing::warn!(store = %store.code, sku = %sku, gone = %m, "linked product gone; looking it up again");
-                        deleted = was_linked;
-                    }
-                    other => return other.map_err(JobError::from),
+        // A fresh link is written through without reading; a stale one, or one reconciliation asks about, is
+        // checked first (below).
+        let fresh = |l: &ProductLink| {
+            l.status == LinkStatus::Linked && l.client_product_id.is_some() && !verify && self.is_fresh(l)
+        };
+        if let Some(link) = previous.filter(fresh) {
+            match self.apply(store, sku, &target, link, event_id).await {
+                Err(ApplyError::Gone(m)) => {
+                    tracing::warn!(store = %store.code, sku = %sku, gone = %m, "linked product or stock row gone; looking it up again");
+                    deleted = was_linked;
                 }
+                other => return other.map_err(JobError::from),
             }
         }
         match self.gateway.find_by_reference(&store.code, sku).await? {
@@ -184,9 +184,7 @@ impl SyncProductToStore {
 
     /// True when `link` was checked against the client less than `verify_after` ago.
     fn is_fresh(&self, link: &ProductLink) -> bool {
-        link.verified_at.is_some_and(|at| {
-            (Utc::now() - at).to_std().is_ok_and(|age| age < self.verify_after)
-        })
+        link.verified_at.is_some_and(|at| (Utc::now() - at).to_std().is_ok_and(|age| age < self.verify_after))
     }
 
     /// Writes what differs between `link.applied` and `target`, then saves the link.
@@ -558,7 +556,8 @@ mod tests {
             &Target { price: Money::ZERO, active: true, quantity: 0, combinations: vec![] },
             Utc::now() - chrono::Duration::seconds(age_secs),
         );
-        l.applied = Applied { price: Some(Money::parse("1.00").unwrap()), active: Some(true), stock: [(500, 1)].into() };
+        l.applied =
+            Applied { price: Some(Money::parse("1.00").unwrap()), active: Some(true), stock: [(500, 1)].into() };
         l
     }
 
