@@ -199,9 +199,12 @@ pub struct Applied {
 pub enum LinkStatus {
     /// Matched to one client product and in sync.
     Linked,
-    /// No product with the reference on the client: visible to operators, not retried.
+    /// No product with the reference on the client (never had one, the reference was removed, or the
+    /// linked product was deleted — the note says which): visible to operators, looked up again on the
+    /// next sync of the SKU, not retried in between.
     Unlinked,
-    /// Several products share the reference on the client: reported, never guessed.
+    /// Several products share the reference on the client (the note names them): reported, nothing
+    /// written, never guessed; re-linked once the reference is unique again.
     Ambiguous,
 }
 
