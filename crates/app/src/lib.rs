@@ -176,14 +176,17 @@ impl Application {
                     queue_port.clone(),
                     stores.clone(),
                 )),
-                sync: Arc::new(SyncProductToStore::new(
-                    states.clone(),
-                    links,
-                    gateway,
-                    stores.clone(),
-                    timer,
-                    settings.worker.name(),
-                )),
+                sync: Arc::new(
+                    SyncProductToStore::new(
+                        states.clone(),
+                        links,
+                        gateway,
+                        stores.clone(),
+                        timer,
+                        settings.worker.name(),
+                    )
+                    .with_link_verify_after(Duration::from_secs(settings.sync.link_verify_secs)),
+                ),
                 replicate,
                 inbox: inbox.clone(),
                 telemetry: telemetry.clone(),

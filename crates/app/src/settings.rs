@@ -29,6 +29,8 @@ pub struct Settings {
     pub worker: WorkerSettings,
     /// The inbox sweeper.
     pub sweeper: SweeperSettings,
+    /// Product sync.
+    pub sync: SyncSettings,
     /// Logs.
     pub log: LogSettings,
     /// Scheduled reconciliation of the catalogs (off by default).
@@ -64,6 +66,21 @@ impl Default for DatabaseSettings {
             group_commit_max: 256,
             group_commit_writers: 4,
         }
+    }
+}
+
+/// Product sync settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncSettings {
+    /// A link to a client product older than this is checked against the client (reference still unique,
+    /// combinations re-matched) before the next sync writes through it; reconciliation always checks.
+    pub link_verify_secs: u64,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self { link_verify_secs: hub_domain::catalog::LINK_VERIFY_AFTER.as_secs() }
     }
 }
 
@@ -346,6 +363,7 @@ impl Settings {
                     url: ws.url.clone(),
                     key: ws.key.clone(),
                     limits: s.limits.clone(),
+                    language_id: s.orders.language_id,
                 })
             })
             .collect()
@@ -421,6 +439,13 @@ mod tests {
         assert_eq!(maps.get(&StoreCode::parse("retail-1").unwrap()).and_then(|m| m.get(&2)), Some(&3));
         let e = load(&mapped.replace("\"2\" = 3", "\"post\" = 3")).unwrap_err();
         assert!(e.to_string().contains("stores[1].orders.carrier_map"), "{e}");
+    }
+
+    #[test]
+    fn links_are_verified_every_five_minutes_unless_configured() {
+        assert_eq!(load(STORES).unwrap().sync.link_verify_secs, 300);
+        let s = load(&format!("[sync]\nlink_verify_secs = 60\n{STORES}")).unwrap();
+        assert_eq!(s.sync.link_verify_secs, 60);
     }
 
     #[test]

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hub_domain::{
     StorageError,
+    catalog::ProductLink,
     operations::{
         Counts, FailedJob, FailedStatus, JobMinute, JobRun, NewFailedJob, OperationsLog, OrderLinkRow, StoreHealth,
         StoreMinute, TelemetryBatch, UnlinkedSku,
@@ -317,7 +318,7 @@ impl OperationsLog for SeaOrmOperations {
     async fn unlinked_skus(&self, limit: u32) -> Result<Vec<UnlinkedSku>, StorageError> {
         let rows = self
             .rows(
-                "SELECT store, sku, status, updated_at_us FROM product_links WHERE status <> 'linked' \
+                "SELECT store, sku, status, updated_at_us, data FROM product_links WHERE status <> 'linked' \
                  ORDER BY store, sku LIMIT ?",
                 vec![i64::from(limit).into()],
             )
@@ -329,6 +330,9 @@ impl OperationsLog for SeaOrmOperations {
                     sku: get(r, 1)?,
                     status: get(r, 2)?,
                     updated_at: from_micros(get(r, 3)?),
+                    note: get::<Option<String>>(r, 4)?
+                        .and_then(|d| serde_json::from_str::<ProductLink>(&d).ok())
+                        .and_then(|l| l.note),
                 })
             })
             .collect()

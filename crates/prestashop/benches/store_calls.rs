@@ -92,6 +92,7 @@ fn main() {
                 url: format!("http://{addr}"),
                 key: Secret::new("BENCHKEYBENCHKEYBENCHKEYBENCHKEY"),
                 limits,
+                language_id: 1,
             }])
             .unwrap(),
         );

@@ -2,6 +2,7 @@
 //! one [`WebserviceClient`] per store. Reads use `display=[…]` lists in JSON (they keep falsy fields);
 //! writes send XML, with PATCH on 8.0+ and GET-modify-PUT of the whole object before — never a minimal PUT.
 
+mod attributes;
 pub mod catalog;
 pub mod check;
 pub mod client;
@@ -9,7 +10,11 @@ pub mod client_orders;
 pub mod source;
 pub mod xml;
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use async_trait::async_trait;
 pub use catalog::WebserviceCatalog;
@@ -24,6 +29,8 @@ use reqwest::Method;
 use serde_json::Value;
 pub use source::{SourceOrderSettings, WebserviceSourceShop};
 
+use crate::attributes::{AttributeNames, value_ids};
+
 /// How to reach one store's Webservice.
 #[derive(Debug, Clone)]
 pub struct WebserviceTarget {
@@ -35,13 +42,31 @@ pub struct WebserviceTarget {
     pub key: Secret,
     /// Its limits.
     pub limits: StoreLimits,
+    /// The language whose attribute names its combinations are matched by (the shop's `id_lang`).
+    pub language_id: u64,
 }
 
 /// [`StoreGateway`] over the stores' Webservices.
 #[derive(Debug, Clone)]
 pub struct WebserviceGateway {
     clients: Arc<HashMap<StoreCode, Arc<WebserviceClient>>>,
+    languages: Arc<HashMap<StoreCode, u64>>,
+    /// Per store: its attribute names, read once and kept [`NAMES_TTL`].
+    names: Arc<Mutex<HashMap<StoreCode, CachedNames>>>,
 }
+
+/// A store's attribute names and when they were read.
+#[derive(Debug, Clone)]
+struct CachedNames {
+    read_at: Instant,
+    names: Arc<AttributeNames>,
+}
+
+/// How long a store's attribute names are reused: two calls per store per period, not per product.
+const NAMES_TTL: Duration = Duration::from_secs(300);
+
+/// How soon names are read again when a combination uses a value they do not know (created since).
+const NAMES_MISS_RETRY: Duration = Duration::from_secs(10);
 
 /// Installs the TLS crypto provider reqwest needs (once per process; later calls do nothing).
 pub fn install_tls_provider() {
@@ -63,6 +88,7 @@ impl WebserviceGateway {
             .user_agent(concat!("fulfillment-hub/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| e.to_string())?;
+        let languages = targets.iter().map(|t| (t.store.clone(), t.language_id)).collect();
         let clients = targets
             .into_iter()
             .map(|t| {
@@ -70,7 +96,7 @@ impl WebserviceGateway {
                 (t.store, Arc::new(c))
             })
             .collect();
-        Ok(Self { clients: Arc::new(clients) })
+        Ok(Self { clients: Arc::new(clients), languages: Arc::new(languages), names: Arc::default() })
     }
 
     /// The client of `store`.
@@ -184,33 +210,60 @@ impl WebserviceGateway {
             .collect())
     }
 
+    /// The combinations of `product_id` with their attribute values (`display=full`: the associations are
+    /// only output in full).
     async fn combinations(
         &self,
+        store: &StoreCode,
         c: &WebserviceClient,
         product_id: u64,
     ) -> Result<Vec<RemoteCombination>, GatewayError> {
-        let a = c
-            .send(
-                Method::GET,
+        let found = c
+            .list_rows(
                 "combinations",
-                &[
+                vec![
                     ("filter[id_product]", format!("[{product_id}]")),
-                    ("display", "[id,reference,ean13]".into()),
+                    ("display", "full".into()),
                     ("sort", "[id_ASC]".into()),
-                    ("output_format", "JSON".into()),
                 ],
-                None,
             )
             .await?;
-        let v = json(&a.body)?;
-        Ok(rows(&v, "combinations")
+        let ids: Vec<Vec<u64>> = found.iter().map(value_ids).collect();
+        let all: Vec<u64> = ids.iter().flatten().copied().collect();
+        let names = if all.is_empty() { Arc::default() } else { self.attribute_names(store, c, &all).await? };
+        Ok(found
             .iter()
-            .map(|r| RemoteCombination {
+            .zip(&ids)
+            .map(|(r, values)| RemoteCombination {
                 id: num(&r["id"]),
                 reference: text(&r["reference"]),
                 ean13: text(&r["ean13"]),
+                attributes: names.of(values),
             })
             .collect())
+    }
+
+    /// `store`'s attribute names: the cached ones while fresh and knowing `wanted`, else read again.
+    async fn attribute_names(
+        &self,
+        store: &StoreCode,
+        c: &WebserviceClient,
+        wanted: &[u64],
+    ) -> Result<Arc<AttributeNames>, GatewayError> {
+        let cached = self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(store).cloned();
+        if let Some(cached) = cached {
+            let age = cached.read_at.elapsed();
+            if age < NAMES_TTL && (age < NAMES_MISS_RETRY || cached.names.knows(wanted)) {
+                return Ok(cached.names);
+            }
+        }
+        let lang = self.languages.get(store).copied().unwrap_or(1);
+        let names = Arc::new(AttributeNames::read(c, lang).await?);
+        self.names
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(store.clone(), CachedNames { read_at: Instant::now(), names: names.clone() });
+        Ok(names)
     }
 
     /// Learns the shop's version when no answer told it yet (a worker restarted on cached links).
@@ -251,7 +304,7 @@ impl StoreGateway for WebserviceGateway {
                 let active = int(&p["active"]) == 1;
                 let stock = self.stock_rows(c, id).await?;
                 let combinations = if stock.iter().any(|r| r.combination_id != 0) {
-                    self.combinations(c, id).await?
+                    self.combinations(store, c, id).await?
                 } else {
                     Vec::new()
                 };

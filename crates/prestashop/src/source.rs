@@ -21,6 +21,7 @@ use sha2::Sha256;
 
 use crate::{
     WebserviceClient,
+    attributes::{AttributeNames, language_value, value_ids},
     check::ConnectorCheck,
     filterable, int, num, text,
     xml::{self, Node},
@@ -66,29 +67,6 @@ pub struct WebserviceSourceShop {
     settings: SourceOrderSettings,
     /// Per client store: the retailer's carrier id → the source carrier.
     carrier_maps: HashMap<StoreCode, BTreeMap<u64, u64>>,
-}
-
-/// The names of the source's attribute values and groups (`product_option_values`, `product_options`),
-/// read once per plan and only when a line needs them.
-#[derive(Debug, Default)]
-struct AttributeNames {
-    /// Value id → (group id, name).
-    values: HashMap<u64, (u64, String)>,
-    /// Group id → name.
-    groups: HashMap<u64, String>,
-}
-
-impl AttributeNames {
-    /// Group → value of a combination's `product_option_values`.
-    fn of(&self, value_ids: &[u64]) -> BTreeMap<String, String> {
-        value_ids
-            .iter()
-            .filter_map(|v| {
-                let (group, name) = self.values.get(v)?;
-                Some((self.groups.get(group)?.clone(), name.clone()))
-            })
-            .collect()
-    }
 }
 
 /// A source combination as order resolution reads it.
@@ -254,10 +232,7 @@ impl WebserviceSourceShop {
                 product_id: num(&c["id_product"]),
                 reference: text(&c["reference"]),
                 ean13: text(&c["ean13"]),
-                value_ids: c["associations"]["product_option_values"]
-                    .as_array()
-                    .map(|vs| vs.iter().map(|v| num(&v["id"])).collect())
-                    .unwrap_or_default(),
+                value_ids: value_ids(c),
             })
             .collect())
     }
@@ -268,23 +243,7 @@ impl WebserviceSourceShop {
         cache: &'a mut Option<AttributeNames>,
     ) -> Result<&'a AttributeNames, SourceError> {
         if cache.is_none() {
-            let lang = self.settings.language_id;
-            let values = self
-                .list(
-                    "product_option_values",
-                    vec![("display", "[id,id_attribute_group,name]".into()), ("sort", "[id_ASC]".into())],
-                )
-                .await?;
-            let groups = self
-                .list("product_options", vec![("display", "[id,name]".into()), ("sort", "[id_ASC]".into())])
-                .await?;
-            *cache = Some(AttributeNames {
-                values: values
-                    .iter()
-                    .map(|v| (num(&v["id"]), (num(&v["id_attribute_group"]), language_value(&v["name"], lang))))
-                    .collect(),
-                groups: groups.iter().map(|g| (num(&g["id"]), language_value(&g["name"], lang))).collect(),
-            });
+            *cache = Some(AttributeNames::read(&self.client, self.settings.language_id).await?);
         }
         Ok(cache.get_or_insert_with(AttributeNames::default))
     }
@@ -788,22 +747,6 @@ impl SourceShop for WebserviceSourceShop {
         ProductData::new(product_id, sku, name, price, quantity_of(0), int(&p["active"]) == 1, updated_at, combinations)
             .map(Some)
             .map_err(|e| GatewayError::Permanent(format!("source product {product_id}: {}", e.message)).into())
-    }
-}
-
-/// A language field's value in `lang`: a plain string when the shop outputs one language, else the
-/// `[{"id":"1","value":"…"}]` list (FACTS.md §2.2); the first language when `lang` is not in it.
-fn language_value(v: &Value, lang: u64) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items
-            .iter()
-            .find(|i| num(&i["id"]) == lang)
-            .or_else(|| items.first())
-            .and_then(|i| i["value"].as_str())
-            .unwrap_or_default()
-            .to_owned(),
-        _ => String::new(),
     }
 }
 

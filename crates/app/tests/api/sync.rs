@@ -307,3 +307,254 @@ async fn combinations_are_synced_by_their_own_reference_or_their_ean13() {
     assert_eq!(r1.product_state(p1).map(|s| s.2), Some(15));
     app.stop().await;
 }
+
+/// Counts `store`'s link of `sku` that is settled (saved, lease released) with `status` and data containing
+/// `like` (an SQL LIKE pattern).
+async fn settled_links(app: &TestApp, store: &str, sku: &str, status: &str, like: &str) -> i64 {
+    app.count(&format!(
+        "SELECT COUNT(*) FROM product_links WHERE store = '{store}' AND sku = '{sku}' AND status = '{status}' \
+         AND data LIKE '{like}' AND lease_owner IS NULL"
+    ))
+    .await
+}
+
+const ADMIN_TOKEN: &str = "admin-token-0123456789";
+
+/// The dashboard's Stores page, logged in with the admin token.
+async fn stores_page(app: &TestApp) -> String {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = browser
+        .post(format!("{}/dashboard/login", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={ADMIN_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = browser.get(format!("{}/dashboard/stores", app.base)).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    page.text().await.unwrap()
+}
+
+async fn post_product(app: &TestApp, sku: &str, price: &str, quantity: i64, updated_at: &str) {
+    let body = product_event(&new_id(), sku, price, quantity, updated_at);
+    assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &body).await.status(), 202);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_linked_reference_a_retailer_duplicates_stops_the_writes_and_is_reported_ambiguous_with_both_ids() {
+    let (r1, r2) = shops().await;
+    let p1 = r1.seed_product("DUP-1", "Dup", "9.00", 0);
+    let p2 = r2.seed_product("DUP-1", "Dup", "9.00", 0);
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &r1, &r2);
+            s.sync.link_verify_secs = 0;
+            s.server.admin_token = Some(Secret::new(ADMIN_TOKEN));
+        })
+        .await;
+    post_product(&app, "DUP-1", "10.00", 5, "2026-11-27T10:00:00Z").await;
+    eventually(20, "linked and synced", || async { r1.product_state(p1) == Some(("13.000000".into(), true, 5)) }).await;
+
+    // The retailer duplicates the product: the reference now names two products.
+    let copy = r1.seed_product("DUP-1", "Dup (copy)", "9.00", 0);
+    r1.clear_requests();
+    post_product(&app, "DUP-1", "20.00", 6, "2026-11-27T10:01:00Z").await;
+    eventually(20, "retail-2 got the change", || async { r2.product_state(p2) == Some(("20.000000".into(), true, 6)) })
+        .await;
+    let note = format!("%ambiguous: client products {p1}, {copy} share DUP-1%");
+    eventually(20, "retail-1's link is ambiguous with both ids", || async {
+        settled_links(&app, "retail-1", "DUP-1", "ambiguous", &note).await == 1
+    })
+    .await;
+    assert_eq!(writes(&r1), 0, "nothing written to either product");
+    assert_eq!(r1.product_state(p1), Some(("13.000000".into(), true, 5)));
+    let stores = stores_page(&app).await;
+    assert!(stores.contains(&format!("ambiguous: client products {p1}, {copy} share DUP-1")), "{stores}");
+
+    // The copy is deleted: the reference is unique again and the next change re-links and writes.
+    assert_eq!(r1.admin_call("DELETE", &format!("products/{copy}"), None).0, 200);
+    post_product(&app, "DUP-1", "30.00", 7, "2026-11-27T10:02:00Z").await;
+    eventually(20, "re-linked and written", || async { r1.product_state(p1) == Some(("39.000000".into(), true, 7)) })
+        .await;
+    eventually(20, "linked again", || async { settled_links(&app, "retail-1", "DUP-1", "linked", "%").await == 1 })
+        .await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_linked_product_the_retailer_deletes_is_noticed_by_the_next_write_and_left_unlinked() {
+    let (r1, r2) = shops().await;
+    let p1 = r1.seed_product("GONE-1", "Gone", "9.00", 0);
+    r2.seed_product("GONE-1", "Gone", "9.00", 0);
+    let env = Env::new(Backend::Sqlite).await;
+    // The default verification age: the link is fresh, so only the write can tell the product is gone.
+    let app = env.spawn_with(Mode::All, |s| wire(s, &r1, &r2)).await;
+    post_product(&app, "GONE-1", "10.00", 5, "2026-11-27T10:00:00Z").await;
+    eventually(20, "linked and synced", || async { r1.product_state(p1) == Some(("13.000000".into(), true, 5)) }).await;
+    assert_eq!(r1.admin_call("DELETE", &format!("products/{p1}"), None).0, 200);
+    post_product(&app, "GONE-1", "20.00", 6, "2026-11-27T10:01:00Z").await;
+    let note = format!("%client product {p1} was deleted%");
+    eventually(20, "retail-1's link is unlinked with the reason", || async {
+        settled_links(&app, "retail-1", "GONE-1", "unlinked", &note).await == 1
+    })
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ean13_a_retailer_adds_to_a_combination_later_is_matched_at_the_next_verification() {
+    let (r1, r2) = shops().await;
+    let p1 = r1.seed_product("LATE", "Late", "9.00", 0);
+    let c1 = seed_combination(&r1, p1, "", "");
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &r1, &r2);
+            s.sync.link_verify_secs = 0;
+        })
+        .await;
+    let event = |quantity: i64, at: &str| {
+        serde_json::json!({
+            "event_id": new_id(), "occurred_at": at,
+            "product": {"id": 1, "reference": "LATE", "name": "Late", "price": "10.00", "quantity": quantity,
+                        "active": true, "updated_at": at,
+                        "combinations": [{"id": 11, "reference": "", "ean13": "4006381333931", "quantity": quantity}]}
+        })
+        .to_string()
+    };
+    assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &event(7, "2026-11-27T10:00:00Z")).await.status(), 202);
+    eventually(20, "linked with the combination unmatched", || async {
+        settled_links(&app, "retail-1", "LATE", "linked", "%matched nothing%").await == 1
+    })
+    .await;
+    assert_eq!(combination_stock(&r1, p1, c1), 0);
+
+    let body = format!("<prestashop><combination><id>{c1}</id><ean13>4006381333931</ean13></combination></prestashop>");
+    let (status, answer) = r1.admin_call("PATCH", &format!("combinations/{c1}"), Some(&body));
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &event(8, "2026-11-27T10:01:00Z")).await.status(), 202);
+    eventually(20, "the combination is matched by its new EAN13 and its stock synced", || async {
+        combination_stock(&r1, p1, c1) == 8
+    })
+    .await;
+    app.stop().await;
+}
+
+/// A combination's (size, color) as indexes into the names its product was seeded with.
+type SizeAndColor = (usize, usize);
+
+/// Posts `xml` (the inside of `<singular>`) to `resource` on `sim` and returns the new id.
+fn create(sim: &Simulator, resource: &str, singular: &str, xml: &str) -> u64 {
+    let body = format!("<prestashop><{singular}>{xml}</{singular}></prestashop>");
+    let (status, answer) = sim.admin_call("POST", &format!("{resource}?output_format=JSON"), Some(&body));
+    assert_eq!(status, 201, "POST {resource}: {answer}");
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    match &v[singular]["id"] {
+        serde_json::Value::String(s) => s.parse().unwrap(),
+        other => other.as_u64().unwrap(),
+    }
+}
+
+/// The demo's t-shirt on `sim` as the demo catalog has it: product `demo_1` whose combinations (Size S/M ×
+/// Color White/Black, the names in `sizes` and `colors`) all carry the product's reference and no EAN13,
+/// stock 1 each. Returns the product id and the combination ids by (size, color); `twice` seeds (M, Black)
+/// a second time (a shop owner's slip).
+fn seed_demo_tshirt(
+    sim: &Simulator,
+    sizes: [&str; 2],
+    colors: [&str; 2],
+    twice: bool,
+) -> (u64, Vec<(SizeAndColor, u64)>) {
+    let group = |name: &str| {
+        create(
+            sim,
+            "product_options",
+            "product_option",
+            &format!(
+                "<is_color_group>0</is_color_group><group_type>select</group_type>\
+                 <name><language id=\"1\">{name}</language></name><public_name><language id=\"1\">{name}</language></public_name>"
+            ),
+        )
+    };
+    let (size, color) = (group("Size"), group("Color"));
+    let value = |group: u64, name: &str| {
+        create(
+            sim,
+            "product_option_values",
+            "product_option_value",
+            &format!(
+                "<id_attribute_group>{group}</id_attribute_group><name><language id=\"1\">{name}</language></name>"
+            ),
+        )
+    };
+    let sizes = [value(size, sizes[0]), value(size, sizes[1])];
+    let colors = [value(color, colors[0]), value(color, colors[1])];
+    let product = sim.seed_product("demo_1", "Hummingbird printed t-shirt", "19.12", 0);
+    let mut combinations = Vec::new();
+    let mut add = |s: usize, c: usize| {
+        let id = create(
+            sim,
+            "combinations",
+            "combination",
+            &format!(
+                "<id_product>{product}</id_product><reference>demo_1</reference><minimal_quantity>1</minimal_quantity>\
+                 <associations><product_option_values><product_option_value><id>{}</id></product_option_value>\
+                 <product_option_value><id>{}</id></product_option_value></product_option_values></associations>",
+                sizes[s], colors[c]
+            ),
+        );
+        sim.seed_stock(product, id, 1);
+        combinations.push(((s, c), id));
+    };
+    for s in 0..2 {
+        for c in 0..2 {
+            add(s, c);
+        }
+    }
+    if twice {
+        add(1, 1);
+    }
+    (product, combinations)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_combinations_sharing_the_parent_reference_sync_by_their_attribute_values_and_a_doubled_set_is_not_guessed()
+ {
+    let (r1, r2) = shops().await;
+    // retail-1 names its values in another case and with accents the source lacks: still the same values.
+    let (t1, c1) = seed_demo_tshirt(&r1, ["s", "M"], ["Whíte", "BLACK"], false);
+    let (t2, c2) = seed_demo_tshirt(&r2, ["S", "M"], ["White", "Black"], true);
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &r1, &r2)).await;
+    let (sizes, colors) = (["S", "M"], ["White", "Black"]);
+    let mut combinations = Vec::new();
+    for (s, size) in sizes.iter().enumerate() {
+        for (c, color) in colors.iter().enumerate() {
+            combinations.push(serde_json::json!({
+                "id": 1 + s * 2 + c, "reference": "demo_1", "ean13": "",
+                "attributes": {"Size": size, "Color": color}, "quantity": 10 + s * 2 + c
+            }));
+        }
+    }
+    let body = serde_json::json!({
+        "event_id": new_id(), "occurred_at": "2026-11-27T10:00:00Z",
+        "product": {"id": 1, "reference": "demo_1", "name": "Hummingbird printed t-shirt", "price": "19.12",
+                    "quantity": 46, "active": true, "updated_at": "2026-11-27T10:00:00Z", "combinations": combinations}
+    });
+    assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &body.to_string()).await.status(), 202);
+    eventually(20, "every retail-1 combination has its source stock", || async {
+        c1.iter().all(|((s, c), id)| combination_stock(&r1, t1, *id) == (10 + s * 2 + c) as i64)
+    })
+    .await;
+    eventually(20, "retail-2's unique combinations synced, the doubled one reported", || async {
+        settled_links(&app, "retail-2", "demo_1", "linked", "%combination 4 could be client combinations%").await == 1
+    })
+    .await;
+    for ((s, c), id) in &c2 {
+        let expected = if (*s, *c) == (1, 1) { 1 } else { (10 + s * 2 + c) as i64 };
+        assert_eq!(combination_stock(&r2, t2, *id), expected, "retail-2 ({s}, {c}) #{id}");
+    }
+    app.stop().await;
+}

@@ -1,7 +1,11 @@
 //! Matching a source product to a client's: the client product found by reference, then each source
-//! combination to a client combination (own reference when unique there, else EAN13).
+//! combination to a client combination by the shared rule of [`match_combination`] (own reference when
+//! unique there, else EAN13 when unique, else the attribute set — a set two client combinations share is
+//! never guessed).
 
 use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 
 use super::{
     ports::{Applied, LinkStatus, ProductLink, RemoteProduct},
@@ -22,15 +26,23 @@ pub(crate) fn unlinked(store: &Store, sku: &Sku, status: LinkStatus, note: &str,
         applied: Applied::default(),
         applied_event_id: Some(event_id.to_owned()),
         note: Some(note.to_owned()),
+        verified_at: None,
     }
 }
 
 /// Matches the source's combinations to the client's (the shared rule of [`match_combination`]: own
-/// reference when unique there, else EAN13; the client's attribute values are not read) and
-/// builds the link with the client's current values as `applied`.
-pub(crate) fn link_to(store: &Store, sku: &Sku, remote: &RemoteProduct, target: &Target) -> ProductLink {
+/// reference when unique there, else EAN13 when unique, else the attribute set) and builds the link with
+/// the client's current values as `applied`, verified at `now` (`remote` was just read).
+pub(crate) fn link_to(
+    store: &Store,
+    sku: &Sku,
+    remote: &RemoteProduct,
+    target: &Target,
+    now: DateTime<Utc>,
+) -> ProductLink {
     let mut stock_rows = BTreeMap::new();
     let mut unmatched = Vec::new();
+    let mut ambiguous = Vec::new();
     let row_of = |comb: u64| remote.stock.iter().find(|r| r.combination_id == comb);
     if target.combinations.is_empty() {
         if let Some(r) = row_of(0) {
@@ -44,8 +56,7 @@ pub(crate) fn link_to(store: &Store, sku: &Sku, remote: &RemoteProduct, target: 
                 id: rc.id,
                 reference: rc.reference.clone(),
                 ean13: rc.ean13.clone(),
-                // The client's attribute values are not read: its combinations match by reference or EAN13.
-                attributes: Default::default(),
+                attributes: rc.attributes.clone(),
             })
             .collect();
         for (c, _) in &target.combinations {
@@ -56,7 +67,11 @@ pub(crate) fn link_to(store: &Store, sku: &Sku, remote: &RemoteProduct, target: 
             };
             let found = match match_combination(wanted, &candidates) {
                 CombinationMatch::Found(id) => Some(id),
-                CombinationMatch::Ambiguous(_) | CombinationMatch::NotFound => None,
+                CombinationMatch::Ambiguous(ids) => {
+                    ambiguous.push(format!("combination {} could be client combinations {}", c.source_id, join(&ids)));
+                    None
+                }
+                CombinationMatch::NotFound => None,
             };
             match found.and_then(|id| row_of(id).map(|r| (r.id, id))) {
                 Some(found) => {
@@ -71,8 +86,13 @@ pub(crate) fn link_to(store: &Store, sku: &Sku, remote: &RemoteProduct, target: 
         active: Some(remote.active),
         stock: remote.stock.iter().map(|r| (r.id, r.quantity)).collect(),
     };
-    let note =
-        (!unmatched.is_empty()).then(|| format!("{} combination(s) matched nothing on the client", unmatched.len()));
+    let note = (!unmatched.is_empty()).then(|| {
+        let mut note = format!("{} combination(s) matched nothing on the client", unmatched.len());
+        if !ambiguous.is_empty() {
+            note.push_str(&format!(" ({}: same attributes, never guessed)", ambiguous.join("; ")));
+        }
+        note
+    });
     ProductLink {
         store: store.code.clone(),
         sku: sku.clone(),
@@ -83,5 +103,11 @@ pub(crate) fn link_to(store: &Store, sku: &Sku, remote: &RemoteProduct, target: 
         applied,
         applied_event_id: None,
         note,
+        verified_at: Some(now),
     }
+}
+
+/// Ids as `12, 31`.
+pub(crate) fn join(ids: &[u64]) -> String {
+    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
 }

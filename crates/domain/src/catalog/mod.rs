@@ -17,5 +17,5 @@ pub use ports::{
 };
 #[cfg(test)]
 pub use ports::{MockOwedSyncs, MockProductLinks, MockProductStates, MockStoreGateway};
-pub use sync::{SyncOutcome, SyncProductToStore};
+pub use sync::{LINK_VERIFY_AFTER, SyncOutcome, SyncProductToStore};
 pub use target::Target;

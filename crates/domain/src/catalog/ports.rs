@@ -84,6 +84,10 @@ pub struct RemoteCombination {
     pub reference: Option<String>,
     /// Its EAN13, when not empty.
     pub ean13: Option<String>,
+    /// Attribute group → value (e.g. `Size` → `M`), read from its `product_option_values`: the third
+    /// matching rule when neither its reference nor its EAN13 tells it apart.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// A product as a store has it: the synced fields and what locates its stock.
@@ -145,7 +149,8 @@ pub trait OwedSyncs: Send + Sync + 'static {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait StoreGateway: Send + Sync + 'static {
-    /// The products of `store` whose reference is `sku` (case-insensitive, as PrestaShop filters), read in full.
+    /// The products of `store` whose reference is `sku` (case-insensitive, as PrestaShop filters), read in full
+    /// (stock rows, and combinations with their attribute values).
     ///
     /// # Errors
     /// Retryable transport failures; permanent ones for a store without a Webservice.
@@ -194,9 +199,12 @@ pub struct Applied {
 pub enum LinkStatus {
     /// Matched to one client product and in sync.
     Linked,
-    /// No product with the reference on the client: visible to operators, not retried.
+    /// No product with the reference on the client (never had one, the reference was removed, or the
+    /// linked product was deleted — the note says which): visible to operators, looked up again on the
+    /// next sync of the SKU, not retried in between.
     Unlinked,
-    /// Several products share the reference on the client: reported, never guessed.
+    /// Several products share the reference on the client (the note names them): reported, nothing
+    /// written, never guessed; re-linked once the reference is unique again.
     Ambiguous,
 }
 
@@ -232,6 +240,10 @@ pub struct ProductLink {
     pub applied_event_id: Option<String>,
     /// Why it is not linked, or the last problem.
     pub note: Option<String>,
+    /// When the link was last checked against the client (the reference still names exactly this product,
+    /// its combinations re-matched); `None` for links recorded before the check existed.
+    #[serde(default)]
+    pub verified_at: Option<DateTime<Utc>>,
 }
 
 /// The links of source SKUs to client products.

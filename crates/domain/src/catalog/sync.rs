@@ -3,11 +3,20 @@
 //! The job reads the *latest* state (so a burst of events coalesces into one write), computes the client's
 //! target (its price rule, its stock buffer, the active flag), writes only what differs from what the hub
 //! last applied there, and records the link (client product id, stock row ids, applied target).
+//!
+//! A link stays true: once older than `link_verify_after` (and whenever reconciliation asks, through
+//! [`SyncProductToStore::verify_link`]) it is checked against the client before anything is written — the
+//! reference must still name exactly that product, and the combinations are matched again from a fresh
+//! read. A reference now shared by several products stops the writes (`ambiguous`, with the ids in the
+//! note); a reference gone, or a linked product deleted (a 404 on a write), leaves the pair `unlinked`
+//! with the reason. The next sync or reconciliation that finds the reference unique again re-links it.
 
 use std::{sync::Arc, time::Duration};
 
+use chrono::Utc;
+
 use super::{
-    matching::{link_to, unlinked},
+    matching::{join, link_to, unlinked},
     ports::{LinkStatus, Lookup, ProductLink, ProductLinks, ProductStates, RemoteStockRow, StoreGateway},
     target::Target,
 };
@@ -46,7 +55,11 @@ pub struct SyncProductToStore {
     timer: Arc<dyn Timer>,
     owner: String,
     lease: Duration,
+    verify_after: Duration,
 }
+
+/// How old a link may get before a sync checks it against the client again, unless configured.
+pub const LINK_VERIFY_AFTER: Duration = Duration::from_secs(300);
 
 impl SyncProductToStore {
     /// Builds the use case; `owner` names this worker for leases, `timer` paces lease waits and renewals.
@@ -58,7 +71,14 @@ impl SyncProductToStore {
         timer: Arc<dyn Timer>,
         owner: String,
     ) -> Self {
-        Self { states, links, gateway, stores, timer, owner, lease: LEASE_TTL }
+        Self { states, links, gateway, stores, timer, owner, lease: LEASE_TTL, verify_after: LINK_VERIFY_AFTER }
+    }
+
+    /// Checks links against the client once they are older than `after` (default [`LINK_VERIFY_AFTER`]).
+    #[must_use]
+    pub fn with_link_verify_after(mut self, after: Duration) -> Self {
+        self.verify_after = after;
+        self
     }
 
     /// Runs one sync. Two runs for one (store, SKU) never write at once (a lease across processes).
@@ -67,6 +87,21 @@ impl SyncProductToStore {
     /// Retryable when the lease is held elsewhere, the database or the store is unavailable; permanent for
     /// a 4xx the store answers.
     pub async fn execute(&self, store_code: &StoreCode, sku: &Sku) -> Result<SyncOutcome, JobError> {
+        self.run(store_code, sku, false).await
+    }
+
+    /// Checks the link of `sku` on `store_code` against the client now, whatever its age, then syncs: the
+    /// reference is looked up again (ambiguous → `ambiguous` and nothing written; gone → `unlinked`; unique
+    /// again → re-linked), the combinations are matched again, and the latest source state is applied to
+    /// what was found. What reconciliation calls for each SKU it checks; same lease as [`Self::execute`].
+    ///
+    /// # Errors
+    /// As [`Self::execute`].
+    pub async fn verify_link(&self, store_code: &StoreCode, sku: &Sku) -> Result<SyncOutcome, JobError> {
+        self.run(store_code, sku, true).await
+    }
+
+    async fn run(&self, store_code: &StoreCode, sku: &Sku, verify: bool) -> Result<SyncOutcome, JobError> {
         let Some(store) = self.stores.get(store_code).filter(|s| s.role == StoreRole::Client && s.active) else {
             return Ok(SyncOutcome::Skipped);
         };
@@ -78,7 +113,7 @@ impl SyncProductToStore {
         if !wait_for_lease(self.timer.as_ref(), || self.links.lease(store_code, sku, &owner, self.lease)).await? {
             return Err(JobError::Retryable(format!("{store_code}/{sku} is being synced by another worker")));
         }
-        let result = renewing_lease(self.timer.as_ref(), self.lease, self.sync_leased(&store, sku), || {
+        let result = renewing_lease(self.timer.as_ref(), self.lease, self.sync_leased(&store, sku, verify), || {
             self.links.lease(store_code, sku, &owner, self.lease)
         })
         .await;
@@ -88,39 +123,68 @@ impl SyncProductToStore {
         result
     }
 
-    async fn sync_leased(&self, store: &Store, sku: &Sku) -> Result<SyncOutcome, JobError> {
+    async fn sync_leased(&self, store: &Store, sku: &Sku, verify: bool) -> Result<SyncOutcome, JobError> {
         let Some(state) = self.states.latest(sku).await? else {
             return Ok(SyncOutcome::Skipped);
         };
         let target = Target::for_client(&state.product, store);
-        let link = self.links.get(&store.code, sku).await?;
-        if let Some(link) = link.filter(|l| l.status == LinkStatus::Linked && l.client_product_id.is_some()) {
-            match self.apply(store, sku, &target, link.clone(), state.event_id.as_str()).await {
-                Err(ApplyError::Gone(_)) => {
-                    tracing::info!(store = %store.code, sku = %sku, "linked product gone; looking it up again");
+        let event_id = state.event_id.as_str();
+        let previous = self.links.get(&store.code, sku).await?;
+        let was_linked = previous.as_ref().filter(|l| l.status == LinkStatus::Linked).and_then(|l| l.client_product_id);
+        let mut deleted = None;
+        // A fresh link is written through without reading; a stale one, or one reconciliation asks about, is
+        // checked first (below).
+        let fresh = |l: &ProductLink| {
+            l.status == LinkStatus::Linked && l.client_product_id.is_some() && !verify && self.is_fresh(l)
+        };
+        if let Some(link) = previous.filter(fresh) {
+            match self.apply(store, sku, &target, link, event_id).await {
+                Err(ApplyError::Gone(m)) => {
+                    tracing::warn!(store = %store.code, sku = %sku, gone = %m, "linked product or stock row gone; looking it up again");
+                    deleted = was_linked;
                 }
                 other => return other.map_err(JobError::from),
             }
         }
         match self.gateway.find_by_reference(&store.code, sku).await? {
             Lookup::NotFound => {
-                let note = "no product with this reference";
-                self.links.save(&unlinked(store, sku, LinkStatus::Unlinked, note, state.event_id.as_str())).await?;
-                tracing::info!(store = %store.code, sku = %sku, "sku not on the client: recorded as unlinked");
+                let note = match (deleted, was_linked) {
+                    (Some(id), _) => format!("client product {id} was deleted; no product has {sku} now"),
+                    (None, Some(id)) => format!("reference {sku} is gone from client product {id}"),
+                    (None, None) => "no product with this reference".to_owned(),
+                };
+                self.links.save(&unlinked(store, sku, LinkStatus::Unlinked, &note, event_id)).await?;
+                if was_linked.is_some() {
+                    tracing::warn!(store = %store.code, sku = %sku, note, "link lost: recorded as unlinked");
+                } else {
+                    tracing::info!(store = %store.code, sku = %sku, "sku not on the client: recorded as unlinked");
+                }
                 Ok(SyncOutcome::Unlinked)
             }
             Lookup::Ambiguous(ids) => {
-                let note = format!("{} products share this reference: {ids:?}", ids.len());
-                self.links.save(&unlinked(store, sku, LinkStatus::Ambiguous, &note, state.event_id.as_str())).await?;
-                tracing::warn!(store = %store.code, sku = %sku, ?ids, "ambiguous reference: left alone");
+                let note = format!("ambiguous: client products {} share {sku}", join(&ids));
+                self.links.save(&unlinked(store, sku, LinkStatus::Ambiguous, &note, event_id)).await?;
+                tracing::warn!(store = %store.code, sku = %sku, ?ids, was_linked, "ambiguous reference: nothing written");
                 Ok(SyncOutcome::Ambiguous)
             }
             Lookup::Found(remote) => {
-                let link = link_to(store, sku, &remote, &target);
+                let link = link_to(store, sku, &remote, &target, Utc::now());
+                match was_linked {
+                    Some(id) if id != remote.id => {
+                        tracing::warn!(store = %store.code, sku = %sku, from = id, to = remote.id, "re-linked to another client product");
+                    }
+                    None => tracing::info!(store = %store.code, sku = %sku, product = remote.id, "linked"),
+                    Some(_) => tracing::debug!(store = %store.code, sku = %sku, "link verified"),
+                }
                 // The read gives the current values: seed `applied` with them so only differences are written.
-                Ok(self.apply(store, sku, &target, link, state.event_id.as_str()).await?)
+                Ok(self.apply(store, sku, &target, link, event_id).await?)
             }
         }
+    }
+
+    /// True when `link` was checked against the client less than `verify_after` ago.
+    fn is_fresh(&self, link: &ProductLink) -> bool {
+        link.verified_at.is_some_and(|at| (Utc::now() - at).to_std().is_ok_and(|age| age < self.verify_after))
     }
 
     /// Writes what differs between `link.applied` and `target`, then saves the link.
@@ -311,6 +375,7 @@ mod tests {
                 &sku(),
                 &old,
                 &Target { price: Money::ZERO, active: true, quantity: 0, combinations: vec![] },
+                Utc::now(),
             );
             l.applied = Applied::default();
             Ok(Some(l))
@@ -337,6 +402,7 @@ mod tests {
                 &sku(),
                 &remote(),
                 &Target { price: Money::ZERO, active: true, quantity: 0, combinations: vec![] },
+                Utc::now(),
             );
             l.applied =
                 Applied { price: Some(Money::parse("13.00").unwrap()), active: Some(true), stock: [(500, 298)].into() };
@@ -414,18 +480,139 @@ mod tests {
                 RemoteStockRow { id: 5, combination_id: 43, quantity: 0 },
             ],
             combinations: vec![
-                RemoteCombination { id: 40, reference: Some("whs-0001-s".into()), ean13: None },
-                RemoteCombination { id: 41, reference: None, ean13: Some("4006381333931".into()) },
-                RemoteCombination { id: 42, reference: Some("SHARED".into()), ean13: None },
-                RemoteCombination { id: 43, reference: Some("SHARED".into()), ean13: None },
+                comb(40, Some("whs-0001-s"), None, &[]),
+                comb(41, None, Some("4006381333931"), &[]),
+                comb(42, Some("SHARED"), None, &[]),
+                comb(43, Some("SHARED"), None, &[]),
             ],
         };
         let store = stores().get(&code()).unwrap();
         let product = ProductData::new(6, sku(), "Mug".into(), Money::ZERO, 16, true, Utc::now(), combos).unwrap();
-        let link = link_to(&store, &sku(), &remote, &Target::for_client(&product, &store));
+        let link = link_to(&store, &sku(), &remote, &Target::for_client(&product, &store), Utc::now());
         assert_eq!(link.stock_rows.get(&13), Some(&(2, 40)));
         assert_eq!(link.stock_rows.get(&14), Some(&(3, 41)));
         assert_eq!(link.unmatched_combinations, vec![15], "a shared reference is never guessed");
+    }
+
+    fn comb(id: u64, reference: Option<&str>, ean13: Option<&str>, attributes: &[(&str, &str)]) -> RemoteCombination {
+        RemoteCombination {
+            id,
+            reference: reference.map(str::to_owned),
+            ean13: ean13.map(str::to_owned),
+            attributes: attributes.iter().map(|(g, v)| ((*g).to_owned(), (*v).to_owned())).collect(),
+        }
+    }
+
+    fn attrs(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+        pairs.iter().map(|(g, v)| ((*g).to_owned(), (*v).to_owned())).collect()
+    }
+
+    /// A demo-style product: every combination carries the parent's reference and no EAN13.
+    fn demo_link(client: Vec<RemoteCombination>) -> ProductLink {
+        let combos = vec![
+            CombinationData::new(1, Some(sku()), None, attrs(&[("Size", "S"), ("Color", "White")]), 10),
+            CombinationData::new(2, Some(sku()), None, attrs(&[("Size", "M"), ("Color", "Black")]), 10),
+        ];
+        let stock = std::iter::once(RemoteStockRow { id: 1, combination_id: 0, quantity: 0 })
+            .chain(client.iter().map(|c| RemoteStockRow { id: 100 + c.id, combination_id: c.id, quantity: 0 }))
+            .collect();
+        let remote = RemoteProduct { id: 9, price: Money::ZERO, active: true, stock, combinations: client };
+        let store = stores().get(&code()).unwrap();
+        let product = ProductData::new(6, sku(), "Tee".into(), Money::ZERO, 20, true, Utc::now(), combos).unwrap();
+        link_to(&store, &sku(), &remote, &Target::for_client(&product, &store), Utc::now())
+    }
+
+    #[test]
+    fn combinations_sharing_the_parent_reference_match_by_their_attribute_values() {
+        let link = demo_link(vec![
+            comb(40, Some("WHS-0001"), None, &[("size", "s"), ("Color", "White")]),
+            comb(41, Some("WHS-0001"), None, &[("Size", "M"), ("Color", "black")]),
+        ]);
+        assert_eq!(link.stock_rows.get(&1), Some(&(140, 40)));
+        assert_eq!(link.stock_rows.get(&2), Some(&(141, 41)));
+        assert!(link.unmatched_combinations.is_empty());
+    }
+
+    #[test]
+    fn two_client_combinations_with_the_same_attribute_set_are_never_guessed() {
+        let link = demo_link(vec![
+            comb(40, Some("WHS-0001"), None, &[("Size", "S"), ("Color", "White")]),
+            comb(41, Some("WHS-0001"), None, &[("Size", "M"), ("Color", "Black")]),
+            comb(42, Some("WHS-0001"), None, &[("Size", "M"), ("Color", "Black")]),
+        ]);
+        assert_eq!(link.stock_rows.get(&1), Some(&(140, 40)));
+        assert_eq!(link.stock_rows.get(&2), None);
+        assert_eq!(link.unmatched_combinations, vec![2]);
+        let note = link.note.unwrap();
+        assert!(note.contains("combination 2 could be client combinations 41, 42"), "{note}");
+    }
+
+    /// A link to product 77 last verified `age_secs` ago, with the client's values already applied.
+    fn verified_link(age_secs: i64) -> ProductLink {
+        let mut l = link_to(
+            &stores().get(&code()).unwrap(),
+            &sku(),
+            &remote(),
+            &Target { price: Money::ZERO, active: true, quantity: 0, combinations: vec![] },
+            Utc::now() - chrono::Duration::seconds(age_secs),
+        );
+        l.applied =
+            Applied { price: Some(Money::parse("1.00").unwrap()), active: Some(true), stock: [(500, 1)].into() };
+        l
+    }
+
+    #[tokio::test]
+    async fn a_linked_reference_another_product_now_shares_stops_the_writes_and_names_both_products() {
+        let mut links = leasing_links();
+        links.expect_get().returning(|_, _| Ok(Some(verified_link(301))));
+        links
+            .expect_save()
+            .withf(|l| {
+                l.status == LinkStatus::Ambiguous
+                    && l.client_product_id.is_none()
+                    && l.note.as_deref() == Some("ambiguous: client products 77, 78 share WHS-0001")
+            })
+            .times(1)
+            .returning(|_| Ok(()));
+        let mut gw = MockStoreGateway::new();
+        gw.expect_find_by_reference().times(1).returning(|_, _| Ok(Lookup::Ambiguous(vec![77, 78])));
+        gw.expect_set_price_and_active().never();
+        gw.expect_set_stock().never();
+        let uc = use_case(links, gw);
+        assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Ambiguous));
+    }
+
+    #[tokio::test]
+    async fn a_recently_verified_link_is_written_without_a_lookup_until_reconciliation_asks() {
+        let mut links = leasing_links();
+        links.expect_get().returning(|_, _| Ok(Some(verified_link(10))));
+        links.expect_save().returning(|_| Ok(()));
+        let mut gw = MockStoreGateway::new();
+        gw.expect_find_by_reference().times(1).returning(|_, _| Ok(Lookup::NotFound));
+        gw.expect_set_price_and_active().times(1).returning(|_, _, _, _| Ok(()));
+        gw.expect_set_stock().times(1).returning(|_, _, _, _| Ok(()));
+        let uc = use_case(links, gw);
+        assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Applied { writes: 2 }));
+        assert_eq!(uc.verify_link(&code(), &sku()).await, Ok(SyncOutcome::Unlinked));
+    }
+
+    #[tokio::test]
+    async fn a_deleted_linked_product_leaves_the_pair_unlinked_with_the_reason() {
+        let mut links = leasing_links();
+        links.expect_get().returning(|_, _| Ok(Some(verified_link(10))));
+        links
+            .expect_save()
+            .withf(|l| {
+                l.status == LinkStatus::Unlinked
+                    && l.note.as_deref() == Some("client product 77 was deleted; no product has WHS-0001 now")
+            })
+            .times(1)
+            .returning(|_| Ok(()));
+        let mut gw = MockStoreGateway::new();
+        gw.expect_set_price_and_active().times(1).returning(|_, _, _, _| Err(GatewayError::Gone("product 77".into())));
+        gw.expect_find_by_reference().times(1).returning(|_, _| Ok(Lookup::NotFound));
+        let uc = use_case(links, gw);
+        assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Unlinked));
     }
 
     #[test]

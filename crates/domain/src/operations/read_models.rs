@@ -184,6 +184,8 @@ pub struct UnlinkedSku {
     pub status: String,
     /// When it was last looked up.
     pub updated_at: DateTime<Utc>,
+    /// Why, when the sync said (e.g. `ambiguous: client products 12, 31 share WHS-1`).
+    pub note: Option<String>,
 }
 
 /// A client order and what it became on the source.

@@ -370,6 +370,7 @@ mod tests {
             },
             applied_event_id: None,
             note: None,
+            verified_at: None,
         }
     }
 

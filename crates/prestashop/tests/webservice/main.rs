@@ -23,6 +23,7 @@ async fn setup(limits: StoreLimits) -> (Simulator, WebserviceGateway) {
         url: sim.base_url(),
         key: Secret::new(sim.key()),
         limits,
+        language_id: 1,
     }])
     .unwrap();
     (sim, gw)
@@ -114,6 +115,7 @@ async fn failures_are_classified_retryable_gone_or_permanent() {
         url: sim.base_url(),
         key: Secret::new("WRONGKEY0123456789ABCDEFGHIJKLMN"),
         limits: StoreLimits::default(),
+        language_id: 1,
     }])
     .unwrap();
     match bad.find_by_reference(&store(), &sku).await {

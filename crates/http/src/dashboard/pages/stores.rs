@@ -47,13 +47,19 @@ pub(crate) async fn stores_page(
             skus.len()
         );
         for u in skus {
-            let why = if u.status == "ambiguous" {
-                "several products have this reference"
-            } else {
-                "no product has this reference"
+            let why = match (u.note.as_deref(), u.status.as_str()) {
+                (Some(note), _) => note,
+                (None, "ambiguous") => "several products have this reference",
+                (None, _) => "no product has this reference",
             };
-            let _ =
-                write!(body, "<tr><td>{}</td><td>{why}</td><td>{}</td></tr>", esc(&u.sku), when(Some(u.updated_at)));
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+                esc(&u.sku),
+                esc(&u.status),
+                esc(why),
+                when(Some(u.updated_at))
+            );
         }
         body.push_str("</table>");
     }
