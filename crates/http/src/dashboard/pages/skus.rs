@@ -145,11 +145,18 @@ fn client_row(body: &mut String, report: &SkuReport, c: &ClientSku, token: &str)
                 combinations.push(format!("<span class=\"warn\">unmatched: {ids}</span>"));
             }
             let stock = l.applied.stock.iter().map(|(row, q)| format!("row {row}: {q}")).collect::<Vec<_>>().join(", ");
+            let written = if l.applied.price.is_none() && l.applied.active.is_none() && stock.is_empty() {
+                "nothing written".to_owned()
+            } else {
+                format!(
+                    "price {} · active {} · stock {}",
+                    esc(&l.applied.price.map_or_else(|| "—".to_owned(), |m| m.to_string())),
+                    l.applied.active.map_or("—", |a| if a { "yes" } else { "no" }),
+                    if stock.is_empty() { "—".to_owned() } else { stock },
+                )
+            };
             let applied = format!(
-                "price {} · active {} · stock {}<br>event <code>{}</code>",
-                esc(&l.applied.price.map_or_else(|| "—".to_owned(), |m| m.to_string())),
-                l.applied.active.map_or("—", |a| if a { "yes" } else { "no" }),
-                if stock.is_empty() { "—".to_owned() } else { stock },
+                "{written}<br>dealt with event <code>{}</code>",
                 esc(l.applied_event_id.as_deref().unwrap_or("—")),
             );
             (
