@@ -119,6 +119,7 @@ impl Application {
             skus: LocateSku::new(
                 states.clone(),
                 Arc::new(SeaOrmProductLinks::new(db.clone())),
+                log.clone(),
                 stores.clone(),
                 queue_port.clone(),
             ),

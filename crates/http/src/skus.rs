@@ -78,9 +78,29 @@ pub struct ClientSkuResponse {
     pub applied: AppliedResponse,
     /// The source event whose state the link last dealt with.
     pub applied_event_id: Option<String>,
+    /// When the link was last saved (a sync applied a state or found the SKU unlinked or ambiguous), RFC 3339.
+    pub applied_at: Option<String>,
     /// `none` when the link has dealt with the latest source state, `owed` when a sync of it is still due
-    /// (queued, running, failed, or to be queued again by the owed-sync sweeper).
+    /// (queued, running, failed, or to be queued again by the owed-sync sweeper). Whether a job sits in the
+    /// queue right now is not known per SKU.
     pub pending: String,
+    /// When the owed-sync sweeper last queued this sync again, RFC 3339.
+    pub requeued_at: Option<String>,
+    /// How many times it queued it again for that source event.
+    pub requeue_attempts: Option<u32>,
+    /// The latest failed sync of this SKU to this store waiting for Retry or Discard.
+    pub failed_job: Option<FailedSyncResponse>,
+}
+
+/// A failed sync waiting for an operator.
+#[derive(Debug, Serialize, Deserialize, Apiv2Schema)]
+pub struct FailedSyncResponse {
+    /// The failed job's id (the dashboard's Jobs page, `hub jobs retry <id>`).
+    pub id: i64,
+    /// Its last error.
+    pub error: String,
+    /// When it failed, RFC 3339.
+    pub failed_at: String,
 }
 
 /// Where a source combination lives on a client.
@@ -145,49 +165,56 @@ fn client(c: ClientSku) -> ClientSkuResponse {
         Pending::Nothing => "none",
         Pending::Owed { .. } => "owed",
     };
-    let Some(link) = c.link else {
-        return ClientSkuResponse {
-            store: c.store.to_string(),
-            active: c.active,
-            status: "not_looked_up".into(),
-            note: None,
-            client_product_id: None,
-            combinations: vec![],
-            unmatched_combinations: vec![],
-            applied: AppliedResponse { price: None, active: None, stock: vec![] },
-            applied_event_id: None,
-            pending: pending.into(),
-        };
-    };
-    ClientSkuResponse {
+    let activity = c.activity;
+    let (requeued_at, requeue_attempts) = activity.requeued.map_or((None, None), |(at, _, n)| (Some(at), Some(n)));
+    let mut row = ClientSkuResponse {
         store: c.store.to_string(),
         active: c.active,
-        status: link.status.as_str().to_owned(),
-        note: link.note,
-        client_product_id: link.client_product_id,
-        combinations: link
-            .stock_rows
-            .iter()
-            .map(|(source, (row, comb))| CombinationLinkResponse {
-                source_combination_id: *source,
-                client_stock_row_id: *row,
-                client_combination_id: *comb,
-            })
-            .collect(),
-        unmatched_combinations: link.unmatched_combinations,
-        applied: AppliedResponse {
-            price: link.applied.price.map(|m| m.to_string()),
-            active: link.applied.active,
-            stock: link
-                .applied
-                .stock
-                .iter()
-                .map(|(row, q)| AppliedStockResponse { stock_row_id: *row, quantity: *q })
-                .collect(),
-        },
-        applied_event_id: link.applied_event_id,
+        status: "not_looked_up".into(),
+        note: None,
+        client_product_id: None,
+        combinations: vec![],
+        unmatched_combinations: vec![],
+        applied: AppliedResponse { price: None, active: None, stock: vec![] },
+        applied_event_id: None,
+        applied_at: activity.link_saved_at.map(|t| t.to_rfc3339()),
         pending: pending.into(),
-    }
+        requeued_at: requeued_at.map(|t| t.to_rfc3339()),
+        requeue_attempts,
+        failed_job: activity.waiting_failure.map(|f| FailedSyncResponse {
+            id: f.id,
+            error: f.error,
+            failed_at: f.failed_at.to_rfc3339(),
+        }),
+    };
+    let Some(link) = c.link else {
+        return row;
+    };
+    row.status = link.status.as_str().to_owned();
+    row.note = link.note;
+    row.client_product_id = link.client_product_id;
+    row.combinations = link
+        .stock_rows
+        .iter()
+        .map(|(source, (row, comb))| CombinationLinkResponse {
+            source_combination_id: *source,
+            client_stock_row_id: *row,
+            client_combination_id: *comb,
+        })
+        .collect();
+    row.unmatched_combinations = link.unmatched_combinations;
+    row.applied = AppliedResponse {
+        price: link.applied.price.map(|m| m.to_string()),
+        active: link.applied.active,
+        stock: link
+            .applied
+            .stock
+            .iter()
+            .map(|(row, q)| AppliedStockResponse { stock_row_id: *row, quantity: *q })
+            .collect(),
+    };
+    row.applied_event_id = link.applied_event_id;
+    row
 }
 
 /// Where a SKU stands on the client stores.

@@ -102,6 +102,7 @@ async fn the_sku_report_shows_the_source_key_every_client_and_a_client_key_only_
     assert!(linked["applied"]["stock"].as_array().unwrap().iter().any(|s| s["quantity"] == 300), "{linked}");
     assert_eq!(linked["applied_event_id"], report["source"]["event_id"]);
     assert_eq!(linked["pending"], "none");
+    assert!(linked["applied_at"].is_string() && linked["failed_job"].is_null(), "{linked}");
     let unlinked = row(&report, "retail-2").expect("retail-2's row");
     assert_eq!(unlinked["status"], "unlinked");
     assert!(unlinked["client_product_id"].is_null());
@@ -187,5 +188,48 @@ async fn the_sku_page_shows_each_client_and_re_check_now_links_a_product_the_ret
     assert_eq!(price(&linked["applied"]["price"]), 10.0);
     let page = get(format!("/dashboard/skus?reference={SKU}")).await.text().await.unwrap();
     assert!(page.contains("data-store=\"retail-2\" data-status=\"linked\""));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_that_failed_for_good_is_shown_as_owed_with_its_failed_job() {
+    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
+    r1.seed_product(SKU, "Mug at retail 1", "9.00", 0);
+    let env = Env::new(Backend::MariaDbRedis).await;
+    // retail-2 has no Webservice: its sync fails for good and waits for an operator.
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &r1, &r1);
+            for store in &mut s.stores {
+                if store.code.as_str() == "retail-2" {
+                    store.webservice = None;
+                }
+            }
+        })
+        .await;
+    let body = product_event(&new_id(), SKU, "10.00", 300, "2026-11-27T09:59:58Z");
+    assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &body).await.status(), 202);
+    eventually(30, "retail-2's failed sync is reported", || async {
+        let (_, report) = sku(&app, SKU, Some(CLIENT2_KEY)).await;
+        row(&report, "retail-2").is_some_and(|r| r["failed_job"]["id"].is_i64())
+    })
+    .await;
+    let (_, report) = sku(&app, SKU, Some(CLIENT2_KEY)).await;
+    let failing = row(&report, "retail-2").unwrap();
+    assert_eq!(failing["status"], "not_looked_up", "{failing}");
+    assert_eq!(failing["pending"], "owed");
+    assert!(failing["failed_job"]["error"].as_str().is_some_and(|e| !e.is_empty()), "{failing}");
+    let (browser, cookie) = log_in(&app).await;
+    let page = browser
+        .get(format!("{}/dashboard/skus?reference={SKU}", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let id = failing["failed_job"]["id"].as_i64().unwrap();
+    assert!(page.contains(&format!("data-failed-id=\"{id}\"")), "the page points at the failed job");
     app.stop().await;
 }

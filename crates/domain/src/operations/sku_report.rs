@@ -1,10 +1,11 @@
 //! "Where is my SKU?": the hub's latest source state of one reference and, per client store, its link
-//! (status and note as stored, the client product, the combination mapping, what was last applied) and
-//! whether a sync is still owed; and the operator's "re-check now", which queues a sync of that SKU to one
+//! (status and note as stored, the client product, the combination mapping, what was last applied and
+//! when), whether a sync is still owed, re-queued or failed; and the operator's "re-check now", which queues a sync of that SKU to one
 //! store through the ordinary job queue.
 
 use std::sync::Arc;
 
+use super::{ports::OperationsLog, read_models::SkuActivity};
 use crate::{
     catalog::{ProductLink, ProductLinks, ProductStates, SourceProductState},
     errors::{QueueError, StorageError},
@@ -40,6 +41,8 @@ pub struct ClientSku {
     pub link: Option<ProductLink>,
     /// Work still owed.
     pub pending: Pending,
+    /// When the link was saved, the sweeper's re-queueing, a failed sync waiting for an operator.
+    pub activity: SkuActivity,
 }
 
 /// What the hub knows of one SKU.
@@ -75,6 +78,7 @@ pub enum RecheckError {
 pub struct LocateSku {
     states: Arc<dyn ProductStates>,
     links: Arc<dyn ProductLinks>,
+    log: Arc<dyn OperationsLog>,
     stores: Arc<dyn StoreDirectory>,
     queue: Arc<dyn JobQueue>,
 }
@@ -84,10 +88,11 @@ impl LocateSku {
     pub fn new(
         states: Arc<dyn ProductStates>,
         links: Arc<dyn ProductLinks>,
+        log: Arc<dyn OperationsLog>,
         stores: Arc<dyn StoreDirectory>,
         queue: Arc<dyn JobQueue>,
     ) -> Self {
-        Self { states, links, stores, queue }
+        Self { states, links, log, stores, queue }
     }
 
     /// The report of `sku` for every client store, or only for `only`; `None` when the hub has no source
@@ -111,7 +116,8 @@ impl LocateSku {
             } else {
                 Pending::Owed { latest_event_id: source.event_id.as_str().to_owned(), dealt_with }
             };
-            clients.push(ClientSku { store: store.code.clone(), active: store.active, link, pending });
+            let activity = self.log.sku_activity(&store.code, sku).await?;
+            clients.push(ClientSku { store: store.code.clone(), active: store.active, link, pending, activity });
         }
         Ok(Some(SkuReport { sku: sku.clone(), source, clients }))
     }
@@ -142,7 +148,14 @@ mod tests {
         fixtures::{product_event, store},
         jobs::MockJobQueue,
         model::{EventPayload, StaticStoreDirectory},
+        operations::MockOperationsLog,
     };
+
+    fn quiet_log() -> Arc<dyn OperationsLog> {
+        let mut log = MockOperationsLog::new();
+        log.expect_sku_activity().returning(|_, _| Ok(SkuActivity::default()));
+        Arc::new(log)
+    }
 
     fn directory() -> Arc<dyn StoreDirectory> {
         Arc::new(
@@ -183,7 +196,8 @@ mod tests {
         known(&mut states);
         let mut links = MockProductLinks::new();
         links.expect_get().returning(|s, _| Ok((s.as_str() == "retail-1").then(|| link("retail-1", "event-0000"))));
-        let uc = LocateSku::new(Arc::new(states), Arc::new(links), directory(), Arc::new(MockJobQueue::new()));
+        let uc =
+            LocateSku::new(Arc::new(states), Arc::new(links), quiet_log(), directory(), Arc::new(MockJobQueue::new()));
         let report = uc.report(&Sku::parse("WHS-0001").unwrap(), None).await.unwrap().unwrap();
         let stores: Vec<_> = report.clients.iter().map(|c| c.store.as_str()).collect();
         assert_eq!(stores, ["retail-1", "retail-2"], "every client, never the source");
@@ -205,7 +219,8 @@ mod tests {
             .withf(|s, _| s.as_str() == "retail-2")
             .times(1)
             .returning(|_, _| Ok(Some(link("retail-2", "event-0001"))));
-        let uc = LocateSku::new(Arc::new(states), Arc::new(links), directory(), Arc::new(MockJobQueue::new()));
+        let uc =
+            LocateSku::new(Arc::new(states), Arc::new(links), quiet_log(), directory(), Arc::new(MockJobQueue::new()));
         let only = StoreCode::parse("retail-2").unwrap();
         let report = uc.report(&Sku::parse("WHS-0001").unwrap(), Some(&only)).await.unwrap().unwrap();
         assert_eq!(report.clients.len(), 1);
@@ -218,7 +233,13 @@ mod tests {
         states.expect_latest().returning(|_| Ok(None));
         let mut queue = MockJobQueue::new();
         queue.expect_enqueue_syncs().never();
-        let uc = LocateSku::new(Arc::new(states), Arc::new(MockProductLinks::new()), directory(), Arc::new(queue));
+        let uc = LocateSku::new(
+            Arc::new(states),
+            Arc::new(MockProductLinks::new()),
+            quiet_log(),
+            directory(),
+            Arc::new(queue),
+        );
         let sku = Sku::parse("NOPE-1").unwrap();
         assert_eq!(uc.report(&sku, None).await.unwrap(), None);
         let store = StoreCode::parse("retail-1").unwrap();
@@ -235,7 +256,13 @@ mod tests {
             .withf(|jobs| jobs.len() == 1 && jobs[0].store.as_str() == "retail-1" && jobs[0].sku.as_str() == "WHS-0001")
             .times(1)
             .returning(|_| Ok(()));
-        let uc = LocateSku::new(Arc::new(states), Arc::new(MockProductLinks::new()), directory(), Arc::new(queue));
+        let uc = LocateSku::new(
+            Arc::new(states),
+            Arc::new(MockProductLinks::new()),
+            quiet_log(),
+            directory(),
+            Arc::new(queue),
+        );
         let sku = Sku::parse("WHS-0001").unwrap();
         uc.recheck(&StoreCode::parse("retail-1").unwrap(), &sku).await.unwrap();
         let source = StoreCode::parse("wholesaler").unwrap();

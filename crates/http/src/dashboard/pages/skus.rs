@@ -156,8 +156,9 @@ fn client_row(body: &mut String, report: &SkuReport, c: &ClientSku, token: &str)
                 )
             };
             let applied = format!(
-                "{written}<br>dealt with event <code>{}</code>",
+                "{written}<br>dealt with event <code>{}</code><br>at {}",
                 esc(l.applied_event_id.as_deref().unwrap_or("—")),
+                when(c.activity.link_saved_at),
             );
             (
                 l.status.as_str().to_owned(),
@@ -168,13 +169,31 @@ fn client_row(body: &mut String, report: &SkuReport, c: &ClientSku, token: &str)
             )
         }
     };
-    let pending = match &c.pending {
+    let mut pending = match &c.pending {
         Pending::Nothing => "<span class=\"ok\">nothing owed</span>".to_owned(),
         Pending::Owed { latest_event_id, .. } if c.active => {
             format!("<span class=\"warn\">owed: event <code>{}</code></span>", esc(latest_event_id))
         }
         Pending::Owed { .. } => "<span class=\"muted\">store inactive: not synced</span>".to_owned(),
     };
+    if let Some((at, event, times)) = &c.activity.requeued {
+        let _ = write!(
+            pending,
+            "<br><span class=\"muted\">queued again by the sweeper {} ({times}× for event <code>{}</code>)</span>",
+            when(Some(*at)),
+            esc(event)
+        );
+    }
+    if let Some(f) = &c.activity.waiting_failure {
+        let _ = write!(
+            pending,
+            "<br><span class=\"bad\" data-failed-id=\"{id}\">failed {}: <code>{}</code> — job {id} waits on \
+             <a href=\"/dashboard/jobs\">Jobs</a></span>",
+            when(Some(f.failed_at)),
+            esc(&f.error),
+            id = f.id,
+        );
+    }
     let action = if c.active {
         format!(
             "<form method=\"post\" action=\"/dashboard/skus/recheck\"><input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
