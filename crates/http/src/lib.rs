@@ -1,5 +1,5 @@
-//! The HTTP ingress (actix-web): the webhooks of the wire contract v1, health and readiness, and the
-//! OpenAPI document (paperclip) with Swagger UI.
+//! The HTTP ingress (actix-web): the webhooks of the wire contract v1, the order link and SKU reports, health
+//! and readiness, and the OpenAPI document (paperclip) with Swagger UI.
 
 pub mod dashboard;
 pub mod error;
