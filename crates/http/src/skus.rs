@@ -82,7 +82,7 @@ pub struct ClientSkuResponse {
     pub applied_at: Option<String>,
     /// `none` when the link has dealt with the latest source state, `owed` when a sync of it is still due
     /// (queued, running, failed, or to be queued again by the owed-sync sweeper). Whether a job sits in the
-    /// queue right now is not known per SKU.
+    /// queue right now is not known per SKU. `store_inactive` when the store is not synced at all.
     pub pending: String,
     /// When the owed-sync sweeper last queued this sync again, RFC 3339.
     pub requeued_at: Option<String>,
@@ -164,6 +164,7 @@ fn client(c: ClientSku) -> ClientSkuResponse {
     let pending = match c.pending {
         Pending::Nothing => "none",
         Pending::Owed { .. } => "owed",
+        Pending::StoreInactive => "store_inactive",
     };
     let activity = c.activity;
     let (requeued_at, requeue_attempts) = activity.requeued.map_or((None, None), |(at, _, n)| (Some(at), Some(n)));

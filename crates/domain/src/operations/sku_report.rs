@@ -28,6 +28,8 @@ pub enum Pending {
         /// The event whose state the link last dealt with, if any.
         dealt_with: Option<String>,
     },
+    /// The store is inactive: the hub syncs nothing to it.
+    StoreInactive,
 }
 
 /// One client store's side of a SKU.
@@ -111,7 +113,9 @@ impl LocateSku {
             }
             let link = self.links.get(&store.code, sku).await?;
             let dealt_with = link.as_ref().and_then(|l| l.applied_event_id.clone());
-            let pending = if dealt_with.as_deref() == Some(source.event_id.as_str()) {
+            let pending = if !store.active {
+                Pending::StoreInactive
+            } else if dealt_with.as_deref() == Some(source.event_id.as_str()) {
                 Pending::Nothing
             } else {
                 Pending::Owed { latest_event_id: source.event_id.as_str().to_owned(), dealt_with }
@@ -144,7 +148,7 @@ impl LocateSku {
 mod tests {
     use super::*;
     use crate::{
-        catalog::{Applied, LinkStatus, MockProductLinks, MockProductStates},
+        catalog::{MockProductLinks, MockProductStates},
         fixtures::{product_event, store},
         jobs::MockJobQueue,
         model::{EventPayload, StaticStoreDirectory},
@@ -158,11 +162,14 @@ mod tests {
     }
 
     fn directory() -> Arc<dyn StoreDirectory> {
+        let mut inactive = store("retail-3", StoreRole::Client);
+        inactive.active = false;
         Arc::new(
             StaticStoreDirectory::new(vec![
                 store("wholesaler", StoreRole::Source),
                 store("retail-1", StoreRole::Client),
                 store("retail-2", StoreRole::Client),
+                inactive,
             ])
             .unwrap(),
         )
@@ -177,21 +184,17 @@ mod tests {
     }
 
     fn link(store: &str, event: &str) -> ProductLink {
-        ProductLink {
-            store: StoreCode::parse(store).unwrap(),
-            sku: Sku::parse("WHS-0001").unwrap(),
-            status: LinkStatus::Linked,
-            client_product_id: Some(7),
-            stock_rows: Default::default(),
-            unmatched_combinations: vec![],
-            applied: Applied::default(),
-            applied_event_id: Some(event.to_owned()),
-            note: None,
-        }
+        // From its stored form, so the fixture names only the fields these tests read.
+        serde_json::from_value(serde_json::json!({
+            "store": store, "sku": "WHS-0001", "status": "linked", "client_product_id": 7,
+            "stock_rows": {}, "unmatched_combinations": [], "applied": {"price": null, "active": null, "stock": {}},
+            "applied_event_id": event, "note": null
+        }))
+        .unwrap()
     }
 
     #[tokio::test]
-    async fn a_client_behind_the_latest_state_is_owed_and_one_never_looked_up_too() {
+    async fn a_client_behind_the_latest_state_is_owed_and_one_never_looked_up_too_but_not_an_inactive_one() {
         let mut states = MockProductStates::new();
         known(&mut states);
         let mut links = MockProductLinks::new();
@@ -200,13 +203,14 @@ mod tests {
             LocateSku::new(Arc::new(states), Arc::new(links), quiet_log(), directory(), Arc::new(MockJobQueue::new()));
         let report = uc.report(&Sku::parse("WHS-0001").unwrap(), None).await.unwrap().unwrap();
         let stores: Vec<_> = report.clients.iter().map(|c| c.store.as_str()).collect();
-        assert_eq!(stores, ["retail-1", "retail-2"], "every client, never the source");
+        assert_eq!(stores, ["retail-1", "retail-2", "retail-3"], "every client, never the source");
         assert_eq!(
             report.clients[0].pending,
             Pending::Owed { latest_event_id: "event-0001".into(), dealt_with: Some("event-0000".into()) }
         );
         assert!(report.clients[1].link.is_none());
         assert!(matches!(report.clients[1].pending, Pending::Owed { dealt_with: None, .. }));
+        assert_eq!(report.clients[2].pending, Pending::StoreInactive, "an inactive store is owed nothing");
     }
 
     #[tokio::test]

@@ -171,10 +171,10 @@ fn client_row(body: &mut String, report: &SkuReport, c: &ClientSku, token: &str)
     };
     let mut pending = match &c.pending {
         Pending::Nothing => "<span class=\"ok\">nothing owed</span>".to_owned(),
-        Pending::Owed { latest_event_id, .. } if c.active => {
+        Pending::Owed { latest_event_id, .. } => {
             format!("<span class=\"warn\">owed: event <code>{}</code></span>", esc(latest_event_id))
         }
-        Pending::Owed { .. } => "<span class=\"muted\">store inactive: not synced</span>".to_owned(),
+        Pending::StoreInactive => "<span class=\"muted\">store inactive: not synced</span>".to_owned(),
     };
     if let Some((at, event, times)) = &c.activity.requeued {
         let _ = write!(
