@@ -6,7 +6,7 @@ use hub_domain::Secret;
 use prestashop_sim::{SimConfig, Simulator};
 use serde_json::Value;
 
-use crate::helpers::*;
+use crate::{helpers::*, sync::seed_combination};
 
 const ADMIN_TOKEN: &str = "admin-token-0123456789";
 const SKU: &str = "WHERE-0001";
@@ -231,5 +231,69 @@ async fn a_sync_that_failed_for_good_is_shown_as_owed_with_its_failed_job() {
         .unwrap();
     let id = failing["failed_job"]["id"].as_i64().unwrap();
     assert!(page.contains(&format!("data-failed-id=\"{id}\"")), "the page points at the failed job");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sku_report_maps_each_source_combination_and_names_those_a_client_lacks() {
+    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
+    let r2 = Simulator::start(SimConfig::default()).await.unwrap();
+    let p1 = r1.seed_product("TEE", "T-shirt", "9.00", 0);
+    let s1 = seed_combination(&r1, p1, "TEE-S", "");
+    let m1 = seed_combination(&r1, p1, "", "4006381333931");
+    let p2 = r2.seed_product("TEE", "T-shirt", "9.00", 0);
+    let s2 = seed_combination(&r2, p2, "TEE-S", "");
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| wire(s, &r1, &r2)).await;
+    let body = serde_json::json!({
+        "event_id": new_id(), "occurred_at": "2026-11-27T10:00:00Z",
+        "product": {"id": 1, "reference": "TEE", "name": "T-shirt", "price": "10.00", "quantity": 15, "active": true,
+                    "updated_at": "2026-11-27T10:00:00Z",
+                    "combinations": [
+                        {"id": 11, "reference": "TEE-S", "quantity": 10},
+                        {"id": 12, "reference": "", "ean13": "4006381333931", "attributes": {"Size": "M"}, "quantity": 5}
+                    ]}
+    });
+    assert_eq!(app.post("/api/sync/product", Some(SOURCE_KEY), &body.to_string()).await.status(), 202);
+    eventually(20, "both clients linked", || async {
+        let (_, report) = sku(&app, "TEE", Some(SOURCE_KEY)).await;
+        ["retail-1", "retail-2"].iter().all(|s| row(&report, s).is_some_and(|r| r["status"] == "linked"))
+    })
+    .await;
+    let (_, report) = sku(&app, "TEE", Some(SOURCE_KEY)).await;
+    let quantities: Vec<(u64, i64)> = report["source"]["combinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_u64().unwrap(), c["quantity"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(quantities, [(11, 10), (12, 5)]);
+    let mapping = |store: &str| -> Vec<(u64, u64)> {
+        row(&report, store).unwrap()["combinations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["source_combination_id"] != 0)
+            .map(|c| (c["source_combination_id"].as_u64().unwrap(), c["client_combination_id"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(mapping("retail-1"), [(11, s1), (12, m1)]);
+    assert_eq!(mapping("retail-2"), [(11, s2)]);
+    assert_eq!(row(&report, "retail-2").unwrap()["unmatched_combinations"], serde_json::json!([12]));
+    assert_eq!(row(&report, "retail-1").unwrap()["unmatched_combinations"], serde_json::json!([]));
+
+    let (browser, cookie) = log_in(&app).await;
+    let page = browser
+        .get(format!("{}/dashboard/skus?reference=TEE", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("11 → combination {s2}")), "the mapping is shown");
+    assert!(page.contains("unmatched: 12"), "and the combination retail-2 lacks");
+    assert!(page.contains("Size: M"), "with the source's attributes");
     app.stop().await;
 }
