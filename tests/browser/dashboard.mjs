@@ -1,5 +1,5 @@
 // The dashboard in a real headless Chromium: log in, see the failed job, click Retry, see it succeed;
-// a screenshot of every page goes to SHOTS_DIR. Started by the Rust test
+// see where a SKU stands and re-check it; a screenshot of every page goes to SHOTS_DIR. Started by the Rust test
 // operations::the_dashboard_in_headless_chromium_retries_a_failed_job, which sets up the hub and the shop.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,6 +68,20 @@ try {
   await page.waitForSelector('#orders');
   await shot('orders');
   console.log('stores and orders shown');
+
+  // Where is my SKU: the ambiguous one, with the ids of the products sharing its reference; then Re-check now.
+  await page.click('header >> text=SKUs');
+  await page.fill('input[name=reference]', 'BROWSER-02');
+  await page.click('#sku-search button');
+  const sku = page.locator('tr[data-store="retail-1"]');
+  await sku.waitFor();
+  if ((await sku.getAttribute('data-status')) !== 'ambiguous') fail(`BROWSER-02 on retail-1: ${await sku.innerText()}`);
+  await shot('skus');
+  await sku.locator('button', { hasText: 'Re-check now' }).click();
+  await page.waitForSelector('#flash');
+  const rechecked = await page.innerText('#flash');
+  if (!rechecked.includes('is queued')) fail(`unexpected answer to Re-check now: ${rechecked}`);
+  console.log('sku page shown; re-check queued');
 } finally {
   await browser.close();
 }

@@ -16,7 +16,7 @@ use hub_domain::{
     JobQueue, StoreDirectory, Timer,
     catalog::{FanOutProduct, ProductLinks, ProductStates, StoreGateway, SweepOwedSyncs, SyncProductToStore},
     ingest::{AcceptOrderEvent, AcceptProductEvent, Inbox, SweepInbox},
-    operations::{FailedJobs, OperationsLog, Telemetry},
+    operations::{FailedJobs, LocateSku, OperationsLog, Telemetry},
     replication::{OrderLinks, ReplicateOrder, SourceShop},
 };
 use hub_persistence::{
@@ -116,6 +116,13 @@ impl Application {
             log: log.clone(),
             failed: FailedJobs::new(log.clone(), inbox.clone(), queue_port.clone()),
             queue: queue_port.clone(),
+            skus: LocateSku::new(
+                states.clone(),
+                Arc::new(SeaOrmProductLinks::new(db.clone())),
+                log.clone(),
+                stores.clone(),
+                queue_port.clone(),
+            ),
             admin_token: settings.server.admin_token.clone().filter(|t| !t.is_empty()),
             sessions: Arc::new(SeaOrmDashboardSessions::new(db.clone())),
             metrics: Some(monitoring::recorder()),

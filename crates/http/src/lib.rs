@@ -1,5 +1,5 @@
-//! The HTTP ingress (actix-web): the webhooks of the wire contract v1, health and readiness, and the
-//! OpenAPI document (paperclip) with Swagger UI.
+//! The HTTP ingress (actix-web): the webhooks of the wire contract v1, the order link and SKU reports, health
+//! and readiness, and the OpenAPI document (paperclip) with Swagger UI.
 
 pub mod dashboard;
 pub mod error;
@@ -7,6 +7,7 @@ pub mod limits;
 mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod skus;
 pub mod webhook;
 pub mod wire;
 
@@ -88,6 +89,11 @@ fn spec() -> DefaultApiRaw {
     let tags = vec![
         Tag { name: "Sync".into(), description: Some("Events from the stores".into()), external_docs: None },
         Tag { name: "Orders".into(), description: Some("Replicated orders".into()), external_docs: None },
+        Tag {
+            name: "Products".into(),
+            description: Some("Where a SKU stands on the client stores".into()),
+            external_docs: None,
+        },
         Tag { name: "Health".into(), description: Some("Liveness and readiness".into()), external_docs: None },
     ];
     DefaultApiRaw { info, tags, ..Default::default() }
@@ -104,6 +110,7 @@ pub fn serve(
     stores: Arc<dyn StoreDirectory>,
     settings: HttpSettings,
 ) -> std::io::Result<Server> {
+    let skus = web::Data::new(operations.skus.clone());
     let operations = web::Data::new(operations);
     let state = web::Data::new(state);
     let stores = web::Data::new(stores);
@@ -131,6 +138,7 @@ pub fn serve(
             .app_data(operations.clone())
             .app_data(login_throttle.clone())
             .app_data(state.clone())
+            .app_data(skus.clone())
             .app_data(stores.clone())
             .app_data(settings_data.clone())
             .app_data(web::JsonConfig::default().error_handler(error::json_error_handler))
@@ -143,6 +151,7 @@ pub fn serve(
                 pweb::resource("/api/orders/{client_store}/{client_order_id}")
                     .route(pweb::get().to(routes::order_link)),
             )
+            .service(pweb::resource("/api/skus/{reference}").route(pweb::get().to(skus::sku)))
             .service(pweb::resource("/health").route(pweb::get().to(routes::health)))
             .service(pweb::resource("/ready").route(pweb::get().to(routes::ready)))
             .with_raw_json_spec_v3(|app, spec| {

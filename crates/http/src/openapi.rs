@@ -61,6 +61,7 @@ pub fn annotate(mut spec: Value) -> Value {
         "404",
         "No such client store, or no order with that id from it",
     );
+    error_response(&mut spec, "/api/skus/{reference}", "get", "404", "The hub has no source state of this reference");
 
     let p = "ProductEventBody";
     merge(&mut spec, p, &["event_id"], json!({"minLength": 8, "maxLength": 64, "pattern": EVENT_ID}));

@@ -4,11 +4,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hub_domain::{
-    StorageError,
+    Sku, StorageError, StoreCode,
     catalog::ProductLink,
     operations::{
-        Counts, FailedJob, FailedStatus, JobMinute, JobRun, NewFailedJob, OperationsLog, OrderLinkRow, StoreHealth,
-        StoreMinute, TelemetryBatch, UnlinkedSku,
+        Counts, FailedJob, FailedStatus, JobMinute, JobRun, NewFailedJob, OperationsLog, OrderLinkRow, SkuActivity,
+        StoreHealth, StoreMinute, TelemetryBatch, UnlinkedSku, WaitingFailure,
     },
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
@@ -336,6 +336,46 @@ impl OperationsLog for SeaOrmOperations {
                 })
             })
             .collect()
+    }
+
+    async fn sku_activity(&self, store: &StoreCode, sku: &Sku) -> Result<SkuActivity, StorageError> {
+        let key = || vec![store.as_str().into(), sku.as_str().into()];
+        let saved = self
+            .rows("SELECT updated_at_us FROM product_links WHERE store = ? AND sku = ? AND data IS NOT NULL", key())
+            .await;
+        let requeued = self
+            .rows("SELECT requeued_at_us, event_id, attempts FROM sync_requeues WHERE store = ? AND sku = ?", key())
+            .await;
+        let failed = self
+            .rows(
+                "SELECT id, error, failed_at_us FROM failed_jobs WHERE status = 'failed' AND subject = ? \
+                 ORDER BY id DESC LIMIT 1",
+                vec![format!("{store}/{sku}").into()],
+            )
+            .await;
+        let link_saved_at = saved?.first().map(|r| get::<i64>(r, 0).map(from_micros)).transpose()?;
+        let requeued = requeued?
+            .first()
+            .map(|r| {
+                let attempts: i64 = get(r, 2)?;
+                Ok::<_, StorageError>((
+                    from_micros(get(r, 0)?),
+                    get(r, 1)?,
+                    u32::try_from(attempts).unwrap_or(u32::MAX),
+                ))
+            })
+            .transpose()?;
+        let waiting_failure = failed?
+            .first()
+            .map(|r| {
+                Ok::<_, StorageError>(WaitingFailure {
+                    id: get(r, 0)?,
+                    error: get(r, 1)?,
+                    failed_at: from_micros(get(r, 2)?),
+                })
+            })
+            .transpose()?;
+        Ok(SkuActivity { link_saved_at, requeued, waiting_failure })
     }
 
     async fn order_links(&self, limit: u32) -> Result<Vec<OrderLinkRow>, StorageError> {

@@ -14,5 +14,6 @@ mod queue_faults;
 mod reconcile;
 mod reliability;
 mod scale;
+mod skus;
 mod spec;
 mod sync;

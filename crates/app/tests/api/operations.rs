@@ -385,7 +385,7 @@ async fn the_dashboard_in_headless_chromium_retries_a_failed_job() {
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the browser test failed:\n{log}");
     assert!(retail.product_state(product).is_some_and(|s| s.2 == 7), "the retried sync reached the shop");
-    for page in ["login", "overview", "jobs-failed", "jobs-retried", "stores", "orders"] {
+    for page in ["login", "overview", "jobs-failed", "jobs-retried", "stores", "orders", "skus"] {
         assert!(shots.join(format!("dashboard-{page}.png")).exists(), "screenshot of {page}:\n{log}");
     }
     app.stop().await;

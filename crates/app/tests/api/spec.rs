@@ -45,7 +45,26 @@ async fn the_openapi_document_lists_both_webhooks_the_key_scheme_and_every_error
             .is_some_and(|r| r.ends_with("ErrorResponse")),
         "its 404 is the JSON error"
     );
+    // "Where is my SKU?": keyed, 404 for a reference the hub does not know.
+    let sku = &spec["paths"]["/api/skus/{reference}"]["get"];
+    assert!(sku.is_object(), "the SKU report is documented");
+    assert!(sku["security"].as_array().is_some_and(|s| !s.is_empty()), "the SKU report needs a key");
+    for code in ["200", "401", "404", "503"] {
+        assert!(sku["responses"][code].is_object(), "the SKU report documents {code}");
+    }
+    assert!(
+        sku["responses"]["404"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("ErrorResponse")),
+        "its 404 is the JSON error"
+    );
     let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let report = schemas.iter().find(|(k, _)| k.ends_with("SkuResponse")).map(|(_, v)| v).expect("SKU schema");
+    let client_row = &report["properties"]["clients"]["items"];
+    assert!(client_row.is_object(), "{report}");
+    for field in ["status", "note", "client_product_id", "combinations", "applied", "pending"] {
+        assert!(client_row["properties"][field].is_object(), "a client row shows {field}");
+    }
     for name in ["ProductEventBody", "OrderEventBody", "ErrorResponse", "AcceptedResponse"] {
         assert!(schemas.keys().any(|k| k.ends_with(name)), "schema {name}");
     }

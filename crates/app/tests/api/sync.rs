@@ -253,7 +253,7 @@ async fn a_sku_missing_on_a_client_is_recorded_unlinked_and_not_retried() {
 }
 
 /// Adds a combination to a client product (as the shop owner would) and returns its id.
-fn seed_combination(sim: &Simulator, product: u64, reference: &str, ean13: &str) -> u64 {
+pub(crate) fn seed_combination(sim: &Simulator, product: u64, reference: &str, ean13: &str) -> u64 {
     let body = format!(
         "<prestashop><combination><id_product>{product}</id_product><reference>{reference}</reference>\
          <ean13>{ean13}</ean13><minimal_quantity>1</minimal_quantity></combination></prestashop>"

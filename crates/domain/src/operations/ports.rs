@@ -7,12 +7,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::read_models::{
-    FailedJob, FailedStatus, JobMinute, JobRun, NewFailedJob, OrderLinkRow, StoreHealth, StoreMinute, TelemetryBatch,
-    UnlinkedSku,
+    FailedJob, FailedStatus, JobMinute, JobRun, NewFailedJob, OrderLinkRow, SkuActivity, StoreHealth, StoreMinute,
+    TelemetryBatch, UnlinkedSku,
 };
 use crate::{
     errors::StorageError,
     jobs::{JobType, Outcome},
+    model::{Sku, StoreCode},
 };
 
 /// Operations storage: telemetry written by workers, failed jobs, and the reads of the dashboard.
@@ -84,6 +85,12 @@ pub trait OperationsLog: Send + Sync + 'static {
     /// # Errors
     /// When the database cannot be reached.
     async fn unlinked_skus(&self, limit: u32) -> Result<Vec<UnlinkedSku>, StorageError>;
+
+    /// What the operations tables know of `sku` on `store` (empty when nothing), in point reads.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or a row cannot be decoded.
+    async fn sku_activity(&self, store: &StoreCode, sku: &Sku) -> Result<SkuActivity, StorageError>;
 
     /// The latest order links.
     ///

@@ -1,5 +1,5 @@
 //! What the dashboard and the admin commands read: job runs and counts, Webservice health, failed jobs,
-//! unlinked SKUs and order links.
+//! unlinked SKUs, order links and what the operations tables know of one SKU on one store.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -209,4 +209,27 @@ pub struct OrderLinkRow {
     pub shipping_tax_incl: Option<String>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+}
+
+/// What the hub's tables know of one SKU on one client store besides its link: when the link was last
+/// saved, when the owed-sync sweeper last queued its sync again, and a failed sync waiting for an operator.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct SkuActivity {
+    /// When the link was last saved (a sync applied a state, or found the SKU unlinked or ambiguous).
+    pub link_saved_at: Option<DateTime<Utc>>,
+    /// When the owed-sync sweeper last queued the sync again, for which event, and how many times for it.
+    pub requeued: Option<(DateTime<Utc>, String, u32)>,
+    /// The latest failed sync of the pair still waiting for Retry or Discard.
+    pub waiting_failure: Option<WaitingFailure>,
+}
+
+/// A failed job waiting for an operator, in short.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitingFailure {
+    /// Its id (the Jobs page's row).
+    pub id: i64,
+    /// Its last error.
+    pub error: String,
+    /// When it failed.
+    pub failed_at: DateTime<Utc>,
 }

@@ -63,6 +63,7 @@ pub(super) fn page(title: &str, active: &str, session: &Session, ops: &Operation
         ("Jobs", "/dashboard/jobs"),
         ("Stores", "/dashboard/stores"),
         ("Orders", "/dashboard/orders"),
+        ("SKUs", "/dashboard/skus"),
     ]
     .iter()
     .map(|(name, href)| format!("<a href=\"{href}\"{}>{name}</a>", if *name == active { " class=\"on\"" } else { "" }))

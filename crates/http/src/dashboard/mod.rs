@@ -8,7 +8,7 @@
 //! Login trades the token for an HttpOnly, SameSite=Strict session cookie `<expiry>.<id>.<HMAC>` whose
 //! id is also recorded server-side ([`DashboardSessions`], shared by every API process): logout deletes
 //! the record, so the cookie is dead everywhere at once; expiry still applies, and changing the token logs
-//! everyone out. The Retry and Discard forms carry a CSRF token derived from the session. Secrets are never rendered: stores show their code, role and
+//! everyone out. The Retry, Discard and Re-check forms carry a CSRF token derived from the session. Secrets are never rendered: stores show their code, role and
 //! whether a Webservice is configured, never a key.
 //!
 //! Here: [`Operations`] and the routes ([`configure`]). `session`: the cookie, the gate, CSRF, login and
@@ -26,12 +26,12 @@ use std::sync::Arc;
 use actix_web::web;
 use hub_domain::{
     JobQueue, Secret,
-    operations::{DashboardSessions, FailedJobs, OperationsLog},
+    operations::{DashboardSessions, FailedJobs, LocateSku, OperationsLog},
 };
 
 pub use self::throttle::{LoginLimits, LoginThrottle};
 use self::{
-    pages::{jobs, orders, overview, stores},
+    pages::{jobs, orders, overview, skus, stores},
     session::{login, login_form, logout},
 };
 
@@ -44,6 +44,8 @@ pub struct Operations {
     pub failed: FailedJobs,
     /// For queue depths.
     pub queue: Arc<dyn JobQueue>,
+    /// "Where is my SKU?" and its re-check (the SKU page and `GET /api/skus/{reference}`).
+    pub skus: LocateSku,
     /// The admin token; `None` disables the dashboard.
     pub admin_token: Option<Secret>,
     /// The dashboard's open sessions.
@@ -62,5 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/dashboard/jobs").route(web::get().to(jobs::jobs)))
         .service(web::resource("/dashboard/jobs/{id}/{action}").route(web::post().to(jobs::job_action)))
         .service(web::resource("/dashboard/stores").route(web::get().to(stores::stores_page)))
-        .service(web::resource("/dashboard/orders").route(web::get().to(orders::orders_page)));
+        .service(web::resource("/dashboard/orders").route(web::get().to(orders::orders_page)))
+        .service(web::resource("/dashboard/skus").route(web::get().to(skus::sku_page)))
+        .service(web::resource("/dashboard/skus/recheck").route(web::post().to(skus::recheck)));
 }

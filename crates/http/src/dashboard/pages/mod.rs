@@ -3,4 +3,5 @@
 pub(super) mod jobs;
 pub(super) mod orders;
 pub(super) mod overview;
+pub(super) mod skus;
 pub(super) mod stores;
