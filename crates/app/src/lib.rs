@@ -198,7 +198,7 @@ impl Application {
             let owed =
                 SweepOwedSyncs::new(Arc::new(SeaOrmProductLinks::new(db.clone())), queue_port.clone(), stores.clone());
             background.push(tokio::spawn(run_sweeper(sweep, owed, settings.sweeper.clone(), shutdown_rx.clone())));
-            if settings.reconcile.interval_secs > 0 {
+            if settings.reconcile.scheduled() {
                 let reconciler = reconcile::Reconciler::new(
                     &settings,
                     db.clone(),

@@ -16,7 +16,7 @@ use chrono::NaiveDateTime;
 use hub_domain::{
     CombinationData, GatewayError, Money, Sku, StoreCode,
     catalog::RemoteStockRow,
-    reconcile::{CatalogPage, ClientListing, SourceListing, StoreCatalog},
+    reconcile::{CatalogPage, ClientListing, SourceListing, SourceStockRow, StoreCatalog},
 };
 
 use crate::{WebserviceClient, WebserviceGateway, int, num, text};
@@ -52,6 +52,7 @@ impl WebserviceCatalog {
         c: &WebserviceClient,
         display: &str,
         since: Option<NaiveDateTime>,
+        ids: Option<&[u64]>,
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<ProductRow>, Option<u64>), GatewayError> {
@@ -63,6 +64,9 @@ impl WebserviceCatalog {
         if let Some(since) = since {
             q.push(("date", "1".into()));
             q.push(("filter[date_upd]", format!("[{},9999-12-31 23:59:59]", since.format("%Y-%m-%d %H:%M:%S"))));
+        }
+        if let Some(ids) = ids {
+            q.push(("filter[id]", any_of(ids)));
         }
         let found = c.list_rows("products", q).await?;
         let next = (found.len() as u64 >= u64::from(limit)).then(|| offset + found.len() as u64);
@@ -86,14 +90,72 @@ impl WebserviceCatalog {
         Ok((out, next))
     }
 
+    /// Source products in id order with their stock and combinations: a page from `offset`, those changed
+    /// since `since` when given, only `ids` when given.
+    async fn source_listings(
+        &self,
+        store: &StoreCode,
+        since: Option<NaiveDateTime>,
+        ids: Option<&[u64]>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<CatalogPage<SourceListing>, GatewayError> {
+        let c = self.gateway.client(store)?;
+        let mut calls = 1;
+        let (products, next) =
+            self.products(store, c, "[id,reference,price,active,date_upd]", since, ids, offset, limit).await?;
+        let ids: Vec<u64> = products.iter().map(|p| p.id).collect();
+        let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids, &mut calls).await? };
+        let with_combinations: Vec<u64> = ids
+            .iter()
+            .copied()
+            .filter(|id| stock.get(id).is_some_and(|rows| rows.iter().any(|r| r.combination_id != 0)))
+            .collect();
+        let mut combinations: HashMap<u64, Vec<CombinationData>> = HashMap::new();
+        if !with_combinations.is_empty() {
+            for (id, product, reference, ean13) in self.combinations(c, &with_combinations, &mut calls).await? {
+                let quantity = stock
+                    .get(&product)
+                    .and_then(|rows| rows.iter().find(|r| r.combination_id == id))
+                    .map_or(0, |r| r.quantity);
+                let reference = reference.and_then(|r| Sku::parse(&r).ok());
+                combinations.entry(product).or_default().push(CombinationData::new(
+                    id,
+                    reference,
+                    ean13,
+                    Default::default(),
+                    quantity,
+                ));
+            }
+        }
+        let items = products
+            .into_iter()
+            .map(|p| {
+                let rows = stock.remove(&p.id).unwrap_or_default();
+                SourceListing {
+                    id: p.id,
+                    reference: p.reference.and_then(|r| Sku::parse(&r).ok()),
+                    price: p.price,
+                    active: p.active,
+                    date_upd: p.date_upd,
+                    quantity: rows.iter().find(|r| r.combination_id == 0).map_or(0, |r| r.quantity),
+                    combinations: combinations.remove(&p.id).unwrap_or_default(),
+                }
+            })
+            .collect();
+        Ok(CatalogPage { items, next, calls })
+    }
+
     /// The stock rows of `ids`, by product id.
     async fn stock(
         &self,
         c: &WebserviceClient,
         ids: &[u64],
+        calls: &mut u32,
     ) -> Result<HashMap<u64, Vec<RemoteStockRow>>, GatewayError> {
         let mut by_product: HashMap<u64, Vec<RemoteStockRow>> = HashMap::new();
         for chunk in ids.chunks(IDS_PER_FILTER) {
+            *calls += 1;
             let found = c
                 .list_rows(
                     "stock_availables",
@@ -120,9 +182,11 @@ impl WebserviceCatalog {
         &self,
         c: &WebserviceClient,
         ids: &[u64],
+        calls: &mut u32,
     ) -> Result<Vec<(u64, u64, Option<String>, Option<String>)>, GatewayError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS_PER_FILTER) {
+            *calls += 1;
             let found = c
                 .list_rows(
                     "combinations",
@@ -156,49 +220,50 @@ impl StoreCatalog for WebserviceCatalog {
         offset: u64,
         limit: u32,
     ) -> Result<CatalogPage<SourceListing>, GatewayError> {
-        let c = self.gateway.client(store)?;
-        let (products, next) =
-            self.products(store, c, "[id,reference,price,active,date_upd]", since, offset, limit).await?;
-        let ids: Vec<u64> = products.iter().map(|p| p.id).collect();
-        let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids).await? };
-        let with_combinations: Vec<u64> = ids
-            .iter()
-            .copied()
-            .filter(|id| stock.get(id).is_some_and(|rows| rows.iter().any(|r| r.combination_id != 0)))
-            .collect();
-        let mut combinations: HashMap<u64, Vec<CombinationData>> = HashMap::new();
-        if !with_combinations.is_empty() {
-            for (id, product, reference, ean13) in self.combinations(c, &with_combinations).await? {
-                let quantity = stock
-                    .get(&product)
-                    .and_then(|rows| rows.iter().find(|r| r.combination_id == id))
-                    .map_or(0, |r| r.quantity);
-                let reference = reference.and_then(|r| Sku::parse(&r).ok());
-                combinations.entry(product).or_default().push(CombinationData::new(
-                    id,
-                    reference,
-                    ean13,
-                    Default::default(),
-                    quantity,
-                ));
-            }
+        self.source_listings(store, since, None, offset, limit).await
+    }
+
+    async fn source_products(
+        &self,
+        store: &StoreCode,
+        ids: &[u64],
+    ) -> Result<CatalogPage<SourceListing>, GatewayError> {
+        let mut page = CatalogPage { items: Vec::new(), next: None, calls: 0 };
+        for chunk in ids.chunks(IDS_PER_FILTER) {
+            let found = self.source_listings(store, None, Some(chunk), 0, IDS_PER_FILTER as u32).await?;
+            page.items.extend(found.items);
+            page.calls += found.calls;
         }
-        let items = products
-            .into_iter()
-            .map(|p| {
-                let rows = stock.remove(&p.id).unwrap_or_default();
-                SourceListing {
-                    id: p.id,
-                    reference: p.reference.and_then(|r| Sku::parse(&r).ok()),
-                    price: p.price,
-                    active: p.active,
-                    date_upd: p.date_upd,
-                    quantity: rows.iter().find(|r| r.combination_id == 0).map_or(0, |r| r.quantity),
-                    combinations: combinations.remove(&p.id).unwrap_or_default(),
-                }
+        Ok(page)
+    }
+
+    async fn source_stock_page(
+        &self,
+        store: &StoreCode,
+        offset: u64,
+        limit: u32,
+    ) -> Result<CatalogPage<SourceStockRow>, GatewayError> {
+        let c = self.gateway.client(store)?;
+        let found = c
+            .list_rows(
+                "stock_availables",
+                vec![
+                    ("display", "[id,id_product,id_product_attribute,quantity]".into()),
+                    ("sort", "[id_ASC]".into()),
+                    ("limit", format!("{offset},{limit}")),
+                ],
+            )
+            .await?;
+        let next = (found.len() as u64 >= u64::from(limit)).then(|| offset + found.len() as u64);
+        let items = found
+            .iter()
+            .map(|r| SourceStockRow {
+                product_id: num(&r["id_product"]),
+                combination_id: num(&r["id_product_attribute"]),
+                quantity: int(&r["quantity"]),
             })
             .collect();
-        Ok(CatalogPage { items, next })
+        Ok(CatalogPage { items, next, calls: 1 })
     }
 
     async fn client_page(
@@ -208,9 +273,11 @@ impl StoreCatalog for WebserviceCatalog {
         limit: u32,
     ) -> Result<CatalogPage<ClientListing>, GatewayError> {
         let c = self.gateway.client(store)?;
-        let (products, next) = self.products(store, c, "[id,reference,price,active]", None, offset, limit).await?;
+        let mut calls = 1;
+        let (products, next) =
+            self.products(store, c, "[id,reference,price,active]", None, None, offset, limit).await?;
         let ids: Vec<u64> = products.iter().map(|p| p.id).collect();
-        let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids).await? };
+        let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids, &mut calls).await? };
         let items = products
             .into_iter()
             .map(|p| ClientListing {
@@ -221,7 +288,7 @@ impl StoreCatalog for WebserviceCatalog {
                 stock: stock.remove(&p.id).unwrap_or_default(),
             })
             .collect();
-        Ok(CatalogPage { items, next })
+        Ok(CatalogPage { items, next, calls })
     }
 }
 
