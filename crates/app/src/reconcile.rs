@@ -154,6 +154,14 @@ impl ReconcileSettings {
         }
     }
 
+    /// How often the schedule wakes up: every incremental pass, and every full pass at an interval
+    /// shorter than that (at least once a minute, to meet `full_at_hour`).
+    fn tick(&self) -> Duration {
+        let incremental = Some(self.incremental_secs).filter(|s| *s > 0).unwrap_or(60);
+        let full = self.full_hour().map_or(self.full_every(), |_| None).unwrap_or(u64::MAX);
+        Duration::from_secs(incremental.min(full).max(1))
+    }
+
     /// The hour the daily full pass runs in; `None` when full passes run at an interval.
     fn full_hour(&self) -> Option<u32> {
         match self.full_interval_secs.or(self.interval_secs) {
@@ -298,7 +306,6 @@ impl Reconciler {
     /// ran it within its interval), else the incremental one. `None` when nothing ran.
     async fn scheduled_pass(&self, full_due: bool) -> anyhow::Result<Option<(PassKind, ReconcileReport)>> {
         let s = &self.settings;
-        let incremental = Duration::from_secs(s.incremental_secs);
         let pass = async {
             let full_gap = match s.full_hour() {
                 Some(_) => FULL_AT_HOUR_GAP,
@@ -318,18 +325,19 @@ impl Reconciler {
             }
             anyhow::Ok(Some((kind, report)))
         };
-        Ok(self.leased(incremental / 2, pass).await?.transpose()?.flatten())
+        Ok(self.leased(s.tick() / 2, pass).await?.transpose()?.flatten())
     }
 }
 
-/// The scheduled loop: every `incremental_secs` (every minute when there is no incremental pass) a pass
+/// The scheduled loop: every `incremental_secs` (sooner for full passes at a shorter interval, every
+/// minute when there is no incremental pass) a pass
 /// by whichever worker gets the lease — the full one when due (every `full_interval_secs`, or once a day
-/// in `full_at_hour`), else an incremental one; no incremental pass starting within half an interval of
-/// the last pass's end (so N workers do not make N passes). Stops on shutdown, abandoning a pass in
+/// in `full_at_hour`), else an incremental one; no pass starting within half a tick of the last pass's
+/// end (so N workers do not make N passes). Stops on shutdown, abandoning a pass in
 /// progress (harmless: what it queued is queued, the rest waits).
 pub async fn run_schedule(reconciler: Reconciler, mut shutdown: watch::Receiver<bool>) {
     let s = reconciler.settings.clone();
-    let tick = Duration::from_secs(if s.incremental_secs > 0 { s.incremental_secs } else { 60 });
+    let tick = s.tick();
     let mut wait = Duration::from_secs(s.first_run_delay_secs);
     loop {
         tokio::select! {
