@@ -299,10 +299,7 @@ async fn a_reference_two_source_products_share_is_applied_for_neither_and_report
         .expect("run `cargo build --bins` first");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "hub reconcile failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        stdout.contains(&format!("ambiguous source reference TWICE-0001: products {first}, {second}")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("ambiguous source reference TWICE-0001: products {first}, {second}")), "{stdout}");
     assert!(stdout.contains("1 states updated"), "only ONCE-0001 is learnt: {stdout}");
     assert!(stdout.contains("Webservice calls (retail-1 "), "the cost per store: {stdout}");
     eventually(30, "sync queue drained", || async { app.depth(JobType::SyncProductToStore).await == 0 }).await;
