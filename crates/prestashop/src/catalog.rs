@@ -51,8 +51,7 @@ impl WebserviceCatalog {
         store: &StoreCode,
         c: &WebserviceClient,
         display: &str,
-        since: Option<NaiveDateTime>,
-        ids: Option<&[u64]>,
+        select: Select<'_>,
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<ProductRow>, Option<u64>), GatewayError> {
@@ -61,12 +60,13 @@ impl WebserviceCatalog {
             ("sort", "[id_ASC]".to_owned()),
             ("limit", format!("{offset},{limit}")),
         ];
-        if let Some(since) = since {
-            q.push(("date", "1".into()));
-            q.push(("filter[date_upd]", format!("[{},9999-12-31 23:59:59]", since.format("%Y-%m-%d %H:%M:%S"))));
-        }
-        if let Some(ids) = ids {
-            q.push(("filter[id]", any_of(ids)));
+        match select {
+            Select::All => {}
+            Select::Since(since) => {
+                q.push(("date", "1".into()));
+                q.push(("filter[date_upd]", format!("[{},9999-12-31 23:59:59]", since.format("%Y-%m-%d %H:%M:%S"))));
+            }
+            Select::Ids(ids) => q.push(("filter[id]", any_of(ids))),
         }
         let found = c.list_rows("products", q).await?;
         let next = (found.len() as u64 >= u64::from(limit)).then(|| offset + found.len() as u64);
@@ -90,20 +90,19 @@ impl WebserviceCatalog {
         Ok((out, next))
     }
 
-    /// Source products in id order with their stock and combinations: a page from `offset`, those changed
-    /// since `since` when given, only `ids` when given.
+    /// A page of source products from `offset` in id order, of those `select` picks, with their stock and
+    /// combinations.
     async fn source_listings(
         &self,
         store: &StoreCode,
-        since: Option<NaiveDateTime>,
-        ids: Option<&[u64]>,
+        select: Select<'_>,
         offset: u64,
         limit: u32,
     ) -> Result<CatalogPage<SourceListing>, GatewayError> {
         let c = self.gateway.client(store)?;
         let mut calls = 1;
         let (products, next) =
-            self.products(store, c, "[id,reference,price,active,date_upd]", since, ids, offset, limit).await?;
+            self.products(store, c, "[id,reference,price,active,date_upd]", select, offset, limit).await?;
         let ids: Vec<u64> = products.iter().map(|p| p.id).collect();
         let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids, &mut calls).await? };
         let with_combinations: Vec<u64> = ids
@@ -205,6 +204,17 @@ impl WebserviceCatalog {
     }
 }
 
+/// Which products a list picks.
+#[derive(Debug, Clone, Copy)]
+enum Select<'a> {
+    /// All of them.
+    All,
+    /// Those whose `date_upd` is at or after this.
+    Since(NaiveDateTime),
+    /// Those with these ids.
+    Ids(&'a [u64]),
+}
+
 /// `[a|b|c]`: any of the ids (FACTS.md §2.3).
 fn any_of(ids: &[u64]) -> String {
     let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
@@ -220,7 +230,8 @@ impl StoreCatalog for WebserviceCatalog {
         offset: u64,
         limit: u32,
     ) -> Result<CatalogPage<SourceListing>, GatewayError> {
-        self.source_listings(store, since, None, offset, limit).await
+        let select = since.map_or(Select::All, Select::Since);
+        self.source_listings(store, select, offset, limit).await
     }
 
     async fn source_products(
@@ -230,7 +241,7 @@ impl StoreCatalog for WebserviceCatalog {
     ) -> Result<CatalogPage<SourceListing>, GatewayError> {
         let mut page = CatalogPage { items: Vec::new(), next: None, calls: 0 };
         for chunk in ids.chunks(IDS_PER_FILTER) {
-            let found = self.source_listings(store, None, Some(chunk), 0, IDS_PER_FILTER as u32).await?;
+            let found = self.source_listings(store, Select::Ids(chunk), 0, IDS_PER_FILTER as u32).await?;
             page.items.extend(found.items);
             page.calls += found.calls;
         }
@@ -275,7 +286,7 @@ impl StoreCatalog for WebserviceCatalog {
         let c = self.gateway.client(store)?;
         let mut calls = 1;
         let (products, next) =
-            self.products(store, c, "[id,reference,price,active]", None, None, offset, limit).await?;
+            self.products(store, c, "[id,reference,price,active]", Select::All, offset, limit).await?;
         let ids: Vec<u64> = products.iter().map(|p| p.id).collect();
         let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids, &mut calls).await? };
         let items = products

@@ -27,6 +27,7 @@ use super::{
     orders::OrderReconciliation,
     ports::{CatalogWatermarks, StoreCatalog},
     progress::{ReconcileProgress, Stage},
+    source_pass::StockRows,
 };
 use crate::{
     catalog::{ProductLinks, ProductStates, SourceProductState},
@@ -163,7 +164,7 @@ pub struct Reconcile {
     pub(super) watermarks: Option<Arc<dyn CatalogWatermarks>>,
     /// The source's stock rows as the last incremental pass of this process listed them, by
     /// (product, combination); `None` before the first one.
-    pub(super) stock_seen: Arc<Mutex<Option<HashMap<(u64, u64), i64>>>>,
+    pub(super) stock_seen: Arc<Mutex<Option<StockRows>>>,
     /// A pause before each catalog read, so a pass spreads its calls out on a shop that needs it.
     page_pause: Duration,
 }

@@ -149,10 +149,11 @@ impl Reconcile {
             let skus: Vec<Sku> = read.iter().filter_map(|(i, _)| i.reference.clone()).collect();
             let known = self.known(&skus).await?;
             for (item, _) in &read {
-                if let Some(k) = item.reference.as_ref().and_then(|sku| known.get(sku)) {
-                    if k.product.source_id != item.id && have.insert(k.product.source_id) {
-                        wanted.push(k.product.source_id);
-                    }
+                if let Some(k) = item.reference.as_ref().and_then(|sku| known.get(sku))
+                    && k.product.source_id != item.id
+                    && have.insert(k.product.source_id)
+                {
+                    wanted.push(k.product.source_id);
                 }
             }
         }
@@ -235,7 +236,7 @@ impl Reconcile {
 }
 
 /// The source's stock rows by (product, combination).
-type StockRows = HashMap<(u64, u64), i64>;
+pub(super) type StockRows = HashMap<(u64, u64), i64>;
 
 /// Stock rows per list call of an incremental pass: a row is three numbers, so a long page is cheap.
 const STOCK_PAGE: u32 = 1000;
