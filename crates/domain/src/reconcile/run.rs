@@ -27,7 +27,6 @@ use super::{
     orders::OrderReconciliation,
     ports::{CatalogWatermarks, StoreCatalog},
     progress::{ReconcileProgress, Stage},
-    source_pass::StockRows,
 };
 use crate::{
     catalog::{ProductLinks, ProductStates, SourceProductState},
@@ -139,6 +138,9 @@ pub enum ReconcileError {
     #[error("handing a client order to replication: {0}")]
     Intake(#[source] AcceptError),
 }
+
+/// The source's stock rows by (product, combination).
+pub(super) type StockRows = HashMap<(u64, u64), i64>;
 
 /// Attempts at one catalog page before a store is given up on for this run.
 pub(super) const PAGE_ATTEMPTS: u32 = 6;

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use super::ports::SourceListing;
 use super::{
     progress::{ReconcileProgress, Stage},
-    run::{Reconcile, ReconcileError, ReconcileReport},
+    run::{Reconcile, ReconcileError, ReconcileReport, StockRows},
 };
 use crate::{
     catalog::SourceProductState,
@@ -234,9 +234,6 @@ impl Reconcile {
         Ok(updated)
     }
 }
-
-/// The source's stock rows by (product, combination).
-pub(super) type StockRows = HashMap<(u64, u64), i64>;
 
 /// Stock rows per list call of an incremental pass: a row is three numbers, so a long page is cheap.
 const STOCK_PAGE: u32 = 1000;
