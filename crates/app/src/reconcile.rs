@@ -330,11 +330,10 @@ impl Reconciler {
 }
 
 /// The scheduled loop: every `incremental_secs` (sooner for full passes at a shorter interval, every
-/// minute when there is no incremental pass) a pass
-/// by whichever worker gets the lease — the full one when due (every `full_interval_secs`, or once a day
-/// in `full_at_hour`), else an incremental one; no pass starting within half a tick of the last pass's
-/// end (so N workers do not make N passes). Stops on shutdown, abandoning a pass in
-/// progress (harmless: what it queued is queued, the rest waits).
+/// minute when there is no incremental pass) a pass by whichever worker gets the lease — the full one when
+/// due (every `full_interval_secs`, or once a day in `full_at_hour`), else an incremental one; no pass
+/// starting within half a tick of the last pass's end (so N workers do not make N passes). Stops on
+/// shutdown, abandoning a pass in progress (harmless: what it queued is queued, the rest waits).
 pub async fn run_schedule(reconciler: Reconciler, mut shutdown: watch::Receiver<bool>) {
     let s = reconciler.settings.clone();
     let tick = s.tick();
