@@ -814,4 +814,40 @@ mod tests {
         let source = StoreCode::parse("wholesaler").unwrap();
         assert_eq!(second.calls.get(&source), Some(&4), "a stock list, a product list, a read by id (2 calls)");
     }
+
+    #[tokio::test]
+    async fn an_incremental_pass_reads_the_product_a_reference_was_known_from_and_applies_neither_when_both_have_it() {
+        let mark = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        let mut c = MockStoreCatalog::new();
+        c.expect_source_stock_page().returning(|_, _, _| Ok(stock_rows(300)));
+        let mut seq = mockall::Sequence::new();
+        c.expect_source_page().withf(|_, since, _, _| since.is_none()).times(1).in_sequence(&mut seq).returning(
+            |_, _, _, _| Ok(CatalogPage { items: vec![listing("WHS-0001", "10.00", 300)], next: None, calls: 2 }),
+        );
+        // Product 9 was saved with the reference the hub knows from product 6.
+        c.expect_source_page().times(1).in_sequence(&mut seq).returning(|_, _, _, _| {
+            let mut other = listing("WHS-0001", "99.00", 1);
+            other.id = 9;
+            Ok(CatalogPage { items: vec![other], next: None, calls: 2 })
+        });
+        c.expect_source_products()
+            .withf(|_, ids| ids == [6])
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| Ok(CatalogPage { items: vec![listing("WHS-0001", "10.00", 300)], next: None, calls: 2 }));
+        let mut marks = MockCatalogWatermarks::new();
+        marks.expect_get().returning(move |_| Ok(Some(mark)));
+        marks.expect_advance().returning(|_, _| Ok(()));
+        let mut states = MockProductStates::new();
+        states.expect_latest_many().returning(|_| Ok(vec![known("WHS-0001", "10.00", 300)]));
+        states.expect_apply_if_newer().never();
+        let mut queue = MockJobQueue::new();
+        queue.expect_enqueue_syncs().never();
+        let uc = reconcile(c, states, MockProductLinks::new(), queue).with_watermarks(Arc::new(marks));
+        let request = ReconcileRequest { kind: PassKind::Incremental, ..Default::default() };
+        uc.execute(&request, &NoProgress).await.unwrap();
+        let report = uc.execute(&request, &NoProgress).await.unwrap();
+        assert_eq!(report.ambiguous_references, vec![(sku("WHS-0001"), vec![6, 9])]);
+        assert_eq!(report.states_updated, 0);
+    }
 }
