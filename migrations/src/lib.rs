@@ -15,6 +15,7 @@ mod m20261203_000007_owed_syncs;
 mod m20261203_000008_dashboard_sessions;
 mod m20261203_000009_order_link_carrier;
 mod m20261203_000010_order_watermarks;
+mod m20261203_000012_catalog_watermarks;
 
 /// Runs the hub's migrations.
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_dashboard_sessions::Migration),
             Box::new(m20261203_000009_order_link_carrier::Migration),
             Box::new(m20261203_000010_order_watermarks::Migration),
+            Box::new(m20261203_000012_catalog_watermarks::Migration),
         ]
     }
 }

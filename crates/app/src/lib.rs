@@ -208,7 +208,13 @@ impl Application {
             let owed =
                 SweepOwedSyncs::new(Arc::new(SeaOrmProductLinks::new(db.clone())), queue_port.clone(), stores.clone());
             background.push(tokio::spawn(run_sweeper(sweep, owed, settings.sweeper.clone(), shutdown_rx.clone())));
-            if settings.reconcile.interval_secs > 0 {
+            // Without a Webservice on the source there is nothing to read: a pass would only fail each tick.
+            let source_readable =
+                settings.stores.iter().any(|s| s.role == hub_domain::StoreRole::Source && s.webservice.is_some());
+            if settings.reconcile.scheduled() && !source_readable {
+                tracing::info!("scheduled reconciliation off: the source store has no [stores.webservice]");
+            }
+            if settings.reconcile.scheduled() && source_readable {
                 let reconciler = reconcile::Reconciler::new(
                     &settings,
                     db.clone(),

@@ -1,7 +1,8 @@
 //! Reconciliation wiring: its settings, the [`Reconciler`] built from [`Settings`] (the domain's
 //! `Reconcile` over the database, the queue and the Webservice clients — with its orders pass unless
 //! `reconcile.orders = false` — plus a lease so one process at a time runs it), and the scheduled loop the
-//! workers run when `reconcile.interval_secs` is set.
+//! workers run unless `reconcile.schedule = false` (or the older `interval_secs = 0`): an incremental pass
+//! often, a full pass rarely.
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -13,7 +14,8 @@ use hub_domain::{
     reconcile::{OrderReconciliation, Reconcile, RunLeases, StoreCatalog},
 };
 use hub_persistence::{
-    SeaOrmInbox, SeaOrmOrderLinks, SeaOrmOrderWatermarks, SeaOrmProductLinks, SeaOrmProductStates, SeaOrmRunLeases,
+    SeaOrmCatalogWatermarks, SeaOrmInbox, SeaOrmOrderLinks, SeaOrmOrderWatermarks, SeaOrmProductLinks,
+    SeaOrmProductStates, SeaOrmRunLeases,
 };
 use hub_prestashop::{WebserviceCatalog, WebserviceClientOrders, WebserviceGateway};
 use hub_queue::ApalisJobQueue;
@@ -23,7 +25,7 @@ use tokio::sync::watch;
 use crate::Settings;
 
 pub use hub_domain::StoreCode;
-pub use hub_domain::reconcile::{NoProgress, ReconcileProgress, ReconcileReport, ReconcileRequest, Stage};
+pub use hub_domain::reconcile::{NoProgress, PassKind, ReconcileProgress, ReconcileReport, ReconcileRequest, Stage};
 
 /// Reads a `--since` value: `YYYY-MM-DD HH:MM:SS` is the source shop's own wall-clock time, as its
 /// `date_upd` is stored; RFC 3339 (`2026-11-27T10:00:00Z`) is converted to UTC, which is right for a shop
@@ -48,21 +50,41 @@ pub fn parse_since(raw: &str) -> anyhow::Result<chrono::NaiveDateTime> {
 pub fn request(since: Option<&str>, store: Option<&str>) -> anyhow::Result<ReconcileRequest> {
     Ok(ReconcileRequest {
         since: since.map(parse_since).transpose()?,
+        kind: PassKind::Full,
         store: store
             .map(|s| StoreCode::parse(s).map_err(|e| anyhow::anyhow!("--store: `{s}`: {}", e.message)))
             .transpose()?,
     })
 }
 
-/// The lease's name in `run_leases`.
+/// The lease's name in `run_leases`: one pass at a time, of either kind.
 const LEASE_NAME: &str = "reconcile";
+
+/// The lease that records when the last scheduled full pass ended.
+const FULL_LEASE_NAME: &str = "reconcile-full";
+
+/// With `full_at_hour`, no second full pass starts within this long of the last one's end.
+const FULL_AT_HOUR_GAP: Duration = Duration::from_secs(3 * 3600);
 
 /// Reconciliation settings (`[reconcile]`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReconcileSettings {
-    /// Seconds between scheduled full runs in the workers; 0 (the default) turns the schedule off.
-    pub interval_secs: u64,
+    /// Scheduled passes in the workers (on by default).
+    pub schedule: bool,
+    /// The older form of `full_interval_secs`, except that 0 turns the whole schedule off (as it always
+    /// did).
+    pub interval_secs: Option<u64>,
+    /// Seconds between incremental passes (changed source products and stock; clients' orders); 0: none.
+    pub incremental_secs: u64,
+    /// The hour (0–23, the hub's clock in UTC) in which the daily full pass (every product of every store)
+    /// runs, unless `full_interval_secs` is set.
+    pub full_at_hour: u32,
+    /// When set, full passes run every that many seconds at any hour instead; 0: no full pass.
+    pub full_interval_secs: Option<u64>,
+    /// Milliseconds of pause before each catalog page a pass reads (0: none), on top of each store's
+    /// rate and concurrency caps.
+    pub page_pause_ms: u64,
     /// Products per Webservice list page (1–1000).
     pub page_size: u32,
     /// A run's lease, renewed every third of it while the run goes on; another worker takes over a run
@@ -80,7 +102,12 @@ pub struct ReconcileSettings {
 impl Default for ReconcileSettings {
     fn default() -> Self {
         Self {
-            interval_secs: 0,
+            schedule: true,
+            interval_secs: None,
+            incremental_secs: 60,
+            full_at_hour: 2,
+            full_interval_secs: None,
+            page_pause_ms: 0,
             page_size: 100,
             lease_secs: 120,
             first_run_delay_secs: 30,
@@ -105,7 +132,42 @@ impl ReconcileSettings {
         if !(1..=24 * 366).contains(&self.orders_lookback_hours) {
             anyhow::bail!("reconcile.orders_lookback_hours: between 1 and 8784 (a year)");
         }
+        if self.full_at_hour > 23 {
+            anyhow::bail!("reconcile.full_at_hour: between 0 and 23");
+        }
+        if self.page_pause_ms > 60_000 {
+            anyhow::bail!("reconcile.page_pause_ms: at most 60000");
+        }
         Ok(())
+    }
+
+    /// Whether the workers run scheduled passes at all.
+    pub fn scheduled(&self) -> bool {
+        self.schedule && self.interval_secs != Some(0) && (self.incremental_secs > 0 || self.full_every().is_some())
+    }
+
+    /// Seconds between full passes when they run at any hour (`None`: none, or once a day at an hour).
+    fn full_every(&self) -> Option<u64> {
+        match self.full_interval_secs.or(self.interval_secs) {
+            Some(secs) => Some(secs).filter(|s| *s > 0),
+            None => Some(24 * 3600),
+        }
+    }
+
+    /// How often the schedule wakes up: every incremental pass, and every full pass at an interval
+    /// shorter than that (at least once a minute, to meet `full_at_hour`).
+    fn tick(&self) -> Duration {
+        let incremental = Some(self.incremental_secs).filter(|s| *s > 0).unwrap_or(60);
+        let full = self.full_hour().map_or(self.full_every(), |_| None).unwrap_or(u64::MAX);
+        Duration::from_secs(incremental.min(full).max(1))
+    }
+
+    /// The hour the daily full pass runs in; `None` when full passes run at an interval.
+    fn full_hour(&self) -> Option<u32> {
+        match self.full_interval_secs.or(self.interval_secs) {
+            Some(_) => None,
+            None => Some(self.full_at_hour),
+        }
     }
 }
 
@@ -163,6 +225,9 @@ impl Reconciler {
             settings.reconcile.page_size,
             owner.clone(),
         );
+        reconcile = reconcile
+            .with_watermarks(Arc::new(SeaOrmCatalogWatermarks::new(db.clone())))
+            .with_page_pause(Duration::from_millis(settings.reconcile.page_pause_ms));
         if settings.reconcile.orders {
             // The webhook's own intake: the same inbox and queue, so replication cannot tell the two apart.
             let accept = AcceptOrderEvent::new(Arc::new(SeaOrmInbox::new(db.clone())), queue);
@@ -236,12 +301,43 @@ impl Reconciler {
     }
 }
 
-/// The scheduled loop: a full run every `interval_secs`, by whichever worker gets the lease, no run
-/// starting within half an interval of the last one's end (so N workers do not make N runs). Stops on
-/// shutdown, abandoning a run in progress (harmless: what it queued is queued, the rest waits).
+impl Reconciler {
+    /// One scheduled pass under the lease: the full one when it is due (`full_due`, and no other process
+    /// ran it within its interval), else the incremental one. `None` when nothing ran.
+    async fn scheduled_pass(&self, full_due: bool) -> anyhow::Result<Option<(PassKind, ReconcileReport)>> {
+        let s = &self.settings;
+        let pass = async {
+            let full_gap = match s.full_hour() {
+                Some(_) => FULL_AT_HOUR_GAP,
+                None => Duration::from_secs(s.full_every().unwrap_or(u64::MAX / 2)),
+            };
+            let ttl = Duration::from_secs(s.lease_secs);
+            let full = full_due && self.leases.try_start(FULL_LEASE_NAME, &self.owner, ttl, full_gap).await?;
+            let kind = match (full, s.incremental_secs > 0) {
+                (true, _) => PassKind::Full,
+                (false, true) => PassKind::Incremental,
+                (false, false) => return Ok(None),
+            };
+            let request = ReconcileRequest { kind, ..ReconcileRequest::default() };
+            let report = self.reconcile.execute(&request, &NoProgress).await?;
+            if full {
+                self.leases.finish(FULL_LEASE_NAME, &self.owner).await?;
+            }
+            anyhow::Ok(Some((kind, report)))
+        };
+        Ok(self.leased(s.tick() / 2, pass).await?.transpose()?.flatten())
+    }
+}
+
+/// The scheduled loop: every `incremental_secs` (sooner for full passes at a shorter interval, every
+/// minute when there is no incremental pass) a pass by whichever worker gets the lease — the full one when
+/// due (every `full_interval_secs`, or once a day in `full_at_hour`), else an incremental one; no pass
+/// starting within half a tick of the last pass's end (so N workers do not make N passes). Stops on
+/// shutdown, abandoning a pass in progress (harmless: what it queued is queued, the rest waits).
 pub async fn run_schedule(reconciler: Reconciler, mut shutdown: watch::Receiver<bool>) {
-    let every = Duration::from_secs(reconciler.settings.interval_secs.max(1));
-    let mut wait = Duration::from_secs(reconciler.settings.first_run_delay_secs);
+    let s = reconciler.settings.clone();
+    let tick = s.tick();
+    let mut wait = Duration::from_secs(s.first_run_delay_secs);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
@@ -250,16 +346,21 @@ pub async fn run_schedule(reconciler: Reconciler, mut shutdown: watch::Receiver<
         if *shutdown.borrow() {
             return;
         }
-        wait = every;
-        let request = ReconcileRequest::default();
-        let run = reconciler.leased(every / 2, reconciler.reconcile.execute(&request, &NoProgress));
+        wait = tick;
+        let full_due =
+            s.full_every().is_some() && s.full_hour().is_none_or(|h| chrono::Timelike::hour(&chrono::Utc::now()) == h);
         let outcome = tokio::select! {
-            outcome = run => outcome,
+            outcome = reconciler.scheduled_pass(full_due) => outcome,
             _ = shutdown.changed() => return,
         };
         match outcome {
-            Ok(Some(Ok(report))) => tracing::info!(
+            Ok(Some((kind, report))) => tracing::info!(
+                kind = ?kind,
+                seconds = report.elapsed.as_secs_f64(),
+                calls = report.total_calls(),
                 source_products = report.source_products,
+                stock_rows = report.stock_rows,
+                ambiguous_references = report.ambiguous_references.len(),
                 states_updated = report.states_updated,
                 drifted = report.drifted,
                 syncs_queued = report.syncs_queued,
@@ -270,11 +371,8 @@ pub async fn run_schedule(reconciler: Reconciler, mut shutdown: watch::Receiver<
                 failed_clients = report.failed_clients.len(),
                 "scheduled reconciliation done"
             ),
-            Ok(Some(Err(e))) => {
-                tracing::warn!(error = %e, "scheduled reconciliation failed; next at the next interval")
-            }
             Ok(None) => tracing::debug!("reconciliation ran elsewhere recently or is running there"),
-            Err(e) => tracing::warn!(error = %e, "reconcile: lease unavailable"),
+            Err(e) => tracing::warn!(error = %e, "scheduled reconciliation failed; next at the next interval"),
         }
     }
 }
@@ -298,13 +396,29 @@ mod tests {
     }
 
     #[test]
-    fn the_schedule_is_off_by_default_and_a_page_size_is_bounded() {
+    fn the_schedule_is_on_by_default_and_a_page_size_is_bounded() {
         let s = ReconcileSettings::default();
-        assert_eq!(s.interval_secs, 0);
+        assert!(s.scheduled(), "hookless changes converge with no operator");
+        assert_eq!((s.incremental_secs, s.full_every(), s.full_hour()), (60, Some(86_400), Some(2)));
         assert!(s.check().is_ok());
         assert!(ReconcileSettings { page_size: 0, ..s.clone() }.check().is_err());
         assert!(ReconcileSettings { page_size: 5000, ..s.clone() }.check().is_err());
         assert!(s.orders && s.orders_lookback_hours == 168, "orders are reconciled, a week back at first");
         assert!(ReconcileSettings { orders_lookback_hours: 0, ..s }.check().is_err());
+    }
+
+    #[test]
+    fn a_configuration_that_turned_the_schedule_off_keeps_it_off() {
+        let off = |toml: &str| -> ReconcileSettings {
+            use figment::providers::Format;
+            figment::Figment::new().merge(figment::providers::Toml::string(toml)).extract().unwrap()
+        };
+        assert!(!off("interval_secs = 0").scheduled());
+        assert!(!off("schedule = false").scheduled());
+        let legacy = off("interval_secs = 21600");
+        assert!(legacy.scheduled());
+        assert_eq!((legacy.full_every(), legacy.full_hour()), (Some(21_600), None), "every 6 h at any hour");
+        assert!(!off("incremental_secs = 0\nfull_interval_secs = 0").scheduled());
+        assert!(ReconcileSettings { full_at_hour: 24, ..Default::default() }.check().is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! sea-orm adapters of the hub's storage ports, on MySQL/MariaDB and on SQLite.
 
+mod catalog_watermarks;
 mod dashboard_sessions;
 mod entities;
 mod errors;
@@ -18,6 +19,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use hub_domain::StorageError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
+pub use catalog_watermarks::SeaOrmCatalogWatermarks;
 pub use dashboard_sessions::SeaOrmDashboardSessions;
 pub(crate) use errors::storage_error;
 pub use inbox::SeaOrmInbox;

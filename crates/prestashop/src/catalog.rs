@@ -16,7 +16,7 @@ use chrono::NaiveDateTime;
 use hub_domain::{
     CombinationData, GatewayError, Money, Sku, StoreCode,
     catalog::RemoteStockRow,
-    reconcile::{CatalogPage, ClientListing, SourceListing, StoreCatalog},
+    reconcile::{CatalogPage, ClientListing, SourceListing, SourceStockRow, StoreCatalog},
 };
 
 use crate::{WebserviceClient, WebserviceGateway, int, num, text};
@@ -51,7 +51,7 @@ impl WebserviceCatalog {
         store: &StoreCode,
         c: &WebserviceClient,
         display: &str,
-        since: Option<NaiveDateTime>,
+        select: Select<'_>,
         offset: u64,
         limit: u32,
     ) -> Result<(Vec<ProductRow>, Option<u64>), GatewayError> {
@@ -60,9 +60,13 @@ impl WebserviceCatalog {
             ("sort", "[id_ASC]".to_owned()),
             ("limit", format!("{offset},{limit}")),
         ];
-        if let Some(since) = since {
-            q.push(("date", "1".into()));
-            q.push(("filter[date_upd]", format!("[{},9999-12-31 23:59:59]", since.format("%Y-%m-%d %H:%M:%S"))));
+        match select {
+            Select::All => {}
+            Select::Since(since) => {
+                q.push(("date", "1".into()));
+                q.push(("filter[date_upd]", format!("[{},9999-12-31 23:59:59]", since.format("%Y-%m-%d %H:%M:%S"))));
+            }
+            Select::Ids(ids) => q.push(("filter[id]", any_of(ids))),
         }
         let found = c.list_rows("products", q).await?;
         let next = (found.len() as u64 >= u64::from(limit)).then(|| offset + found.len() as u64);
@@ -86,81 +90,21 @@ impl WebserviceCatalog {
         Ok((out, next))
     }
 
-    /// The stock rows of `ids`, by product id.
-    async fn stock(
-        &self,
-        c: &WebserviceClient,
-        ids: &[u64],
-    ) -> Result<HashMap<u64, Vec<RemoteStockRow>>, GatewayError> {
-        let mut by_product: HashMap<u64, Vec<RemoteStockRow>> = HashMap::new();
-        for chunk in ids.chunks(IDS_PER_FILTER) {
-            let found = c
-                .list_rows(
-                    "stock_availables",
-                    vec![
-                        ("filter[id_product]", any_of(chunk)),
-                        ("display", "[id,id_product,id_product_attribute,quantity]".into()),
-                        ("sort", "[id_ASC]".into()),
-                    ],
-                )
-                .await?;
-            for r in &found {
-                by_product.entry(num(&r["id_product"])).or_default().push(RemoteStockRow {
-                    id: num(&r["id"]),
-                    combination_id: num(&r["id_product_attribute"]),
-                    quantity: int(&r["quantity"]),
-                });
-            }
-        }
-        Ok(by_product)
-    }
-
-    /// The combinations of `ids` as `(id, product id, reference, ean13)`.
-    async fn combinations(
-        &self,
-        c: &WebserviceClient,
-        ids: &[u64],
-    ) -> Result<Vec<(u64, u64, Option<String>, Option<String>)>, GatewayError> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(IDS_PER_FILTER) {
-            let found = c
-                .list_rows(
-                    "combinations",
-                    vec![
-                        ("filter[id_product]", any_of(chunk)),
-                        ("display", "[id,id_product,reference,ean13]".into()),
-                        ("sort", "[id_ASC]".into()),
-                    ],
-                )
-                .await?;
-            out.extend(
-                found.iter().map(|r| (num(&r["id"]), num(&r["id_product"]), text(&r["reference"]), text(&r["ean13"]))),
-            );
-        }
-        Ok(out)
-    }
-}
-
-/// `[a|b|c]`: any of the ids (FACTS.md §2.3).
-fn any_of(ids: &[u64]) -> String {
-    let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
-    format!("[{}]", ids.join("|"))
-}
-
-#[async_trait]
-impl StoreCatalog for WebserviceCatalog {
-    async fn source_page(
+    /// A page of source products from `offset` in id order, of those `select` picks, with their stock and
+    /// combinations.
+    async fn source_listings(
         &self,
         store: &StoreCode,
-        since: Option<NaiveDateTime>,
+        select: Select<'_>,
         offset: u64,
         limit: u32,
     ) -> Result<CatalogPage<SourceListing>, GatewayError> {
         let c = self.gateway.client(store)?;
+        let mut calls = 1;
         let (products, next) =
-            self.products(store, c, "[id,reference,price,active,date_upd]", since, offset, limit).await?;
+            self.products(store, c, "[id,reference,price,active,date_upd]", select, offset, limit).await?;
         let ids: Vec<u64> = products.iter().map(|p| p.id).collect();
-        let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids).await? };
+        let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids, &mut calls).await? };
         let with_combinations: Vec<u64> = ids
             .iter()
             .copied()
@@ -168,7 +112,7 @@ impl StoreCatalog for WebserviceCatalog {
             .collect();
         let mut combinations: HashMap<u64, Vec<CombinationData>> = HashMap::new();
         if !with_combinations.is_empty() {
-            for (id, product, reference, ean13) in self.combinations(c, &with_combinations).await? {
+            for (id, product, reference, ean13) in self.combinations(c, &with_combinations, &mut calls).await? {
                 let quantity = stock
                     .get(&product)
                     .and_then(|rows| rows.iter().find(|r| r.combination_id == id))
@@ -198,7 +142,139 @@ impl StoreCatalog for WebserviceCatalog {
                 }
             })
             .collect();
-        Ok(CatalogPage { items, next })
+        Ok(CatalogPage { items, next, calls })
+    }
+
+    /// The stock rows of `ids`, by product id.
+    async fn stock(
+        &self,
+        c: &WebserviceClient,
+        ids: &[u64],
+        calls: &mut u32,
+    ) -> Result<HashMap<u64, Vec<RemoteStockRow>>, GatewayError> {
+        let mut by_product: HashMap<u64, Vec<RemoteStockRow>> = HashMap::new();
+        for chunk in ids.chunks(IDS_PER_FILTER) {
+            *calls += 1;
+            let found = c
+                .list_rows(
+                    "stock_availables",
+                    vec![
+                        ("filter[id_product]", any_of(chunk)),
+                        ("display", "[id,id_product,id_product_attribute,quantity]".into()),
+                        ("sort", "[id_ASC]".into()),
+                    ],
+                )
+                .await?;
+            for r in &found {
+                by_product.entry(num(&r["id_product"])).or_default().push(RemoteStockRow {
+                    id: num(&r["id"]),
+                    combination_id: num(&r["id_product_attribute"]),
+                    quantity: int(&r["quantity"]),
+                });
+            }
+        }
+        Ok(by_product)
+    }
+
+    /// The combinations of `ids` as `(id, product id, reference, ean13)`.
+    async fn combinations(
+        &self,
+        c: &WebserviceClient,
+        ids: &[u64],
+        calls: &mut u32,
+    ) -> Result<Vec<(u64, u64, Option<String>, Option<String>)>, GatewayError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IDS_PER_FILTER) {
+            *calls += 1;
+            let found = c
+                .list_rows(
+                    "combinations",
+                    vec![
+                        ("filter[id_product]", any_of(chunk)),
+                        ("display", "[id,id_product,reference,ean13]".into()),
+                        ("sort", "[id_ASC]".into()),
+                    ],
+                )
+                .await?;
+            out.extend(
+                found.iter().map(|r| (num(&r["id"]), num(&r["id_product"]), text(&r["reference"]), text(&r["ean13"]))),
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Which products a list picks.
+#[derive(Debug, Clone, Copy)]
+enum Select<'a> {
+    /// All of them.
+    All,
+    /// Those whose `date_upd` is at or after this.
+    Since(NaiveDateTime),
+    /// Those with these ids.
+    Ids(&'a [u64]),
+}
+
+/// `[a|b|c]`: any of the ids (FACTS.md §2.3).
+fn any_of(ids: &[u64]) -> String {
+    let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+    format!("[{}]", ids.join("|"))
+}
+
+#[async_trait]
+impl StoreCatalog for WebserviceCatalog {
+    async fn source_page(
+        &self,
+        store: &StoreCode,
+        since: Option<NaiveDateTime>,
+        offset: u64,
+        limit: u32,
+    ) -> Result<CatalogPage<SourceListing>, GatewayError> {
+        let select = since.map_or(Select::All, Select::Since);
+        self.source_listings(store, select, offset, limit).await
+    }
+
+    async fn source_products(
+        &self,
+        store: &StoreCode,
+        ids: &[u64],
+    ) -> Result<CatalogPage<SourceListing>, GatewayError> {
+        let mut page = CatalogPage { items: Vec::new(), next: None, calls: 0 };
+        for chunk in ids.chunks(IDS_PER_FILTER) {
+            let found = self.source_listings(store, Select::Ids(chunk), 0, IDS_PER_FILTER as u32).await?;
+            page.items.extend(found.items);
+            page.calls += found.calls;
+        }
+        Ok(page)
+    }
+
+    async fn source_stock_page(
+        &self,
+        store: &StoreCode,
+        offset: u64,
+        limit: u32,
+    ) -> Result<CatalogPage<SourceStockRow>, GatewayError> {
+        let c = self.gateway.client(store)?;
+        let found = c
+            .list_rows(
+                "stock_availables",
+                vec![
+                    ("display", "[id,id_product,id_product_attribute,quantity]".into()),
+                    ("sort", "[id_ASC]".into()),
+                    ("limit", format!("{offset},{limit}")),
+                ],
+            )
+            .await?;
+        let next = (found.len() as u64 >= u64::from(limit)).then(|| offset + found.len() as u64);
+        let items = found
+            .iter()
+            .map(|r| SourceStockRow {
+                product_id: num(&r["id_product"]),
+                combination_id: num(&r["id_product_attribute"]),
+                quantity: int(&r["quantity"]),
+            })
+            .collect();
+        Ok(CatalogPage { items, next, calls: 1 })
     }
 
     async fn client_page(
@@ -208,9 +284,11 @@ impl StoreCatalog for WebserviceCatalog {
         limit: u32,
     ) -> Result<CatalogPage<ClientListing>, GatewayError> {
         let c = self.gateway.client(store)?;
-        let (products, next) = self.products(store, c, "[id,reference,price,active]", None, offset, limit).await?;
+        let mut calls = 1;
+        let (products, next) =
+            self.products(store, c, "[id,reference,price,active]", Select::All, offset, limit).await?;
         let ids: Vec<u64> = products.iter().map(|p| p.id).collect();
-        let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids).await? };
+        let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids, &mut calls).await? };
         let items = products
             .into_iter()
             .map(|p| ClientListing {
@@ -221,7 +299,7 @@ impl StoreCatalog for WebserviceCatalog {
                 stock: stock.remove(&p.id).unwrap_or_default(),
             })
             .collect();
-        Ok(CatalogPage { items, next })
+        Ok(CatalogPage { items, next, calls })
     }
 }
 

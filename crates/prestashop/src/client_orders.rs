@@ -47,12 +47,14 @@ impl WebserviceClientOrders {
         resource: &str,
         ids: impl Iterator<Item = u64>,
         display: &str,
+        calls: &mut u32,
     ) -> Result<HashMap<u64, Value>, GatewayError> {
         let mut ids: Vec<u64> = ids.filter(|id| *id > 0).collect();
         ids.sort_unstable();
         ids.dedup();
         let mut out = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(IDS_PER_FILTER) {
+            *calls += 1;
             let joined: Vec<String> = chunk.iter().map(u64::to_string).collect();
             let found = c
                 .list_rows(
@@ -227,10 +229,17 @@ impl ClientOrders for WebserviceClientOrders {
             .await?;
         let next = (found.len() as u64 >= u64::from(limit)).then(|| offset + found.len() as u64);
         if found.is_empty() {
-            return Ok(CatalogPage { items: Vec::new(), next });
+            return Ok(CatalogPage { items: Vec::new(), next, calls: 1 });
         }
+        let mut calls = 1;
         let customers = self
-            .by_id(c, "customers", found.iter().map(|o| num(&o["id_customer"])), "[id,email,firstname,lastname]")
+            .by_id(
+                c,
+                "customers",
+                found.iter().map(|o| num(&o["id_customer"])),
+                "[id,email,firstname,lastname]",
+                &mut calls,
+            )
             .await?;
         let addresses = self
             .by_id(
@@ -238,12 +247,15 @@ impl ClientOrders for WebserviceClientOrders {
                 "addresses",
                 found.iter().map(|o| num(&o["id_address_delivery"])),
                 "[id,id_country,company,lastname,firstname,address1,address2,postcode,city,phone,phone_mobile]",
+                &mut calls,
             )
             .await?;
-        let countries =
-            self.by_id(c, "countries", addresses.values().map(|a| num(&a["id_country"])), "[id,iso_code]").await?;
-        let currencies =
-            self.by_id(c, "currencies", found.iter().map(|o| num(&o["id_currency"])), "[id,iso_code]").await?;
+        let countries = self
+            .by_id(c, "countries", addresses.values().map(|a| num(&a["id_country"])), "[id,iso_code]", &mut calls)
+            .await?;
+        let currencies = self
+            .by_id(c, "currencies", found.iter().map(|o| num(&o["id_currency"])), "[id,iso_code]", &mut calls)
+            .await?;
         let rows_of = |field: &str| -> Vec<u64> {
             found
                 .iter()
@@ -252,17 +264,18 @@ impl ClientOrders for WebserviceClientOrders {
                 .collect()
         };
         let (product_ids, combination_ids) = (rows_of("product_id"), rows_of("product_attribute_id"));
-        let products = self.by_id(c, "products", product_ids.into_iter(), "[id,reference]").await?;
-        let combinations = self.by_id(c, "combinations", combination_ids.into_iter(), "full").await?;
+        let products = self.by_id(c, "products", product_ids.into_iter(), "[id,reference]", &mut calls).await?;
+        let combinations = self.by_id(c, "combinations", combination_ids.into_iter(), "full", &mut calls).await?;
         let value_ids: Vec<u64> = combinations
             .values()
             .flat_map(|c| c["associations"]["product_option_values"].as_array().map(Vec::as_slice).unwrap_or_default())
             .map(|v| num(&v["id"]))
             .collect();
-        let values =
-            self.by_id(c, "product_option_values", value_ids.into_iter(), "[id,id_attribute_group,name]").await?;
+        let values = self
+            .by_id(c, "product_option_values", value_ids.into_iter(), "[id,id_attribute_group,name]", &mut calls)
+            .await?;
         let group_ids: Vec<u64> = values.values().map(|v| num(&v["id_attribute_group"])).collect();
-        let groups = self.by_id(c, "product_options", group_ids.into_iter(), "[id,name]").await?;
+        let groups = self.by_id(c, "product_options", group_ids.into_iter(), "[id,name]", &mut calls).await?;
         let related = Related { customers, addresses, countries, currencies, products, combinations, values, groups };
         let mut items = Vec::with_capacity(found.len());
         for o in &found {
@@ -273,7 +286,7 @@ impl ClientOrders for WebserviceClientOrders {
             };
             items.push(ListedOrder { id, date_upd, order: order_data(o, &related) });
         }
-        Ok(CatalogPage { items, next })
+        Ok(CatalogPage { items, next, calls })
     }
 }
 

@@ -14,8 +14,9 @@ const SETTINGS: &str =
 /// How `reconcile --since` reads a time, what an incremental run misses, and how orders are read.
 const RECONCILE_SINCE: &str = "\
 --since <TIME> is `YYYY-MM-DD HH:MM:SS` in the source shop's own clock, or RFC 3339 (taken as UTC).
-Stock-only changes do not move a product's date_upd, so an incremental run misses them;
-without --since the whole catalog is read.
+Stock-only changes do not move a product's date_upd, so a --since run misses them;
+without --since the whole catalog is read (the workers' scheduled incremental passes compare stock rows).
+A reference two source products share is applied for neither and reported with their ids.
 Each client's valid orders changed since its watermark (the first time: reconcile.orders_lookback_hours
 back) are listed too, and those the hub never heard of are replicated, once.";
 

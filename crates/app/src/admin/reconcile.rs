@@ -116,6 +116,20 @@ pub(super) async fn run(settings: Settings, args: &ReconcileArgs) -> anyhow::Res
         report.orders_pending,
         report.orders_failed.len()
     );
+    let calls: Vec<String> = report.calls.iter().map(|(store, n)| format!("{store} {n}")).collect();
+    println!(
+        "cost: {:.1} s, {} Webservice calls ({})",
+        report.elapsed.as_secs_f64(),
+        report.total_calls(),
+        calls.join(", ")
+    );
+    for (sku, ids) in &report.ambiguous_references {
+        let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+        println!(
+            "ambiguous source reference {sku}: products {} (applied for none; give each its own reference)",
+            ids.join(", ")
+        );
+    }
     for (store, order, reason) in &report.orders_failed {
         eprintln!("order {store}/{order} cannot be replicated: {reason}");
     }

@@ -155,7 +155,14 @@ signing_secret = "{SIGNING_SECRET}"
     }
 
     pub fn settings(&self) -> Settings {
-        Settings::from_figment(Figment::new().merge(Toml::string(&self.toml))).expect("valid test settings")
+        let mut settings =
+            Settings::from_figment(Figment::new().merge(Toml::string(&self.toml))).expect("valid test settings");
+        // Scheduled reconciliation is on by default; a test that does not configure it must not meet a pass
+        // (its calls and writes) in the middle of what it asserts.
+        if !self.toml.contains("[reconcile]") {
+            settings.reconcile.schedule = false;
+        }
+        settings
     }
 
     pub async fn spawn(&self, mode: Mode) -> TestApp {

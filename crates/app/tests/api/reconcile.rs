@@ -257,6 +257,57 @@ async fn the_scheduled_reconciliation_repairs_a_client_on_its_own() {
     app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_schedule_repairs_a_source_stock_write_that_fired_no_webhook() {
+    let shops = shops().await;
+    let source = shops.source.seed_product("HOOKLESS-0001", "Mug", "10.00", 12);
+    let r1 = shops.r1.seed_product("HOOKLESS-0001", "Mug", "9.00", 0);
+    let mut env = Env::new(Backend::Sqlite).await;
+    // The default schedule, only sooner: nothing but the incremental pass's interval is set.
+    env.toml = with_webservices(&env.toml, &[("wholesaler", &shops.source), ("retail-1", &shops.r1)])
+        + "\n[reconcile]\nincremental_secs = 1\nfirst_run_delay_secs = 1\n";
+    let app = env.spawn(Mode::All).await;
+    eventually(60, "retail-1 shows the source's stock with its markup", || async {
+        shops.r1.product_state(r1) == Some(("13.000000".into(), true, 12))
+    })
+    .await;
+    // A Webservice write of the source's stock row (an ERP's): no hook, no webhook, no `date_upd` moved.
+    shops.source.seed_stock(source, 0, 4);
+    eventually(30, "the source's new stock reached retail-1", || async {
+        shops.r1.product_state(r1).is_some_and(|s| s.2 == 4)
+    })
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reference_two_source_products_share_is_applied_for_neither_and_reported_with_their_ids() {
+    let shops = shops().await;
+    let first = shops.source.seed_product("TWICE-0001", "Mug", "10.00", 12);
+    let second = shops.source.seed_product("TWICE-0001", "Cup", "20.00", 3);
+    shops.source.seed_product("ONCE-0001", "Plate", "5.00", 8);
+    let r1 = shops.r1.seed_product("TWICE-0001", "Mug", "9.00", 0);
+    let mut env = Env::new(Backend::Sqlite).await;
+    env.toml = with_webservices(&env.toml, &[("wholesaler", &shops.source), ("retail-1", &shops.r1)]);
+    let app = env.spawn(Mode::All).await;
+    let out = Command::new(binary("hub"))
+        .args(["reconcile", "--store", "retail-1"])
+        .env("HUB_CONFIG", env.config_file())
+        .env("HUB_WORKER__ID", "reconcile-cli")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run `cargo build --bins` first");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "hub reconcile failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("ambiguous source reference TWICE-0001: products {first}, {second}")), "{stdout}");
+    assert!(stdout.contains("1 states updated"), "only ONCE-0001 is learnt: {stdout}");
+    assert!(stdout.contains("Webservice calls (retail-1 "), "the cost per store: {stdout}");
+    eventually(30, "sync queue drained", || async { app.depth(JobType::SyncProductToStore).await == 0 }).await;
+    assert!(writes(&shops.r1).is_empty(), "neither product reached retail-1: {:?}", writes(&shops.r1));
+    assert_eq!(shops.r1.product_state(r1), Some(("9.000000".into(), true, 0)));
+    app.stop().await;
+}
+
 /// Places an order on a simulated shop through its Webservice, as its checkout would: customer, address
 /// (Spain), cart of `quantity` × product `product`, then the order — paid a wrong total, so it lands in
 /// "Payment error" (valid 0) until [`accept_payment`]. Returns the order id.

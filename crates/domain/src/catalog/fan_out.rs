@@ -22,6 +22,14 @@ pub enum FanOut {
     Stale,
     /// The event had been processed before.
     AlreadyProcessed,
+    /// The hub knows the SKU from another source product: the reference is shared (ambiguous) or moved,
+    /// which one event cannot tell; nothing applied, reconciliation reads both products and decides.
+    OtherSourceProduct {
+        /// The product the hub knows the SKU from.
+        known: u64,
+        /// The product the event was sent for.
+        sent: u64,
+    },
 }
 
 /// Updates the latest known state of a source product and queues one `SyncProductToStore` per active
@@ -62,6 +70,18 @@ impl FanOutProduct {
             return Err(JobError::Permanent(format!("event {id} is not a {} event", EventKind::Product.as_str())));
         };
         let sku = product.sku.clone();
+        // Never guessed: a SKU two source products send would flip between them with each event.
+        if let Some(known) = self.states.latest(&sku).await?
+            && known.product.source_id != product.source_id
+        {
+            let (known, sent) = (known.product.source_id, product.source_id);
+            tracing::warn!(
+                event_id = %id, sku = %sku, known, sent,
+                "ambiguous or moved source reference: not fanned out; reconciliation reads both products"
+            );
+            self.inbox.mark_processed(id).await?;
+            return Ok(FanOut::OtherSourceProduct { known, sent });
+        }
         let state = SourceProductState::new(product, event.event_id.clone(), event.occurred_at, event.sequence);
         if !self.states.apply_if_newer(&state).await? {
             tracing::info!(event_id = %id, sku = %sku, "older than the known state: not fanned out");
@@ -121,6 +141,7 @@ mod tests {
         let mut inbox = inbox_holding(product_event("event-0001"), EventStatus::Queued);
         inbox.expect_mark_processed().times(1).returning(|_| Ok(()));
         let mut states = MockProductStates::new();
+        states.expect_latest().returning(|_| Ok(None));
         states.expect_apply_if_newer().times(1).returning(|_| Ok(true));
         let mut queue = MockJobQueue::new();
         queue
@@ -140,6 +161,7 @@ mod tests {
         let mut inbox = inbox_holding(product_event("event-0001"), EventStatus::Queued);
         inbox.expect_mark_processed().times(1).returning(|_| Ok(()));
         let mut states = MockProductStates::new();
+        states.expect_latest().returning(|_| Ok(None));
         states.expect_apply_if_newer().returning(|_| Ok(false));
         let mut queue = MockJobQueue::new();
         queue.expect_enqueue_syncs().never();
@@ -151,6 +173,7 @@ mod tests {
     async fn a_processed_event_is_not_fanned_out_twice() {
         let inbox = inbox_holding(product_event("event-0001"), EventStatus::Processed);
         let mut states = MockProductStates::new();
+        states.expect_latest().returning(|_| Ok(None));
         states.expect_apply_if_newer().never();
         let uc = FanOutProduct::new(Arc::new(inbox), Arc::new(states), Arc::new(MockJobQueue::new()), directory());
         assert_eq!(uc.execute(&EventId::parse("event-0001").unwrap()).await, Ok(FanOut::AlreadyProcessed));
@@ -161,8 +184,28 @@ mod tests {
         let mut inbox = inbox_holding(product_event("event-0001"), EventStatus::Queued);
         inbox.expect_mark_processed().never();
         let mut states = MockProductStates::new();
+        states.expect_latest().returning(|_| Ok(None));
         states.expect_apply_if_newer().returning(|_| Err(StorageError::Unavailable("gone".into())));
         let uc = FanOutProduct::new(Arc::new(inbox), Arc::new(states), Arc::new(MockJobQueue::new()), directory());
         assert!(matches!(uc.execute(&EventId::parse("event-0001").unwrap()).await, Err(JobError::Retryable(_))));
+    }
+
+    #[tokio::test]
+    async fn an_event_for_a_sku_known_from_another_source_product_is_not_fanned_out() {
+        // The hub knows WHS-0001 from product 4; product 6 now sends it too.
+        let mut inbox = inbox_holding(product_event("event-0002"), EventStatus::Queued);
+        inbox.expect_mark_processed().times(1).returning(|_| Ok(()));
+        let mut states = MockProductStates::new();
+        let EventPayload::Product(mut known) = product_event("event-0001").payload else { unreachable!() };
+        known.source_id = 4;
+        states.expect_latest().returning(move |_| {
+            Ok(Some(SourceProductState::new(known.clone(), EventId::parse("event-0001").unwrap(), Utc::now(), None)))
+        });
+        states.expect_apply_if_newer().never();
+        let mut queue = MockJobQueue::new();
+        queue.expect_enqueue_syncs().never();
+        let uc = FanOutProduct::new(Arc::new(inbox), Arc::new(states), Arc::new(queue), directory());
+        let got = uc.execute(&EventId::parse("event-0002").unwrap()).await;
+        assert_eq!(got, Ok(FanOut::OtherSourceProduct { known: 4, sent: 6 }));
     }
 }

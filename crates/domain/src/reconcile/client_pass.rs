@@ -44,6 +44,7 @@ impl Reconcile {
                 .read_page(&store.code, || self.catalog.client_page(&store.code, offset, self.page_size))
                 .await
                 .map_err(ClientFailure::Store)?;
+            report.count_call(&store.code, page.calls);
             report.client_products += page.items.len() as u64;
             // The SKU each product stands for: its link's, else its own reference.
             let skus: Vec<Option<Sku>> = page

@@ -12,9 +12,10 @@ pub mod source_pass;
 
 pub use orders::{OrderReconciliation, reconcile_event_id};
 pub use ports::{
-    CatalogPage, ClientListing, ClientOrders, ListedOrder, OrderWatermarks, RunLeases, SourceListing, StoreCatalog,
+    CatalogPage, CatalogWatermarks, ClientListing, ClientOrders, ListedOrder, OrderWatermarks, RunLeases,
+    SourceListing, SourceStockRow, StoreCatalog,
 };
 #[cfg(test)]
-pub use ports::{MockClientOrders, MockOrderWatermarks, MockRunLeases, MockStoreCatalog};
+pub use ports::{MockCatalogWatermarks, MockClientOrders, MockOrderWatermarks, MockRunLeases, MockStoreCatalog};
 pub use progress::{NoProgress, ReconcileProgress, Stage};
-pub use run::{Reconcile, ReconcileError, ReconcileReport, ReconcileRequest};
+pub use run::{PassKind, Reconcile, ReconcileError, ReconcileReport, ReconcileRequest};

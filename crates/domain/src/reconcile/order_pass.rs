@@ -71,6 +71,7 @@ impl Reconcile {
                 .read_page(&store.code, || pass.orders.valid_orders_page(&store.code, since, offset, self.page_size))
                 .await
                 .map_err(ClientFailure::Store)?;
+            report.count_call(&store.code, page.calls);
             report.orders_listed += page.items.len() as u64;
             for listed in &page.items {
                 self.reconcile_order(pass, store, listed, report).await?;
@@ -225,8 +226,8 @@ mod tests {
         queue: MockJobQueue,
     ) -> Reconcile {
         let mut catalog = MockStoreCatalog::new();
-        catalog.expect_source_page().returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None }));
-        catalog.expect_client_page().returning(|_, _, _| Ok(CatalogPage { items: vec![], next: None }));
+        catalog.expect_source_page().returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None, calls: 1 }));
+        catalog.expect_client_page().returning(|_, _, _| Ok(CatalogPage { items: vec![], next: None, calls: 1 }));
         let mut product_links = MockProductLinks::new();
         product_links.expect_of_store().returning(|_| Ok(vec![]));
         let queue = Arc::new(queue);
@@ -291,6 +292,7 @@ mod tests {
             Ok(CatalogPage {
                 items: if offset == 0 { vec![listed(7, at(10, 0, 0)), listed(8, at(10, 0, 5))] } else { vec![] },
                 next: None,
+                calls: 1,
             })
         });
         let mut watermarks = MockOrderWatermarks::new();
@@ -319,7 +321,7 @@ mod tests {
         let mut orders = MockClientOrders::new();
         orders
             .expect_valid_orders_page()
-            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(7, at(10, 0, 0))], next: None }));
+            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(7, at(10, 0, 0))], next: None, calls: 1 }));
         let mut watermarks = MockOrderWatermarks::new();
         watermarks.expect_get().returning(|_| Ok(None));
         watermarks.expect_advance().returning(|_, _| Ok(()));
@@ -339,7 +341,7 @@ mod tests {
         let mut orders = MockClientOrders::new();
         orders
             .expect_valid_orders_page()
-            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(7, at(10, 0, 0))], next: None }));
+            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(7, at(10, 0, 0))], next: None, calls: 1 }));
         let mut watermarks = MockOrderWatermarks::new();
         watermarks.expect_get().returning(|_| Ok(None));
         watermarks.expect_advance().returning(|_, _| Ok(()));
@@ -365,14 +367,18 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_, _, _, _| {
-                Ok(CatalogPage { items: vec![listed(1, at(8, 0, 0)), listed(2, at(8, 30, 0))], next: Some(2) })
+                Ok(CatalogPage {
+                    items: vec![listed(1, at(8, 0, 0)), listed(2, at(8, 30, 0))],
+                    next: Some(2),
+                    calls: 1,
+                })
             });
         orders
             .expect_valid_orders_page()
             .withf(|_, _, offset, _| *offset == 2)
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(3, at(9, 0, 0))], next: None }));
+            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(3, at(9, 0, 0))], next: None, calls: 1 }));
         let marks = Arc::new(Mutex::new(Vec::new()));
         let mut watermarks = MockOrderWatermarks::new();
         watermarks.expect_get().returning(|_| Ok(None));
@@ -396,7 +402,7 @@ mod tests {
         let mut orders = MockClientOrders::new();
         orders
             .expect_valid_orders_page()
-            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(7, at(10, 0, 0))], next: None }));
+            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(7, at(10, 0, 0))], next: None, calls: 1 }));
         let mut watermarks = MockOrderWatermarks::new();
         watermarks.expect_get().returning(|_| Ok(Some(at(9, 0, 0))));
         watermarks.expect_advance().never();
@@ -418,6 +424,7 @@ mod tests {
                     listed(7, at(10, 0, 0)),
                 ],
                 next: None,
+                calls: 1,
             })
         });
         let mut watermarks = MockOrderWatermarks::new();

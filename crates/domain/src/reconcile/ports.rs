@@ -19,6 +19,20 @@ pub struct CatalogPage<T> {
     pub items: Vec<T>,
     /// The offset of the next page; `None` after the last one.
     pub next: Option<u64>,
+    /// Webservice calls the page cost (a list, then its stock rows and combinations by chunks of ids).
+    pub calls: u32,
+}
+
+/// A stock row of the source as its Webservice lists it (`stock_availables` carry no date: a stock-only
+/// write moves no `date_upd`, so an incremental pass compares quantities).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceStockRow {
+    /// The product's id.
+    pub product_id: u64,
+    /// The combination's id; 0 for the product-level row.
+    pub combination_id: u64,
+    /// The quantity.
+    pub quantity: i64,
 }
 
 /// A product of the source catalog as its Webservice lists it.
@@ -73,6 +87,24 @@ pub trait StoreCatalog: Send + Sync + 'static {
         limit: u32,
     ) -> Result<CatalogPage<SourceListing>, GatewayError>;
 
+    /// The source products `ids` (those that exist), as [`StoreCatalog::source_page`] lists them; one page.
+    ///
+    /// # Errors
+    /// As [`StoreCatalog::source_page`].
+    async fn source_products(&self, store: &StoreCode, ids: &[u64])
+    -> Result<CatalogPage<SourceListing>, GatewayError>;
+
+    /// Up to `limit` of the source's stock rows from `offset`, in row id order.
+    ///
+    /// # Errors
+    /// As [`StoreCatalog::source_page`].
+    async fn source_stock_page(
+        &self,
+        store: &StoreCode,
+        offset: u64,
+        limit: u32,
+    ) -> Result<CatalogPage<SourceStockRow>, GatewayError>;
+
     /// Up to `limit` client products from `offset` in id order, with their stock rows.
     ///
     /// # Errors
@@ -121,6 +153,23 @@ pub trait ClientOrders: Send + Sync + 'static {
 #[async_trait]
 pub trait OrderWatermarks: Send + Sync + 'static {
     /// The watermark of `store`; `None` before its first reconciliation of orders.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn get(&self, store: &StoreCode) -> Result<Option<NaiveDateTime>, StorageError>;
+
+    /// Moves the watermark of `store` to `to`, never backwards.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn advance(&self, store: &StoreCode, to: NaiveDateTime) -> Result<(), StorageError>;
+}
+
+/// Per source store, the `date_upd` up to which incremental passes have read its changed products.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait CatalogWatermarks: Send + Sync + 'static {
+    /// The watermark of `store`; `None` before its first pass.
     ///
     /// # Errors
     /// When the database cannot be reached.

@@ -15,13 +15,17 @@
 //!
 //! Products of a client whose reference the source does not have are left alone (they stay `unlinked`).
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use chrono::NaiveDateTime;
 
 use super::{
     orders::OrderReconciliation,
-    ports::StoreCatalog,
+    ports::{CatalogWatermarks, StoreCatalog},
     progress::{ReconcileProgress, Stage},
 };
 use crate::{
@@ -37,11 +41,26 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReconcileRequest {
     /// Read only the source products whose `date_upd` is at or after this (shop wall-clock time). Stock
-    /// writes do not move `date_upd`, so an incremental run misses them: scheduled runs are full.
+    /// writes do not move `date_upd`, so such a run misses them (an [`PassKind::Incremental`] pass does not).
     pub since: Option<NaiveDateTime>,
     /// Compare this client only (the source is read all the same, and its changes are fanned out to the
     /// other clients).
     pub store: Option<StoreCode>,
+    /// A full pass, or an incremental one.
+    pub kind: PassKind,
+}
+
+/// How much of the stores a run reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PassKind {
+    /// Every source product, every client's catalog.
+    #[default]
+    Full,
+    /// The source products whose `date_upd` moved since the source watermark, and those whose stock rows
+    /// changed since the last pass of this process (the source's stock rows are listed, a cheap list);
+    /// their changes are synced to every client. Client catalogs are not listed: a change behind the
+    /// hub's back on a client waits for a full pass.
+    Incremental,
 }
 
 /// What a run did.
@@ -51,6 +70,10 @@ pub struct ReconcileReport {
     pub source_products: u64,
     /// Source products skipped: no usable reference, or a reference another source product has too.
     pub source_skipped: u64,
+    /// References several source products share, with their ids: applied for none of them.
+    pub ambiguous_references: Vec<(Sku, Vec<u64>)>,
+    /// Source stock rows listed (an incremental pass).
+    pub stock_rows: u64,
     /// SKUs whose known state was brought up to date.
     pub states_updated: u64,
     /// Clients compared to the end.
@@ -75,6 +98,22 @@ pub struct ReconcileReport {
     pub orders_pending: u64,
     /// Orders that cannot be replicated as listed, as (client, order id, reason).
     pub orders_failed: Vec<(StoreCode, u64, String)>,
+    /// Webservice calls made, per store.
+    pub calls: BTreeMap<StoreCode, u64>,
+    /// How long the run took.
+    pub elapsed: Duration,
+}
+
+impl ReconcileReport {
+    /// Counts `calls` Webservice calls made to `store`.
+    pub(super) fn count_call(&mut self, store: &StoreCode, calls: u32) {
+        *self.calls.entry(store.clone()).or_default() += u64::from(calls);
+    }
+
+    /// All Webservice calls made.
+    pub fn total_calls(&self) -> u64 {
+        self.calls.values().sum()
+    }
 }
 
 /// Why a run stopped.
@@ -100,6 +139,9 @@ pub enum ReconcileError {
     Intake(#[source] AcceptError),
 }
 
+/// The source's stock rows by (product, combination).
+pub(super) type StockRows = HashMap<(u64, u64), i64>;
+
 /// Attempts at one catalog page before a store is given up on for this run.
 pub(super) const PAGE_ATTEMPTS: u32 = 6;
 
@@ -121,6 +163,12 @@ pub struct Reconcile {
     pub(super) page_size: u32,
     pub(super) owner: String,
     pub(super) orders: Option<OrderReconciliation>,
+    pub(super) watermarks: Option<Arc<dyn CatalogWatermarks>>,
+    /// The source's stock rows as the last incremental pass of this process listed them, by
+    /// (product, combination); `None` before the first one.
+    pub(super) stock_seen: Arc<Mutex<Option<StockRows>>>,
+    /// A pause before each catalog read, so a pass spreads its calls out on a shop that needs it.
+    page_pause: Duration,
 }
 
 impl Reconcile {
@@ -137,7 +185,35 @@ impl Reconcile {
         page_size: u32,
         owner: String,
     ) -> Self {
-        Self { catalog, states, links, queue, stores, timer, page_size: page_size.max(1), owner, orders: None }
+        Self {
+            catalog,
+            states,
+            links,
+            queue,
+            stores,
+            timer,
+            page_size: page_size.max(1),
+            owner,
+            orders: None,
+            watermarks: None,
+            stock_seen: Arc::default(),
+            page_pause: Duration::ZERO,
+        }
+    }
+
+    /// Pauses `pause` before each catalog read (the stores' own rate and concurrency caps still apply).
+    #[must_use]
+    pub fn with_page_pause(mut self, pause: Duration) -> Self {
+        self.page_pause = pause;
+        self
+    }
+
+    /// Keeps the source's `date_upd` watermark, from which incremental passes read changed products
+    /// (without, an incremental pass reads the whole source catalog).
+    #[must_use]
+    pub fn with_watermarks(mut self, watermarks: Arc<dyn CatalogWatermarks>) -> Self {
+        self.watermarks = Some(watermarks);
+        self
     }
 
     /// Adds the orders pass: each client's valid orders the hub never heard of are handed to replication.
@@ -168,6 +244,7 @@ impl Reconcile {
             ],
             None => self.stores.active_clients(),
         };
+        let started = Instant::now();
         let mut report = ReconcileReport::default();
         // Orders first: they do not depend on the source being readable, and each one waits for nothing else.
         for client in &clients {
@@ -180,17 +257,24 @@ impl Reconcile {
                 Err(ClientFailure::Hub(e)) => return Err(e),
             }
         }
-        let updated = self.reconcile_source(&source.code, request.since, &mut report, progress).await?;
-        // Clients this run does not compare still get the source's changes, as a fan-out would give them.
+        let updated = match request.kind {
+            PassKind::Full => self.reconcile_source(&source.code, request.since, &mut report, progress).await?,
+            PassKind::Incremental => self.source_changes(&source.code, &mut report, progress).await?,
+        };
+        // An incremental pass compares no client catalog: each client gets the source's changes as a
+        // fan-out would give them, and its sync compares them with what it applied.
+        // Client drift of an incremental pass is checked here: the syncs queued for `updated` compare each
+        // link with the new target. (The sync's link verification, issue 14, is to be called from here.)
+        let compared: &[Arc<Store>] = if request.kind == PassKind::Full { &clients } else { &[] };
         let others: Vec<SyncRequest> = self
             .stores
             .active_clients()
             .iter()
-            .filter(|s| !clients.iter().any(|c| c.code == s.code))
+            .filter(|s| !compared.iter().any(|c| c.code == s.code))
             .flat_map(|s| updated.iter().map(|sku| SyncRequest { store: s.code.clone(), sku: sku.clone() }))
             .collect();
         self.enqueue(&others, &mut report).await?;
-        for client in &clients {
+        for client in compared {
             let stage = Stage::Client(client.code.clone());
             progress.started(&stage, Some(report.source_products));
             match self.reconcile_client(client, &stage, &mut report, progress).await {
@@ -209,8 +293,13 @@ impl Reconcile {
                 }
             }
         }
+        report.elapsed = started.elapsed();
         tracing::info!(
+            kind = ?request.kind,
+            seconds = report.elapsed.as_secs_f64(),
+            calls = report.total_calls(),
             source_products = report.source_products,
+            ambiguous_references = report.ambiguous_references.len(),
             states_updated = report.states_updated,
             clients_checked = report.clients_checked,
             drifted = report.drifted,
@@ -232,6 +321,9 @@ impl Reconcile {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, GatewayError>>,
     {
+        if !self.page_pause.is_zero() {
+            self.timer.sleep(self.page_pause).await;
+        }
         let mut pause = FIRST_PAGE_BACKOFF;
         let mut attempt = 1;
         loop {
@@ -285,14 +377,16 @@ mod tests {
         lease::{RecordingTimer, TokioTimer},
         model::{EventId, Money, PriceRule, ProductData, Secret, Sku, StaticStoreDirectory},
         reconcile::{
-            ports::{CatalogPage, ClientListing, MockStoreCatalog, SourceListing},
+            ports::{
+                CatalogPage, ClientListing, MockCatalogWatermarks, MockStoreCatalog, SourceListing, SourceStockRow,
+            },
             progress::NoProgress,
-            source_pass::observed_product,
+            source_pass::{self, observed_product},
         },
     };
     use chrono::{TimeZone, Utc};
     use rust_decimal::Decimal;
-    use std::{collections::BTreeMap, sync::Mutex};
+    use std::collections::BTreeMap;
 
     fn store(code: &str, role: StoreRole, markup: i64) -> Store {
         Store::new(
@@ -387,10 +481,10 @@ mod tests {
     fn catalog(source: Vec<SourceListing>, client: Vec<ClientListing>) -> MockStoreCatalog {
         let mut c = MockStoreCatalog::new();
         c.expect_source_page().returning(move |_, _, offset, _| {
-            Ok(CatalogPage { items: if offset == 0 { source.clone() } else { vec![] }, next: None })
+            Ok(CatalogPage { items: if offset == 0 { source.clone() } else { vec![] }, next: None, calls: 1 })
         });
         c.expect_client_page().returning(move |_, offset, _| {
-            Ok(CatalogPage { items: if offset == 0 { client.clone() } else { vec![] }, next: None })
+            Ok(CatalogPage { items: if offset == 0 { client.clone() } else { vec![] }, next: None, calls: 1 })
         });
         c
     }
@@ -553,7 +647,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_cannot_be_read_is_reported_and_the_run_ends_well() {
         let mut c = MockStoreCatalog::new();
-        c.expect_source_page().returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None }));
+        c.expect_source_page().returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None, calls: 1 }));
         c.expect_client_page().returning(|_, _, _| Err(GatewayError::Retryable("503".into())));
         let mut links = MockProductLinks::new();
         links.expect_of_store().returning(|_| Ok(vec![]));
@@ -568,14 +662,14 @@ mod tests {
     #[tokio::test]
     async fn a_connection_error_on_a_client_page_is_retried_with_backoff_and_the_client_compared() {
         let mut c = MockStoreCatalog::new();
-        c.expect_source_page().returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None }));
+        c.expect_source_page().returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None, calls: 1 }));
         let mut failures = 2;
         c.expect_client_page().times(3).returning(move |_, _, _| {
             if failures > 0 {
                 failures -= 1;
                 Err(GatewayError::Retryable("connection reset".into()))
             } else {
-                Ok(CatalogPage { items: vec![], next: None })
+                Ok(CatalogPage { items: vec![], next: None, calls: 1 })
             }
         });
         let mut links = MockProductLinks::new();
@@ -590,7 +684,7 @@ mod tests {
     #[tokio::test]
     async fn a_permanent_failure_of_a_client_page_is_not_retried() {
         let mut c = MockStoreCatalog::new();
-        c.expect_source_page().returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None }));
+        c.expect_source_page().returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None, calls: 1 }));
         c.expect_client_page().times(1).returning(|_, _, _| Err(GatewayError::Permanent("401".into())));
         let mut links = MockProductLinks::new();
         links.expect_of_store().returning(|_| Ok(vec![]));
@@ -630,19 +724,19 @@ mod tests {
             .withf(move |_, s, offset, limit| *s == Some(since) && *offset == 0 && *limit == 100)
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: Some(100) }));
+            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: Some(100), calls: 1 }));
         c.expect_source_page()
             .withf(|_, _, offset, _| *offset == 100)
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None }));
-        c.expect_client_page().returning(|_, _, _| Ok(CatalogPage { items: vec![], next: None }));
+            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None, calls: 1 }));
+        c.expect_client_page().returning(|_, _, _| Ok(CatalogPage { items: vec![], next: None, calls: 1 }));
         let mut links = MockProductLinks::new();
         links.expect_of_store().returning(|_| Ok(vec![]));
         let mut states = MockProductStates::new();
         states.expect_latest_many().returning(|_| Ok(vec![]));
         let uc = reconcile(c, states, links, MockJobQueue::new());
-        let request = ReconcileRequest { since: Some(since), store: None };
+        let request = ReconcileRequest { since: Some(since), store: None, kind: PassKind::Full };
         assert_eq!(uc.execute(&request, &NoProgress).await.unwrap().clients_checked, 1);
     }
 
@@ -652,5 +746,109 @@ mod tests {
         item.date_upd = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap().and_hms_opt(12, 0, 0);
         let p = observed_product(&item, &sku("WHS-0001"), None).unwrap();
         assert_eq!(p.updated_at, Utc.with_ymd_and_hms(2026, 11, 26, 22, 0, 0).unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_reference_two_source_products_share_is_applied_for_neither_and_reported_with_their_ids() {
+        let mut later = listing("WHS-0001", "10.00", 3);
+        later.id = 9;
+        let mut earlier = listing("whs-0001", "12.00", 5);
+        earlier.id = 4;
+        let mut states = MockProductStates::new();
+        states.expect_latest_many().returning(|_| Ok(vec![]));
+        states.expect_apply_if_newer().never();
+        let mut links = MockProductLinks::new();
+        links.expect_of_store().returning(|_| Ok(vec![]));
+        let mut queue = MockJobQueue::new();
+        queue.expect_enqueue_syncs().never();
+        let uc = reconcile(catalog(vec![later, earlier], vec![]), states, links, queue);
+        let report = uc.execute(&ReconcileRequest::default(), &NoProgress).await.unwrap();
+        assert_eq!(report.ambiguous_references, vec![(sku("WHS-0001"), vec![4, 9])]);
+        assert_eq!((report.source_skipped, report.states_updated, report.syncs_queued), (2, 0, 0));
+    }
+
+    fn stock_rows(quantity: i64) -> CatalogPage<SourceStockRow> {
+        CatalogPage { items: vec![SourceStockRow { product_id: 6, combination_id: 0, quantity }], next: None, calls: 1 }
+    }
+
+    #[tokio::test]
+    async fn an_incremental_pass_reads_a_product_whose_stock_alone_changed_and_syncs_it_to_every_client() {
+        let mark = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        let mut c = MockStoreCatalog::new();
+        let mut seq = mockall::Sequence::new();
+        // First pass of the process: no earlier stock list, so the whole source is read once.
+        c.expect_source_stock_page().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(stock_rows(300)));
+        c.expect_source_page().withf(|_, since, _, _| since.is_none()).times(1).in_sequence(&mut seq).returning(
+            |_, _, _, _| Ok(CatalogPage { items: vec![listing("WHS-0001", "10.00", 300)], next: None, calls: 2 }),
+        );
+        // A Webservice stock write: no `date_upd` moved, only the stock row differs.
+        c.expect_source_stock_page().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(stock_rows(7)));
+        c.expect_source_page()
+            .withf(move |_, since, _, _| *since == Some(mark - source_pass::WATERMARK_OVERLAP))
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _, _, _| Ok(CatalogPage { items: vec![], next: None, calls: 1 }));
+        c.expect_source_products()
+            .withf(|_, ids| ids == [6])
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| Ok(CatalogPage { items: vec![listing("WHS-0001", "10.00", 7)], next: None, calls: 2 }));
+        c.expect_client_page().never();
+        let mut marks = MockCatalogWatermarks::new();
+        marks.expect_get().returning(move |_| Ok(Some(mark)));
+        marks.expect_advance().returning(|_, _| Ok(()));
+        let mut states = MockProductStates::new();
+        states.expect_latest_many().returning(|_| Ok(vec![known("WHS-0001", "10.00", 300)]));
+        states.expect_apply_if_newer().withf(|s| s.product.quantity == 7).times(1).returning(|_| Ok(true));
+        let mut queue = MockJobQueue::new();
+        queue
+            .expect_enqueue_syncs()
+            .withf(|jobs| jobs.len() == 1 && jobs[0].store.as_str() == "retail-1" && jobs[0].sku.as_str() == "WHS-0001")
+            .times(1)
+            .returning(|_| Ok(()));
+        let uc = reconcile(c, states, MockProductLinks::new(), queue).with_watermarks(Arc::new(marks));
+        let request = ReconcileRequest { kind: PassKind::Incremental, ..Default::default() };
+        let first = uc.execute(&request, &NoProgress).await.unwrap();
+        assert_eq!((first.states_updated, first.syncs_queued), (0, 0));
+        let second = uc.execute(&request, &NoProgress).await.unwrap();
+        assert_eq!((second.states_updated, second.syncs_queued, second.clients_checked), (1, 1, 0));
+        let source = StoreCode::parse("wholesaler").unwrap();
+        assert_eq!(second.calls.get(&source), Some(&4), "a stock list, a product list, a read by id (2 calls)");
+    }
+
+    #[tokio::test]
+    async fn an_incremental_pass_reads_the_product_a_reference_was_known_from_and_applies_neither_when_both_have_it() {
+        let mark = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        let mut c = MockStoreCatalog::new();
+        c.expect_source_stock_page().returning(|_, _, _| Ok(stock_rows(300)));
+        let mut seq = mockall::Sequence::new();
+        c.expect_source_page().withf(|_, since, _, _| since.is_none()).times(1).in_sequence(&mut seq).returning(
+            |_, _, _, _| Ok(CatalogPage { items: vec![listing("WHS-0001", "10.00", 300)], next: None, calls: 2 }),
+        );
+        // Product 9 was saved with the reference the hub knows from product 6.
+        c.expect_source_page().times(1).in_sequence(&mut seq).returning(|_, _, _, _| {
+            let mut other = listing("WHS-0001", "99.00", 1);
+            other.id = 9;
+            Ok(CatalogPage { items: vec![other], next: None, calls: 2 })
+        });
+        c.expect_source_products()
+            .withf(|_, ids| ids == [6])
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| Ok(CatalogPage { items: vec![listing("WHS-0001", "10.00", 300)], next: None, calls: 2 }));
+        let mut marks = MockCatalogWatermarks::new();
+        marks.expect_get().returning(move |_| Ok(Some(mark)));
+        marks.expect_advance().returning(|_, _| Ok(()));
+        let mut states = MockProductStates::new();
+        states.expect_latest_many().returning(|_| Ok(vec![known("WHS-0001", "10.00", 300)]));
+        states.expect_apply_if_newer().never();
+        let mut queue = MockJobQueue::new();
+        queue.expect_enqueue_syncs().never();
+        let uc = reconcile(c, states, MockProductLinks::new(), queue).with_watermarks(Arc::new(marks));
+        let request = ReconcileRequest { kind: PassKind::Incremental, ..Default::default() };
+        uc.execute(&request, &NoProgress).await.unwrap();
+        let report = uc.execute(&request, &NoProgress).await.unwrap();
+        assert_eq!(report.ambiguous_references, vec![(sku("WHS-0001"), vec![6, 9])]);
+        assert_eq!(report.states_updated, 0);
     }
 }
