@@ -97,7 +97,7 @@ pub(super) async fn run(settings: Settings, args: &ReconcileArgs) -> anyhow::Res
     let secs = started.elapsed().as_secs_f64();
     println!(
         "reconciled in {secs:.1} s: {} source products ({} skipped), {} states updated; {} client(s) checked, \
-         {} client products; {} drifted, {} to link; {} syncs queued",
+         {} client products; {} drifted, {} to link, {} links to check; {} syncs queued",
         report.source_products,
         report.source_skipped,
         report.states_updated,
@@ -105,6 +105,7 @@ pub(super) async fn run(settings: Settings, args: &ReconcileArgs) -> anyhow::Res
         report.client_products,
         report.drifted,
         report.to_link,
+        report.to_check,
         report.syncs_queued
     );
     println!(

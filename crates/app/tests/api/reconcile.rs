@@ -232,6 +232,46 @@ async fn the_hub_reconcile_command_repairs_one_client() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_checks_links_the_clients_catalog_contradicts_and_writes_nothing_to_an_ambiguous_one() {
+    let shops = shops().await;
+    let s = synced(&shops, Backend::Sqlite).await;
+    // Behind the hub's back: retail-2 duplicates its WHS-0001 (same reference) and lets WHS-0003 drift.
+    let copy = shops.r2.seed_product("WHS-0001", "Mug (copy)", "1.00", 0);
+    shops.r2.seed_stock(s.r2[2], 0, 1);
+    shops.r2.clear_requests();
+    let out = Command::new(binary("hub"))
+        .args(["reconcile", "--store", "retail-2"])
+        .env("HUB_CONFIG", s.env.config_file())
+        .env("HUB_WORKER__ID", "reconcile-cli")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run `cargo build --bins` first");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "hub reconcile failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("1 drifted") && stdout.contains("1 links to check"), "{stdout}");
+    eventually(30, "WHS-0001 recorded ambiguous on retail-2", || async {
+        let (_, report) = crate::skus::sku(&s.app, "WHS-0001", Some(SOURCE_KEY)).await;
+        report["clients"].as_array().unwrap().iter().any(|c| {
+            c["store"] == "retail-2"
+                && c["status"] == "ambiguous"
+                && c["note"].as_str().is_some_and(|n| n.contains(&s.r2[0].to_string()) && n.contains(&copy.to_string()))
+        })
+    })
+    .await;
+    eventually(30, "retail-2 WHS-0003 back at 7", || async {
+        shops.r2.product_state(s.r2[2]) == Some(("30.000000".into(), true, 7))
+    })
+    .await;
+    eventually(30, "sync queue drained", || async { s.app.depth(JobType::SyncProductToStore).await == 0 }).await;
+    let written: Vec<String> = writes(&shops.r2)
+        .into_iter()
+        .filter(|w| w.contains(&format!("/{}", s.r2[0])) || w.contains(&format!("/{copy}")))
+        .collect();
+    assert!(written.is_empty(), "nothing written to either product with WHS-0001: {written:?}");
+    s.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scheduled_reconciliation_repairs_a_client_on_its_own() {
     let shops = shops().await;
     let source = shops.source.seed_product("SCHED-0001", "Mug", "10.00", 12);

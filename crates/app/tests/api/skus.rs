@@ -25,7 +25,7 @@ fn wire(s: &mut Settings, retail1: &Simulator, retail2: &Simulator) {
     s.server.admin_token = Some(Secret::new(ADMIN_TOKEN));
 }
 
-async fn sku(app: &TestApp, reference: &str, key: Option<&str>) -> (u16, Value) {
+pub(crate) async fn sku(app: &TestApp, reference: &str, key: Option<&str>) -> (u16, Value) {
     let mut req = app.http.get(format!("{}/api/skus/{reference}", app.base));
     if let Some(k) = key {
         req = req.header("X-API-KEY", k);

@@ -64,6 +64,13 @@ impl Reconcile {
                 let target = Target::for_client(&state.product, store);
                 if let Some(link) = by_product.get(&item.id) {
                     seen_linked.insert(item.id);
+                    if contradicts(link, item) {
+                        // The sync checks the link on the client before writing anything.
+                        self.ask_check(store, &sku).await.map_err(ClientFailure::Hub)?;
+                        report.to_check += 1;
+                        jobs.push(SyncRequest { store: store.code.clone(), sku });
+                        continue;
+                    }
                     if let Some(drift) = drift(&target, link, item) {
                         self.record_observed(store, &sku, item.id, &drift).await.map_err(ClientFailure::Hub)?;
                         report.drifted += 1;
@@ -72,8 +79,15 @@ impl Reconcile {
                     continue;
                 }
                 match by_sku.get(&sku).map(|l| l.status) {
-                    // A second product with a linked reference, or one left as ambiguous: never guessed.
-                    Some(LinkStatus::Linked | LinkStatus::Ambiguous) => {}
+                    // A second product with a linked reference: the link no longer holds; its sync checks it
+                    // and records it ambiguous (never guessed), writing nothing.
+                    Some(LinkStatus::Linked) => {
+                        self.ask_check(store, &sku).await.map_err(ClientFailure::Hub)?;
+                        report.to_check += 1;
+                        jobs.push(SyncRequest { store: store.code.clone(), sku });
+                    }
+                    // Already reported; a sync after the copy is gone re-links it.
+                    Some(LinkStatus::Ambiguous) => {}
                     None | Some(LinkStatus::Unlinked) => {
                         report.to_link += 1;
                         jobs.push(SyncRequest { store: store.code.clone(), sku });
@@ -104,6 +118,16 @@ impl Reconcile {
         self.enqueue(&jobs, report).await.map_err(ClientFailure::Hub)
     }
 
+    /// Marks the link of `sku` unchecked, so its next sync looks it up on the client before writing (the
+    /// reference still on exactly that product, the combinations matched again).
+    async fn ask_check(&self, store: &Store, sku: &Sku) -> Result<(), ReconcileError> {
+        self.with_link_lease(store, sku, |link| {
+            link.verified_at = None;
+            true
+        })
+        .await
+    }
+
     /// Writes what the client really shows into the link's `applied` values, under the sync's lease so a
     /// sync running now cannot overwrite it with what it believes.
     async fn record_observed(
@@ -113,20 +137,34 @@ impl Reconcile {
         product_id: u64,
         observed: &Observed,
     ) -> Result<(), ReconcileError> {
+        self.with_link_lease(store, sku, |link| {
+            if link.status != LinkStatus::Linked || link.client_product_id != Some(product_id) {
+                return false;
+            }
+            observed.apply_to(link);
+            true
+        })
+        .await
+    }
+
+    /// Changes the link of `sku` with `change` (saved when it answers true) under the sync's lease, so a sync
+    /// running now cannot overwrite it with what it believes; a sync holding the lease for long is writing
+    /// this SKU now, and the queued sync follows it.
+    async fn with_link_lease(
+        &self,
+        store: &Store,
+        sku: &Sku,
+        change: impl FnOnce(&mut ProductLink) -> bool + Send,
+    ) -> Result<(), ReconcileError> {
         static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let owner = format!("{}#reconcile{}", self.owner, RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         if !wait_for_lease(self.timer.as_ref(), || self.links.lease(&store.code, sku, &owner, RECORD_LEASE)).await? {
-            // A sync holds it for long: it is writing this SKU now; the queued sync follows it.
             tracing::info!(store = %store.code, sku = %sku, "reconcile: sync busy; queued without recording");
             return Ok(());
         }
         let result = async {
             let Some(mut link) = self.links.get(&store.code, sku).await? else { return Ok(()) };
-            if link.status != LinkStatus::Linked || link.client_product_id != Some(product_id) {
-                return Ok(());
-            }
-            observed.apply_to(&mut link);
-            self.links.save(&link).await
+            if change(&mut link) { self.links.save(&link).await } else { Ok(()) }
         }
         .await;
         if let Err(e) = self.links.release(&store.code, sku, &owner).await {
@@ -134,6 +172,18 @@ impl Reconcile {
         }
         result.map_err(ReconcileError::from)
     }
+}
+
+/// Whether the client's listing of its linked product contradicts the link: the product no longer carries
+/// the SKU's reference, a combination of the source matched nothing there, or the product has a
+/// combination stock row the link does not know (a combination added since it was matched).
+fn contradicts(link: &ProductLink, item: &ClientListing) -> bool {
+    let reference_moved = !item.reference.as_deref().is_some_and(|r| r.trim().eq_ignore_ascii_case(link.sku.as_str()));
+    let new_combination = item
+        .stock
+        .iter()
+        .any(|row| row.combination_id != 0 && !link.stock_rows.values().any(|(known, _)| *known == row.id));
+    reference_moved || !link.unmatched_combinations.is_empty() || new_combination
 }
 
 /// What a client shows where it differs from the target.

@@ -84,6 +84,9 @@ pub struct ReconcileReport {
     pub drifted: u64,
     /// (client, SKU) pairs of a source SKU on the client that the hub had not linked yet.
     pub to_link: u64,
+    /// (client, SKU) links the client's catalog contradicts (another product with the reference, the linked
+    /// product's reference changed, combinations not all matched): checked again by their queued sync.
+    pub to_check: u64,
     /// `SyncProductToStore` jobs queued.
     pub syncs_queued: u64,
     /// Clients that could not be compared (or whose orders could not be listed), with the reason.
