@@ -19,7 +19,7 @@ use hub_domain::{
     reconcile::{CatalogPage, ClientListing, SourceListing, SourceStockRow, StoreCatalog},
 };
 
-use crate::{WebserviceClient, WebserviceGateway, int, num, text};
+use crate::{WebserviceClient, WebserviceGateway, attributes::value_ids, int, num, text};
 
 /// Ids per `filter[id_product]=[a|b|…]`: keeps the request line far below the 8 KiB web servers accept.
 const IDS_PER_FILTER: usize = 200;
@@ -112,7 +112,13 @@ impl WebserviceCatalog {
             .collect();
         let mut combinations: HashMap<u64, Vec<CombinationData>> = HashMap::new();
         if !with_combinations.is_empty() {
-            for (id, product, reference, ean13) in self.combinations(c, &with_combinations, &mut calls).await? {
+            let found = self.combinations(c, &with_combinations, &mut calls).await?;
+            // The attribute names, as the connector's product event carries them: the third matching rule
+            // (product reference + attribute set) needs them in the state a reconciliation records too.
+            let all: Vec<u64> = found.iter().flat_map(|f| f.4.iter().copied()).collect();
+            let names =
+                if all.is_empty() { Default::default() } else { self.gateway.attribute_names(store, c, &all).await? };
+            for (id, product, reference, ean13, values) in found {
                 let quantity = stock
                     .get(&product)
                     .and_then(|rows| rows.iter().find(|r| r.combination_id == id))
@@ -122,7 +128,7 @@ impl WebserviceCatalog {
                     id,
                     reference,
                     ean13,
-                    Default::default(),
+                    names.of(&values),
                     quantity,
                 ));
             }
@@ -176,13 +182,13 @@ impl WebserviceCatalog {
         Ok(by_product)
     }
 
-    /// The combinations of `ids` as `(id, product id, reference, ean13)`.
+    /// The combinations of `ids` as `(id, product id, reference, ean13, attribute value ids)`.
     async fn combinations(
         &self,
         c: &WebserviceClient,
         ids: &[u64],
         calls: &mut u32,
-    ) -> Result<Vec<(u64, u64, Option<String>, Option<String>)>, GatewayError> {
+    ) -> Result<Vec<Combination>, GatewayError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS_PER_FILTER) {
             *calls += 1;
@@ -191,18 +197,22 @@ impl WebserviceCatalog {
                     "combinations",
                     vec![
                         ("filter[id_product]", any_of(chunk)),
-                        ("display", "[id,id_product,reference,ean13]".into()),
+                        // `full`: the attribute values are associations, only output in full (FACTS.md §2.2).
+                        ("display", "full".into()),
                         ("sort", "[id_ASC]".into()),
                     ],
                 )
                 .await?;
-            out.extend(
-                found.iter().map(|r| (num(&r["id"]), num(&r["id_product"]), text(&r["reference"]), text(&r["ean13"]))),
-            );
+            out.extend(found.iter().map(|r| {
+                (num(&r["id"]), num(&r["id_product"]), text(&r["reference"]), text(&r["ean13"]), value_ids(r))
+            }));
         }
         Ok(out)
     }
 }
+
+/// A combination row: id, product id, reference, EAN13, attribute value ids.
+type Combination = (u64, u64, Option<String>, Option<String>, Vec<u64>);
 
 /// Which products a list picks.
 #[derive(Debug, Clone, Copy)]

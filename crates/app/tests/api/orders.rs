@@ -382,12 +382,12 @@ fn create(sim: &Simulator, resource: &str, singular: &str, xml: &str) -> u64 {
 }
 
 /// A t-shirt's attribute values: (size, color).
-type SizeAndColor = (&'static str, &'static str);
+pub(crate) type SizeAndColor = (&'static str, &'static str);
 
 /// The demo's t-shirt on `sim`: product `demo_1` whose four combinations (Size S/M × Color White/Black)
 /// all carry the product's reference, as in the real demo catalog, 10 in stock each. Returns the product
 /// id and the combination ids by (size, color).
-fn seed_tshirt(sim: &Simulator) -> (u64, Vec<(SizeAndColor, u64)>) {
+pub(crate) fn seed_tshirt(sim: &Simulator) -> (u64, Vec<(SizeAndColor, u64)>) {
     let group = |name: &str, kind: &str| {
         create(
             sim,
@@ -448,7 +448,7 @@ fn order_row_ids(sim: &Simulator, id: u64) -> Vec<(u64, u64, u64)> {
         .unwrap_or_default()
 }
 
-fn combination_stock(sim: &Simulator, product: u64, combination: u64) -> i64 {
+pub(crate) fn combination_stock(sim: &Simulator, product: u64, combination: u64) -> i64 {
     let row = sim.stock_row(product, combination).unwrap();
     let (_, body) = sim.admin_call(
         "GET",

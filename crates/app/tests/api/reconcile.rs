@@ -558,3 +558,38 @@ async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcil
 async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile_on_sqlite() {
     an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcile(Backend::Sqlite).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconciliation_alone_syncs_demo_combinations_by_their_attribute_values() {
+    use crate::orders::{combination_stock, seed_tshirt};
+    let source = Simulator::start(SimConfig::default()).await.unwrap();
+    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
+    // Both shops have the demo t-shirt, every combination with the parent's reference and no EAN13; on the
+    // retailer another product's combination came first (other ids). The hub never heard of it (no webhook).
+    let (source_product, on_source) = seed_tshirt(&source);
+    let other = r1.seed_product("OTHER-1", "Other", "1.00", 0);
+    crate::sync::seed_combination(&r1, other, "OTHER-1-A", "");
+    let (r1_product, r1_combinations) = seed_tshirt(&r1);
+    assert_ne!(
+        on_source.iter().map(|c| c.1).collect::<Vec<_>>(),
+        r1_combinations.iter().map(|c| c.1).collect::<Vec<_>>()
+    );
+    for (i, (_, combination)) in on_source.iter().enumerate() {
+        source.seed_stock(source_product, *combination, 20 + i as i64);
+    }
+    let mut env = Env::new(Backend::Sqlite).await;
+    env.toml = with_webservices(&env.toml, &[("wholesaler", &source), ("retail-1", &r1)]);
+    let app = env.spawn(Mode::All).await;
+
+    let out = hub_reconcile(&env);
+    assert!(out.contains("1 to link"), "{out}");
+    for (key, source_combination) in &on_source {
+        let r1_combination = r1_combinations.iter().find(|(k, _)| k == key).unwrap().1;
+        let want = combination_stock(&source, source_product, *source_combination);
+        eventually(30, "the retailer's combination shows the source's stock", || async {
+            combination_stock(&r1, r1_product, r1_combination) == want
+        })
+        .await;
+    }
+    app.stop().await;
+}

@@ -247,16 +247,20 @@ pub(super) const WATERMARK_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::secon
 const MAX_ZONE_AHEAD: chrono::TimeDelta = chrono::TimeDelta::hours(14);
 
 /// The source product as read, as a `ProductData`: what the hub knows of it that a catalog does not list
-/// (its name, the attributes of its combinations) is kept from `known`.
+/// (its name; the attributes of its combinations when the listing has none) is kept from `known`.
 pub(super) fn observed_product(item: &SourceListing, sku: &Sku, known: Option<&ProductData>) -> Option<ProductData> {
     let combinations = item
         .combinations
         .iter()
         .map(|c| {
-            let attributes = known
-                .and_then(|k| k.combinations.iter().find(|kc| kc.source_id == c.source_id))
-                .map(|kc| kc.attributes.clone())
-                .unwrap_or_default();
+            let attributes = if c.attributes.is_empty() {
+                known
+                    .and_then(|k| k.combinations.iter().find(|kc| kc.source_id == c.source_id))
+                    .map(|kc| kc.attributes.clone())
+                    .unwrap_or_default()
+            } else {
+                c.attributes.clone()
+            };
             CombinationData::new(c.source_id, c.reference.clone(), c.ean13.clone(), attributes, c.quantity)
         })
         .collect();
@@ -272,10 +276,19 @@ pub(super) fn observed_product(item: &SourceListing, sku: &Sku, known: Option<&P
 /// Whether two states of a product would make a sync write the same thing.
 fn same_sync_fields(a: &ProductData, b: &ProductData) -> bool {
     let combos = |p: &ProductData| {
-        let mut v: Vec<(u64, Option<String>, Option<String>, i64)> = p
+        // The attributes too: what the third matching rule compares (a state learnt without them is completed).
+        let mut v: Vec<(u64, Option<String>, Option<String>, i64, std::collections::BTreeMap<String, String>)> = p
             .combinations
             .iter()
-            .map(|c| (c.source_id, c.reference.as_ref().map(|r| r.as_str().to_owned()), c.ean13.clone(), c.quantity))
+            .map(|c| {
+                (
+                    c.source_id,
+                    c.reference.as_ref().map(|r| r.as_str().to_owned()),
+                    c.ean13.clone(),
+                    c.quantity,
+                    c.attributes.clone(),
+                )
+            })
             .collect();
         v.sort();
         v
