@@ -275,23 +275,12 @@ pub(super) fn observed_product(item: &SourceListing, sku: &Sku, known: Option<&P
 
 /// Whether two states of a product would make a sync write the same thing.
 fn same_sync_fields(a: &ProductData, b: &ProductData) -> bool {
-    let combos = |p: &ProductData| {
-        // The attributes too: what the third matching rule compares (a state learnt without them is completed).
-        let mut v: Vec<(u64, Option<String>, Option<String>, i64, std::collections::BTreeMap<String, String>)> = p
-            .combinations
-            .iter()
-            .map(|c| {
-                (
-                    c.source_id,
-                    c.reference.as_ref().map(|r| r.as_str().to_owned()),
-                    c.ean13.clone(),
-                    c.quantity,
-                    c.attributes.clone(),
-                )
-            })
-            .collect();
-        v.sort();
+    // Every field of the combinations, attributes included: what the third matching rule compares (a state
+    // learnt without them is completed).
+    fn combos(p: &ProductData) -> Vec<&CombinationData> {
+        let mut v: Vec<&CombinationData> = p.combinations.iter().collect();
+        v.sort_by_key(|c| c.source_id);
         v
-    };
+    }
     a.price == b.price && a.active == b.active && a.quantity == b.quantity && combos(a) == combos(b)
 }
