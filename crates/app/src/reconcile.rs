@@ -14,8 +14,7 @@ use hub_domain::{
     reconcile::{OrderReconciliation, Reconcile, RunLeases, StoreCatalog},
 };
 use hub_persistence::{
-    SeaOrmCatalogWatermarks, SeaOrmInbox, SeaOrmOrderLinks, SeaOrmOrderWatermarks, SeaOrmProductLinks,
-    SeaOrmProductStates, SeaOrmRunLeases,
+    SeaOrmInbox, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates, SeaOrmRunLeases, SeaOrmWatermarks,
 };
 use hub_prestashop::{WebserviceCatalog, WebserviceClientOrders, WebserviceGateway};
 use hub_queue::ApalisJobQueue;
@@ -226,14 +225,14 @@ impl Reconciler {
             owner.clone(),
         );
         reconcile = reconcile
-            .with_watermarks(Arc::new(SeaOrmCatalogWatermarks::new(db.clone())))
+            .with_watermarks(Arc::new(SeaOrmWatermarks::catalog(db.clone())))
             .with_page_pause(Duration::from_millis(settings.reconcile.page_pause_ms));
         if settings.reconcile.orders {
             // The webhook's own intake: the same inbox and queue, so replication cannot tell the two apart.
             let accept = AcceptOrderEvent::new(Arc::new(SeaOrmInbox::new(db.clone())), queue);
             reconcile = reconcile.with_orders(OrderReconciliation::new(
                 Arc::new(WebserviceClientOrders::new(webservices)),
-                Arc::new(SeaOrmOrderWatermarks::new(db.clone())),
+                Arc::new(SeaOrmWatermarks::orders(db.clone())),
                 Arc::new(SeaOrmOrderLinks::new(db.clone())),
                 accept,
                 chrono::Duration::hours(settings.reconcile.orders_lookback_hours as i64),

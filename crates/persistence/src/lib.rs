@@ -1,6 +1,5 @@
 //! sea-orm adapters of the hub's storage ports, on MySQL/MariaDB and on SQLite.
 
-mod catalog_watermarks;
 mod dashboard_sessions;
 mod entities;
 mod errors;
@@ -8,10 +7,10 @@ mod inbox;
 mod migrate;
 mod operations;
 mod order_links;
-mod order_watermarks;
 mod product_links;
 mod product_states;
 mod run_leases;
+mod watermarks;
 
 use std::time::Duration;
 
@@ -19,17 +18,16 @@ use chrono::{DateTime, TimeZone, Utc};
 use hub_domain::StorageError;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 
-pub use catalog_watermarks::SeaOrmCatalogWatermarks;
 pub use dashboard_sessions::SeaOrmDashboardSessions;
 pub(crate) use errors::storage_error;
 pub use inbox::SeaOrmInbox;
 pub use migrate::{MigrateError, migrate};
 pub use operations::SeaOrmOperations;
 pub use order_links::SeaOrmOrderLinks;
-pub use order_watermarks::SeaOrmOrderWatermarks;
 pub use product_links::SeaOrmProductLinks;
 pub use product_states::SeaOrmProductStates;
 pub use run_leases::SeaOrmRunLeases;
+pub use watermarks::SeaOrmWatermarks;
 
 /// Opens a pool on `url` (`mysql://…` or `sqlite://path?mode=rwc`). SQLite runs in WAL mode with
 /// `synchronous=FULL`, so an accepted event survives a power cut, not only a crash.
