@@ -3,7 +3,8 @@
 use chrono::{TimeZone, Utc};
 
 use crate::model::{
-    EventId, EventPayload, Money, NewEvent, PriceRule, ProductData, Secret, Sku, Store, StoreCode, StoreRole,
+    Address, Customer, EventId, EventPayload, Money, NewEvent, PriceRule, ProductData, Secret, Sku, Store, StoreCode,
+    StoreRole,
 };
 
 /// An active store with no markup, whose key is derived from its code.
@@ -38,4 +39,22 @@ pub(crate) fn product_event(id: &str) -> NewEvent {
         None,
         EventPayload::Product(product),
     )
+}
+
+/// A retailer's end customer and her delivery address in Madrid, as an order carries them.
+pub(crate) fn ana_in_madrid() -> (Customer, Address) {
+    let customer = Customer::new("ana@example.com".into(), "Ana".into(), "Garcia".into()).unwrap();
+    let address = Address::new(
+        "Ana".into(),
+        "Garcia".into(),
+        String::new(),
+        "Calle Mayor 1".into(),
+        String::new(),
+        "28013".into(),
+        "Madrid".into(),
+        "ES".into(),
+        String::new(),
+    )
+    .unwrap();
+    (customer, address)
 }

@@ -147,8 +147,8 @@ mod tests {
         jobs::MockJobQueue,
         lease::RecordingTimer,
         model::{
-            Address, Customer, EventKind, Money, OrderData, OrderLine, PriceRule, Secret, Sku, StaticStoreDirectory,
-            StoreCode, StoreDirectory, StoreRole,
+            EventKind, Money, OrderData, OrderLine, PriceRule, Secret, Sku, StaticStoreDirectory, StoreCode,
+            StoreDirectory, StoreRole,
         },
         reconcile::{
             ReconcileRequest,
@@ -187,23 +187,13 @@ mod tests {
     }
 
     fn order(id: u64) -> OrderData {
+        let (customer, address) = crate::fixtures::ana_in_madrid();
         OrderData::new(
             id,
             format!("REF{id}"),
             "EUR".into(),
-            Customer::new("ana@example.com".into(), "Ana".into(), "Garcia".into()).unwrap(),
-            Address::new(
-                "Ana".into(),
-                "Garcia".into(),
-                String::new(),
-                "Calle Mayor 1".into(),
-                String::new(),
-                "28013".into(),
-                "Madrid".into(),
-                "ES".into(),
-                String::new(),
-            )
-            .unwrap(),
+            customer,
+            address,
             vec![OrderLine::new(Sku::parse("WHS-0001").unwrap(), 1, Money::parse("15.60").unwrap()).unwrap()],
             Money::parse("15.60").unwrap(),
             Utc::now(),

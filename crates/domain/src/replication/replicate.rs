@@ -288,29 +288,14 @@ mod tests {
         ingest::MockInbox,
         jobs::MockJobQueue,
         lease::TokioTimer,
-        model::{
-            Address, Customer, Money, NewEvent, OrderLine, PriceRule, Secret, Sku, StaticStoreDirectory, Store,
-            StoredEvent,
-        },
+        model::{Money, NewEvent, OrderLine, PriceRule, Secret, Sku, StaticStoreDirectory, Store, StoredEvent},
         replication::ports::{MockSourceShop, OrderPlan, Refusal, SourceCarrier, SourceLine, SourceOrder},
     };
     use async_trait::async_trait;
     use std::{sync::Mutex, time::Duration};
 
     fn order() -> OrderData {
-        let c = Customer::new("ana@example.com".into(), "Ana".into(), "Garcia".into()).unwrap();
-        let a = Address::new(
-            "Ana".into(),
-            "Garcia".into(),
-            String::new(),
-            "Calle Mayor 1".into(),
-            String::new(),
-            "28013".into(),
-            "Madrid".into(),
-            "ES".into(),
-            String::new(),
-        )
-        .unwrap();
+        let (c, a) = crate::fixtures::ana_in_madrid();
         let line = OrderLine::new(Sku::parse("WHS-0001").unwrap(), 2, Money::parse("15.73").unwrap()).unwrap();
         OrderData::new(
             42,
