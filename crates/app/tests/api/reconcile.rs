@@ -211,15 +211,7 @@ async fn the_hub_reconcile_command_repairs_one_client() {
     shops.r1.seed_stock(s.r1[2], 0, 1);
     shops.r1.clear_requests();
     shops.r2.clear_requests();
-    let out = Command::new(binary("hub"))
-        .args(["reconcile", "--store", "retail-2"])
-        .env("HUB_CONFIG", s.env.config_file())
-        .env("HUB_WORKER__ID", "reconcile-cli")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run `cargo build --bins` first");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "hub reconcile failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = hub_reconcile(&s.env, "retail-2");
     assert!(stdout.contains("1 client(s) checked") && stdout.contains("1 drifted"), "{stdout}");
     eventually(30, "retail-2 WHS-0003 back at 7", || async {
         shops.r2.product_state(s.r2[2]) == Some(("30.000000".into(), true, 7))
@@ -239,15 +231,7 @@ async fn reconciliation_checks_links_the_clients_catalog_contradicts_and_writes_
     let copy = shops.r2.seed_product("WHS-0001", "Mug (copy)", "1.00", 0);
     shops.r2.seed_stock(s.r2[2], 0, 1);
     shops.r2.clear_requests();
-    let out = Command::new(binary("hub"))
-        .args(["reconcile", "--store", "retail-2"])
-        .env("HUB_CONFIG", s.env.config_file())
-        .env("HUB_WORKER__ID", "reconcile-cli")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run `cargo build --bins` first");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "hub reconcile failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = hub_reconcile(&s.env, "retail-2");
     assert!(stdout.contains("1 drifted") && stdout.contains("1 links to check"), "{stdout}");
     eventually(30, "WHS-0001 recorded ambiguous on retail-2", || async {
         let (_, report) = crate::skus::sku(&s.app, "WHS-0001", Some(SOURCE_KEY)).await;
@@ -330,15 +314,7 @@ async fn a_reference_two_source_products_share_is_applied_for_neither_and_report
     let mut env = Env::new(Backend::Sqlite).await;
     env.toml = with_webservices(&env.toml, &[("wholesaler", &shops.source), ("retail-1", &shops.r1)]);
     let app = env.spawn(Mode::All).await;
-    let out = Command::new(binary("hub"))
-        .args(["reconcile", "--store", "retail-1"])
-        .env("HUB_CONFIG", env.config_file())
-        .env("HUB_WORKER__ID", "reconcile-cli")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run `cargo build --bins` first");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "hub reconcile failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = hub_reconcile(&env, "retail-1");
     assert!(stdout.contains(&format!("ambiguous source reference TWICE-0001: products {first}, {second}")), "{stdout}");
     assert!(stdout.contains("1 states updated"), "only ONCE-0001 is learnt: {stdout}");
     assert!(stdout.contains("Webservice calls (retail-1 "), "the cost per store: {stdout}");
@@ -437,9 +413,10 @@ fn orders_of(sim: &Simulator) -> Vec<ShopOrder> {
         .unwrap_or_default()
 }
 
-fn hub_reconcile(env: &Env) -> String {
+/// `hub reconcile --store STORE` as an operator runs it; its output (it must succeed).
+fn hub_reconcile(env: &Env, store: &str) -> String {
     let out = Command::new(binary("hub"))
-        .args(["reconcile", "--store", "retail-1"])
+        .args(["reconcile", "--store", store])
         .env("HUB_CONFIG", env.config_file())
         .env("HUB_WORKER__ID", "reconcile-cli")
         .env("RUST_LOG", "warn")
@@ -466,7 +443,7 @@ async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcil
     let unpaid = place_unpaid_order(&r1, mug, 1);
     assert_eq!(orders_of(&r1).iter().map(|o| (o.0, o.1.as_str())).collect::<Vec<_>>(), [(paid, "1"), (unpaid, "0")]);
 
-    let first = hub_reconcile(&env);
+    let first = hub_reconcile(&env, "retail-1");
     assert!(first.contains("orders: 1 valid listed, 0 already linked, 1 replicated now"), "{first}");
     eventually(30, "the paid order is on the source", || async { !orders_of(&source).is_empty() }).await;
     eventually(30, "replication done", || async { app.depth(hub_domain::JobType::ReplicateOrder).await == 0 }).await;
@@ -489,7 +466,7 @@ async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcil
 
     // Again: nothing new; and a late webhook of the same order creates nothing either.
     r1.clear_requests();
-    let second = hub_reconcile(&env);
+    let second = hub_reconcile(&env, "retail-1");
     assert!(second.contains("orders: 1 valid listed, 1 already linked, 0 replicated now"), "{second}");
     let listed = r1.requests().into_iter().find(|r| r.path == "/api/orders").expect("an orders list");
     assert_eq!(listed.query_param("filter[date_upd]"), Some(format!("[{date_upd},9999-12-31 23:59:59]")));
@@ -541,7 +518,7 @@ async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcil
 
     // The unpaid order is paid at last: the next run replicates it, once.
     accept_payment(&r1, unpaid);
-    let third = hub_reconcile(&env);
+    let third = hub_reconcile(&env, "retail-1");
     assert!(third.contains("1 replicated now"), "{third}");
     eventually(30, "the third order is on the source", || async { orders_of(&source).len() == 3 }).await;
     eventually(30, "replication done", || async { app.depth(hub_domain::JobType::ReplicateOrder).await == 0 }).await;
@@ -581,7 +558,7 @@ async fn a_reconciliation_alone_syncs_demo_combinations_by_their_attribute_value
     env.toml = with_webservices(&env.toml, &[("wholesaler", &source), ("retail-1", &r1)]);
     let app = env.spawn(Mode::All).await;
 
-    let out = hub_reconcile(&env);
+    let out = hub_reconcile(&env, "retail-1");
     assert!(out.contains("1 to link"), "{out}");
     for (key, source_combination) in &on_source {
         let r1_combination = r1_combinations.iter().find(|(k, _)| k == key).unwrap().1;
