@@ -16,6 +16,7 @@ mod m20261203_000008_dashboard_sessions;
 mod m20261203_000009_order_link_carrier;
 mod m20261203_000010_order_watermarks;
 mod m20261203_000012_catalog_watermarks;
+mod m20261203_000013_order_link_source_lookup;
 
 /// Runs the hub's migrations.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_order_link_carrier::Migration),
             Box::new(m20261203_000010_order_watermarks::Migration),
             Box::new(m20261203_000012_catalog_watermarks::Migration),
+            Box::new(m20261203_000013_order_link_source_lookup::Migration),
         ]
     }
 }

@@ -15,9 +15,9 @@ use anyhow::Context;
 use hub_domain::{
     JobQueue, StoreDirectory, Timer,
     catalog::{FanOutProduct, ProductLinks, ProductStates, StoreGateway, SweepOwedSyncs, SyncProductToStore},
-    ingest::{AcceptOrderEvent, AcceptProductEvent, Inbox, SweepInbox},
+    ingest::{AcceptOrderEvent, AcceptOrderStatusEvent, AcceptProductEvent, Inbox, SweepInbox},
     operations::{FailedJobs, LocateSku, OperationsLog, Telemetry},
-    replication::{OrderLinks, ReplicateOrder, SourceShop},
+    replication::{FollowSourceOrder, OrderLinks, ReplicateOrder, SourceShop},
 };
 use hub_persistence::{
     SeaOrmDashboardSessions, SeaOrmInbox, SeaOrmOperations, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates,
@@ -136,6 +136,7 @@ impl Application {
             let state = hub_http::AppState {
                 accept_product: AcceptProductEvent::new(inbox.clone(), queue_port.clone()),
                 accept_order: AcceptOrderEvent::new(inbox.clone(), queue_port.clone()),
+                accept_status: AcceptOrderStatusEvent::new(inbox.clone(), queue_port.clone()),
                 inbox: inbox.clone(),
                 queue: queue_port.clone(),
                 orders: Arc::new(SeaOrmOrderLinks::new(db.clone())),
@@ -165,16 +166,27 @@ impl Application {
                         .with_carrier_maps(settings.carrier_maps()),
                 );
                 let links: Arc<dyn OrderLinks> = Arc::new(SeaOrmOrderLinks::new(db.clone()));
-                Some(Arc::new(ReplicateOrder::new(
+                let follow = FollowSourceOrder::new(
                     inbox.clone(),
-                    links,
-                    source,
+                    links.clone(),
+                    Arc::new(webservices.clone()),
                     stores.clone(),
-                    states.clone(),
-                    queue_port.clone(),
                     timer.clone(),
                     settings.worker.name(),
-                )))
+                );
+                Some(Arc::new(
+                    ReplicateOrder::new(
+                        inbox.clone(),
+                        links,
+                        source,
+                        stores.clone(),
+                        states.clone(),
+                        queue_port.clone(),
+                        timer.clone(),
+                        settings.worker.name(),
+                    )
+                    .with_follow(follow),
+                ))
             });
             let handlers = JobHandlers {
                 fan_out: Arc::new(FanOutProduct::new(

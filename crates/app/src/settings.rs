@@ -190,6 +190,10 @@ pub struct StoreSettings {
     /// Source: how replicated orders are placed there.
     #[serde(default)]
     pub orders: hub_prestashop::SourceOrderSettings,
+    /// Its order states by meaning: `processing`, `shipped`, `delivered`, `cancelled`, `refunded`, each a
+    /// list of state ids (the first is the one the hub sets); PrestaShop's defaults 3, 4, 5, 6, 7.
+    #[serde(default)]
+    pub order_states: hub_domain::OrderStateMap,
 }
 
 fn yes() -> bool {
@@ -291,6 +295,9 @@ impl Settings {
             return Err(SettingsError("queue.url: the SQLite queue needs its own file, not database.url's".into()));
         }
         for (i, store) in self.stores.iter().enumerate() {
+            if let Err(e) = store.order_states.check() {
+                return Err(SettingsError(format!("stores[{i}].order_states.{}: {}", e.field, e.message)));
+            }
             if let Some(bad) = store.orders.carrier_map.keys().find(|k| k.trim().parse::<u64>().is_err()) {
                 return Err(SettingsError(format!(
                     "stores[{i}].orders.carrier_map: key `{bad}` is not a carrier id (the retailer's id_carrier)"
@@ -344,7 +351,8 @@ impl Settings {
                     s.active,
                     PriceRule { markup_percent: markup, stock_buffer: s.stock_buffer },
                 )
-                .with_forward_only_valid(s.forward_only_valid),
+                .with_forward_only_valid(s.forward_only_valid)
+                .with_order_states(s.order_states.clone()),
             );
         }
         StaticStoreDirectory::new(stores).map_err(|e| SettingsError(e.to_string()))

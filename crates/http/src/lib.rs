@@ -147,6 +147,7 @@ pub fn serve(
             .wrap_api_with_spec(spec())
             .service(pweb::resource("/api/sync/product").route(pweb::post().to(routes::sync_product)))
             .service(pweb::resource("/api/sync/order").route(pweb::post().to(routes::sync_order)))
+            .service(pweb::resource("/api/sync/order-status").route(pweb::post().to(routes::sync_order_status)))
             .service(
                 pweb::resource("/api/orders/{client_store}/{client_order_id}")
                     .route(pweb::get().to(routes::order_link)),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::web;
 use hub_domain::{
     JobQueue, StoreCode, StoreRole,
-    ingest::{AcceptError, AcceptOrderEvent, AcceptProductEvent, Acceptance, Inbox},
+    ingest::{AcceptError, AcceptOrderEvent, AcceptOrderStatusEvent, AcceptProductEvent, Acceptance, Inbox},
     replication::OrderLinks,
 };
 use paperclip::actix::{AcceptedJson, Apiv2Schema, api_v2_operation};
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     error::ApiError,
     webhook::{ApiKey, Webhook},
-    wire::{AcceptedResponse, OrderEventBody, ProductEventBody},
+    wire::{AcceptedResponse, OrderEventBody, OrderStatusEventBody, ProductEventBody},
 };
 
 /// What the handlers need.
@@ -24,6 +24,8 @@ pub struct AppState {
     pub accept_product: AcceptProductEvent,
     /// Accepts order events.
     pub accept_order: AcceptOrderEvent,
+    /// Accepts the source's order status reports.
+    pub accept_status: AcceptOrderStatusEvent,
     /// For readiness.
     pub inbox: Arc<dyn Inbox>,
     /// For readiness.
@@ -82,6 +84,27 @@ pub async fn sync_order(
     let id = body.event.event_id.as_str().to_owned();
     let result = state.accept_order.execute(&body.store, &body.event).await;
     log_acceptance("order", &body, &result);
+    accepted(&id, result)
+}
+
+/// The source store reports the state or tracking number of an order the hub created there.
+///
+/// Accepted (202) once the event is durably stored and queued; a repeated `event_id` is answered 202
+/// `duplicate` and ignored. Only the source store's key may post here. The hub then carries the state
+/// (mapped per retailer, forward only) and the tracking number to the retailer's order.
+#[api_v2_operation(
+    tags(Sync),
+    operation_id = "syncOrderStatus",
+    consumes = "application/json",
+    produces = "application/json"
+)]
+pub async fn sync_order_status(
+    body: Webhook<OrderStatusEventBody>,
+    state: web::Data<AppState>,
+) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
+    let id = body.event.event_id.as_str().to_owned();
+    let result = state.accept_status.execute(&body.store, &body.event).await;
+    log_acceptance("order_status", &body, &result);
     accepted(&id, result)
 }
 

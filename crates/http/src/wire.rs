@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use garde::Validate;
 use hub_domain::{
     Address, CombinationData, Customer, EventId, EventPayload, InvalidValue, Money, NewEvent, OrderData, OrderLine,
-    OrderedCombination, ProductData, Sku, StoreCode, StoreRole,
+    OrderStatusData, OrderedCombination, ProductData, Sku, StoreCode, StoreRole,
 };
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
@@ -398,6 +398,87 @@ impl WebhookBody for OrderEventBody {
     }
 }
 
+/// The source reports the state or the tracking number of an order the hub created there (its connector
+/// reports only orders placed with `module = fulfillment_connector`).
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, Apiv2Schema)]
+pub struct OrderStatusEventBody {
+    /// Unique id of this event; the same id again is answered `duplicate` and ignored.
+    #[garde(custom(valid_event_id))]
+    pub event_id: String,
+    /// When the change happened at the store, RFC 3339 (microseconds welcome); refused when more than the
+    /// signature tolerance ahead of the hub's clock.
+    #[garde(custom(valid_timestamp))]
+    pub occurred_at: String,
+    /// The connector's sequence (its outbox id): increases with every event of the store, so with every
+    /// report of one order. A report with a sequence at or below the last one applied to its order changes
+    /// nothing.
+    #[garde(range(min = 1))]
+    pub sequence: u64,
+    /// The order on the source.
+    #[garde(dive)]
+    pub order: OrderStatusBody,
+}
+
+/// An order on the source store, as it is now.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, Apiv2Schema)]
+pub struct OrderStatusBody {
+    /// Order id on the source.
+    #[garde(range(min = 1))]
+    pub id: u64,
+    /// Order reference on the source.
+    #[garde(length(chars, min = 1, max = 32))]
+    pub reference: String,
+    /// The cart it was made from (`id_cart`).
+    #[garde(skip)]
+    #[serde(default)]
+    pub cart_id: Option<u64>,
+    /// Its current state id (`current_state`), e.g. "4".
+    #[garde(length(min = 1, max = 10), pattern(r"^[0-9]+$"))]
+    pub state: String,
+    /// That state's name in the shop's default language, e.g. "Shipped".
+    #[garde(length(chars, max = 64))]
+    #[serde(default)]
+    pub state_name: Option<String>,
+    /// The tracking number of its carrier (`order_carrier.tracking_number`); null or empty when none.
+    #[garde(length(chars, max = 64))]
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    /// Its carrier id on the source.
+    #[garde(skip)]
+    #[serde(default)]
+    pub carrier_id: Option<u64>,
+    /// Its last change on the source (`date_upd`), RFC 3339.
+    #[garde(inner(custom(valid_timestamp)))]
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+impl WebhookBody for OrderStatusEventBody {
+    const ROLE: StoreRole = StoreRole::Source;
+
+    fn try_into_domain(self, store: StoreCode) -> Result<NewEvent, InvalidValue> {
+        let o = self.order;
+        let status = OrderStatusData::new(
+            o.id,
+            o.reference,
+            o.cart_id,
+            o.state,
+            o.state_name,
+            o.tracking_number,
+            o.carrier_id,
+            o.updated_at.as_deref().map(parse_time),
+        )
+        .map_err(|e| e.within("order"))?;
+        Ok(NewEvent::new(
+            EventId::parse(&self.event_id).map_err(|e| e.within("event_id"))?,
+            store,
+            parse_time(&self.occurred_at),
+            Some(self.sequence),
+            EventPayload::OrderStatus(Box::new(status)),
+        ))
+    }
+}
+
 /// The answer to an accepted event.
 #[derive(Debug, Clone, Serialize, Deserialize, Apiv2Schema)]
 pub struct AcceptedResponse {
@@ -429,7 +510,7 @@ mod tests {
         body.validate().map_err(|e| InvalidValue::new("garde", e.to_string()))?;
         match body.try_into_domain(StoreCode::parse("retail-1").unwrap())?.payload {
             EventPayload::Order(o) => Ok(*o),
-            EventPayload::Product(_) => unreachable!(),
+            _ => unreachable!(),
         }
     }
 

@@ -96,4 +96,27 @@ impl OrderLinks for SeaOrmOrderLinks {
     async fn release(&self, store: &StoreCode, client_order_id: u64, owner: &str) -> Result<(), StorageError> {
         LEASE.release(&self.db, vec![store.as_str().into(), (client_order_id as i64).into()], owner).await
     }
+
+    async fn find_by_source(
+        &self,
+        source_order_id: u64,
+        cart_id: Option<u64>,
+    ) -> Result<Option<OrderLink>, StorageError> {
+        let lookups = [Some(("source_order_id", source_order_id)), cart_id.map(|c| ("source_cart_id", c))];
+        for (column, id) in lookups.into_iter().flatten() {
+            let stmt = Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                format!("SELECT client_store, client_order_id FROM order_links WHERE {column} = ? LIMIT 1"),
+                vec![(id as i64).into()],
+            );
+            if let Some(row) = self.db.query_one_raw(stmt).await.map_err(storage_error)? {
+                let store: String = row.try_get_by_index(0).map_err(storage_error)?;
+                let order: i64 = row.try_get_by_index(1).map_err(storage_error)?;
+                let store = StoreCode::parse(&store)
+                    .map_err(|e| StorageError::Unexpected(format!("order_links: bad store `{store}`: {}", e.message)))?;
+                return self.get(&store, order as u64).await;
+            }
+        }
+        Ok(None)
+    }
 }

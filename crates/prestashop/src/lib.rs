@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod check;
 pub mod client;
 pub mod client_orders;
+mod retailer_orders;
 pub mod source;
 pub mod xml;
 

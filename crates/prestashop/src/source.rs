@@ -168,6 +168,35 @@ impl WebserviceSourceShop {
         self.post("carts", xml::document("cart", cart)).await
     }
 
+    /// The first order whose `filter` is `id` (`filter[id]`, `filter[id_cart]`).
+    async fn order_where(&self, filter: &'static str, id: u64) -> Result<Option<SourceOrder>, SourceError> {
+        let found = self
+            .list(
+                "orders",
+                vec![
+                    (filter, format!("[{id}]")),
+                    (
+                        "display",
+                        "[id,id_carrier,reference,current_state,valid,total_paid_tax_incl,total_shipping_tax_incl]"
+                            .into(),
+                    ),
+                    ("sort", "[id_ASC]".into()),
+                ],
+            )
+            .await?;
+        let Some(o) = found.first() else { return Ok(None) };
+        let money = |v: &Value| Money::parse(v.as_str().unwrap_or("0")).unwrap_or(Money::ZERO);
+        Ok(Some(SourceOrder {
+            id: num(&o["id"]),
+            reference: o["reference"].as_str().unwrap_or_default().to_owned(),
+            state: o["current_state"].as_str().map(str::to_owned).unwrap_or_else(|| o["current_state"].to_string()),
+            valid: int(&o["valid"]) == 1,
+            total_paid_tax_incl: money(&o["total_paid_tax_incl"]),
+            carrier: self.carrier_name(num(&o["id_carrier"])).await?,
+            shipping_tax_incl: money(&o["total_shipping_tax_incl"]),
+        }))
+    }
+
     async fn post(&self, resource: &str, body: String) -> Result<u64, SourceError> {
         let a = self.client.send(Method::POST, resource, &[("output_format", "JSON".into())], Some(body)).await?;
         let v: Value = serde_json::from_str(&a.body)
@@ -601,32 +630,20 @@ impl SourceShop for WebserviceSourceShop {
     }
 
     async fn order_for_cart(&self, cart_id: u64) -> Result<Option<SourceOrder>, SourceError> {
-        let found = self
-            .list(
-                "orders",
-                vec![
-                    ("filter[id_cart]", format!("[{cart_id}]")),
-                    (
-                        "display",
-                        "[id,id_carrier,reference,current_state,valid,total_paid_tax_incl,total_shipping_tax_incl]"
-                            .into(),
-                    ),
-                    ("sort", "[id_ASC]".into()),
-                ],
-            )
-            .await?;
-        let Some(o) = found.first() else { return Ok(None) };
-        let money = |v: &Value| Money::parse(v.as_str().unwrap_or("0")).unwrap_or(Money::ZERO);
-        Ok(Some(SourceOrder {
-            id: num(&o["id"]),
-            reference: o["reference"].as_str().unwrap_or_default().to_owned(),
-            state: o["current_state"].as_str().map(str::to_owned).unwrap_or_else(|| o["current_state"].to_string()),
-            valid: int(&o["valid"]) == 1,
-            total_paid_tax_incl: money(&o["total_paid_tax_incl"]),
-            carrier: self.carrier_name(num(&o["id_carrier"])).await?,
-            shipping_tax_incl: money(&o["total_shipping_tax_incl"]),
-        }))
+        self.order_where("filter[id_cart]", cart_id).await
     }
+
+    async fn order(&self, order_id: u64) -> Result<Option<SourceOrder>, SourceError> {
+        self.order_where("filter[id]", order_id).await
+    }
+
+    async fn set_state(&self, order_id: u64, state: u64) -> Result<(), SourceError> {
+        let body =
+            xml::object("order_history", &[("id_order", order_id.to_string()), ("id_order_state", state.to_string())]);
+        self.client.send(Method::POST, "order_histories", &[], Some(body)).await?;
+        Ok(())
+    }
+
 
     async fn order_cart(
         &self,

@@ -353,7 +353,7 @@ impl JobQueue for ApalisJobQueue {
                 let job = FanOutProductJob { event_id, queued_at_us: now_us() };
                 bounded(limit, "push", async move { redis_backlog::push(&mut c, &config, &[job]).await }).await
             }
-            (Storages::Redis { conn, replicate, .. }, EventKind::Order) => {
+            (Storages::Redis { conn, replicate, .. }, EventKind::Order | EventKind::OrderStatus) => {
                 let (mut c, config) = (conn.clone(), replicate.get_config().clone());
                 let job = ReplicateOrderJob { event_id, queued_at_us: now_us() };
                 bounded(limit, "push", async move { redis_backlog::push(&mut c, &config, &[job]).await }).await
@@ -366,7 +366,7 @@ impl JobQueue for ApalisJobQueue {
                 )
                 .await
             }
-            (Storages::Sqlite { replicate, .. }, EventKind::Order) => {
+            (Storages::Sqlite { replicate, .. }, EventKind::Order | EventKind::OrderStatus) => {
                 bounded(
                     limit,
                     "push",

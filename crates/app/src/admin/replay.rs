@@ -19,7 +19,8 @@ pub(super) async fn run(settings: &Settings, args: &ReplayArgs) -> anyhow::Resul
         None => None,
         Some("product") => Some(EventKind::Product),
         Some("order") => Some(EventKind::Order),
-        Some(other) => anyhow::bail!("--kind: `product` or `order`, not `{other}`"),
+        Some("order_status") => Some(EventKind::OrderStatus),
+        Some(other) => anyhow::bail!("--kind: `product`, `order` or `order_status`, not `{other}`"),
     };
     let admin = Admin::connect(settings).await?;
     let bar = progress::bar(0, "replay");

@@ -112,6 +112,25 @@ impl AcceptOrderEvent {
     }
 }
 
+/// Accepts the source's report of an order's state or tracking number.
+#[derive(Clone)]
+pub struct AcceptOrderStatusEvent(Intake);
+
+impl AcceptOrderStatusEvent {
+    /// Builds the use case.
+    pub fn new(inbox: Arc<dyn Inbox>, queue: Arc<dyn JobQueue>) -> Self {
+        Self(Intake { inbox, queue })
+    }
+
+    /// Stores the event once and queues its job (on the orders' queue).
+    ///
+    /// # Errors
+    /// [`AcceptError::RoleNotAllowed`] unless `store` is the source; storage and queue failures.
+    pub async fn execute(&self, store: &Store, event: &NewEvent) -> Result<Acceptance, AcceptError> {
+        self.0.accept(store, StoreRole::Source, event).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ pub mod accept;
 pub mod ports;
 pub mod sweep;
 
-pub use accept::{AcceptError, AcceptOrderEvent, AcceptProductEvent, Acceptance};
+pub use accept::{AcceptError, AcceptOrderEvent, AcceptOrderStatusEvent, AcceptProductEvent, Acceptance};
 #[cfg(test)]
 pub use ports::MockInbox;
 pub use ports::{Inbox, PendingEvent, Recorded};

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use super::{order::OrderData, product::ProductData, store::StoreCode};
+use super::{order::OrderData, order_status::OrderStatusData, product::ProductData, store::StoreCode};
 use crate::errors::InvalidValue;
 
 /// The connector's id for an event; the same id is the same event (dedupe key).
@@ -58,8 +58,11 @@ impl From<EventId> for String {
 pub enum EventKind {
     /// A source product changed.
     Product,
-    /// A client placed an order.
+    /// A client placed an order, or its order changed state.
     Order,
+    /// The source reported a state or tracking number of an order the hub created there.
+    #[serde(rename = "order_status")]
+    OrderStatus,
 }
 
 impl EventKind {
@@ -68,6 +71,7 @@ impl EventKind {
         match self {
             EventKind::Product => "product",
             EventKind::Order => "order",
+            EventKind::OrderStatus => "order_status",
         }
     }
 
@@ -76,6 +80,7 @@ impl EventKind {
         match s {
             "product" => Some(EventKind::Product),
             "order" => Some(EventKind::Order),
+            "order_status" => Some(EventKind::OrderStatus),
             _ => None,
         }
     }
@@ -89,6 +94,9 @@ pub enum EventPayload {
     Product(ProductData),
     /// A client's order.
     Order(Box<OrderData>),
+    /// The source's report of an order the hub created there.
+    #[serde(rename = "order_status")]
+    OrderStatus(Box<OrderStatusData>),
 }
 
 impl EventPayload {
@@ -97,6 +105,7 @@ impl EventPayload {
         match self {
             EventPayload::Product(_) => EventKind::Product,
             EventPayload::Order(_) => EventKind::Order,
+            EventPayload::OrderStatus(_) => EventKind::OrderStatus,
         }
     }
 }

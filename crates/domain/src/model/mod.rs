@@ -5,6 +5,7 @@ pub mod combination;
 pub mod event;
 pub mod money;
 pub mod order;
+pub mod order_status;
 pub mod product;
 pub mod secret;
 pub mod store;
@@ -13,6 +14,7 @@ pub use combination::{CombinationCandidate, CombinationIdentity, CombinationMatc
 pub use event::{EventId, EventKind, EventPayload, EventStatus, NewEvent, StoredEvent};
 pub use money::Money;
 pub use order::{Address, Customer, OrderData, OrderLine, OrderedCombination};
+pub use order_status::{OrderStage, OrderStateMap, OrderStatusData};
 pub use product::{CombinationData, ProductData, Sku};
 pub use secret::Secret;
 pub use store::{PriceRule, StaticStoreDirectory, Store, StoreCode, StoreDirectory, StoreRole};

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::{fmt, sync::Arc};
 
-use super::secret::Secret;
+use super::{order_status::OrderStateMap, secret::Secret};
 use crate::errors::InvalidValue;
 
 /// A store's code in configuration and logs: 1–64 of `a-z 0-9 - _`.
@@ -99,6 +99,8 @@ pub struct Store {
     pub price_rule: PriceRule,
     /// A client's orders are forwarded only once valid (paid) at the retailer.
     pub forward_only_valid: bool,
+    /// Its order states by meaning (read from it, and set on it).
+    pub order_states: OrderStateMap,
 }
 
 impl Store {
@@ -118,7 +120,23 @@ impl Store {
         active: bool,
         price_rule: PriceRule,
     ) -> Self {
-        Self { code, role, api_key, signing_secret, active, price_rule, forward_only_valid: true }
+        Self {
+            code,
+            role,
+            api_key,
+            signing_secret,
+            active,
+            price_rule,
+            forward_only_valid: true,
+            order_states: OrderStateMap::default(),
+        }
+    }
+
+    /// Sets its order states by meaning.
+    #[must_use]
+    pub fn with_order_states(mut self, states: OrderStateMap) -> Self {
+        self.order_states = states;
+        self
     }
 }
 
@@ -133,6 +151,10 @@ pub trait StoreDirectory: Send + Sync + 'static {
     fn active_clients(&self) -> Vec<Arc<Store>>;
     /// Every store.
     fn all(&self) -> Vec<Arc<Store>>;
+    /// The source store (the first one configured).
+    fn source(&self) -> Option<Arc<Store>> {
+        self.all().into_iter().find(|s| s.role == StoreRole::Source)
+    }
 }
 
 /// A store directory fixed at start-up (from configuration).

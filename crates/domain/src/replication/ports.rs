@@ -72,6 +72,38 @@ pub struct OrderLink {
     /// The shipping the source charged, tax included (`total_shipping_tax_incl` of its order).
     #[serde(default)]
     pub shipping_tax_incl: Option<Money>,
+    /// The source state's name, as the source reported it.
+    #[serde(default)]
+    pub source_state_name: Option<String>,
+    /// The tracking number of the source order's carrier, as the source reported it.
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    /// The client order's state as last seen (its webhooks, or read by the hub), or as the hub set it.
+    #[serde(default)]
+    pub client_state: Option<String>,
+    /// The tracking number the hub set on the client order's carrier.
+    #[serde(default)]
+    pub client_tracking: Option<String>,
+    /// The connector's sequence of the latest source status applied (an older one changes nothing).
+    #[serde(default)]
+    pub status_sequence: Option<u64>,
+    /// When the latest source status applied happened (for the statuses the hub read itself).
+    #[serde(default)]
+    pub status_at: Option<DateTime<Utc>>,
+    /// The source's state and tracking number are recorded but not yet carried to the client order: a
+    /// retry carries them, whatever event it runs for.
+    #[serde(default)]
+    pub client_update_pending: bool,
+    /// The retailer called the order off (cancelled or refunded) and the hub acted on it: cancelled the
+    /// source order, or found it shipped already.
+    #[serde(default)]
+    pub client_call_off_handled: bool,
+    /// When the hub last carried a state or tracking number from one shop to the other.
+    #[serde(default)]
+    pub status_updated_at: Option<DateTime<Utc>>,
+    /// Something for the wholesaler to handle (e.g. cancelled at the retailer after it was shipped).
+    #[serde(default)]
+    pub attention: Option<String>,
     /// The event that brought it last.
     pub event_id: String,
     /// Last change.
@@ -111,6 +143,17 @@ pub trait OrderLinks: Send + Sync + 'static {
     /// # Errors
     /// When the database cannot be reached.
     async fn release(&self, store: &StoreCode, client_order_id: u64, owner: &str) -> Result<(), StorageError>;
+
+    /// The link whose source order is `source_order_id`, else the one whose source cart is `cart_id` (its
+    /// order id may not be recorded yet).
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn find_by_source(
+        &self,
+        source_order_id: u64,
+        cart_id: Option<u64>,
+    ) -> Result<Option<OrderLink>, StorageError>;
 }
 
 /// An order line resolved to the source's catalog.
@@ -255,10 +298,56 @@ pub trait SourceShop: Send + Sync + 'static {
     /// Gateway failures.
     async fn stock(&self, product_id: u64) -> Result<Vec<(u64, i64)>, SourceError>;
 
+    /// The source order `order_id` as it is now; `None` when there is none.
+    ///
+    /// # Errors
+    /// Gateway failures.
+    async fn order(&self, order_id: u64) -> Result<Option<SourceOrder>, SourceError>;
+
+    /// Moves the source order to `state` through PrestaShop's own state change (`order_histories`), which
+    /// restocks on a cancellation; no e-mail to the B2B customer.
+    ///
+    /// # Errors
+    /// Gateway failures.
+    async fn set_state(&self, order_id: u64, state: u64) -> Result<(), SourceError>;
+
     /// The product as the source has it now (reference, price, active, combinations with their attributes
     /// and stock); `None` when it is gone or has no usable reference. For a product the hub has no state of.
     ///
     /// # Errors
     /// Gateway failures.
     async fn product(&self, product_id: u64) -> Result<Option<ProductData>, SourceError>;
+}
+
+/// A retailer's order as the hub reads and moves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetailerOrder {
+    /// Its current state id.
+    pub state: String,
+    /// The tracking number of its carrier (`None` when empty, or when it has no carrier).
+    pub tracking_number: Option<String>,
+}
+
+/// The retailers' shops, as the return path needs them: their orders' state and tracking number.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait RetailerShops: Send + Sync + 'static {
+    /// The order `order_id` of `store`; `None` when the shop has no such order.
+    ///
+    /// # Errors
+    /// Gateway failures.
+    async fn order(&self, store: &StoreCode, order_id: u64) -> Result<Option<RetailerOrder>, GatewayError>;
+
+    /// Sets the tracking number on the order's carrier (no e-mail: the shipped state's e-mail carries it).
+    ///
+    /// # Errors
+    /// Gateway failures; [`GatewayError::Permanent`] when the order has no carrier to carry it.
+    async fn set_tracking(&self, store: &StoreCode, order_id: u64, tracking: &str) -> Result<(), GatewayError>;
+
+    /// Moves the order to `state` through the shop's own state change, with the e-mail the state sends
+    /// to the customer (`order_histories?sendemail=1`).
+    ///
+    /// # Errors
+    /// Gateway failures.
+    async fn set_state(&self, store: &StoreCode, order_id: u64, state: u64) -> Result<(), GatewayError>;
 }

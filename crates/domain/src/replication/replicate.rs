@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::ports::{OrderLink, OrderLinkStatus, OrderLinks, OrderPlan, Refusal, SourceError, SourceOrder, SourceShop};
+use super::{
+    ports::{OrderLink, OrderLinkStatus, OrderLinks, OrderPlan, Refusal, SourceError, SourceOrder, SourceShop},
+    status::{FollowSourceOrder, StatusOutcome},
+};
 use crate::{
     catalog::ProductStates,
     errors::GatewayError,
@@ -30,19 +33,22 @@ pub enum Replication {
     AlreadyProcessed,
     /// Not forwarded until the retailer's order is valid.
     WaitingPayment,
+    /// A source status report, followed to the retailer's order.
+    Followed(StatusOutcome),
 }
 
 /// Replicates a client's order on the source.
 #[derive(Clone)]
 pub struct ReplicateOrder {
     inbox: Arc<dyn Inbox>,
-    links: Arc<dyn OrderLinks>,
+    pub(super) links: Arc<dyn OrderLinks>,
     pub(super) source: Arc<dyn SourceShop>,
     pub(super) stores: Arc<dyn StoreDirectory>,
     pub(super) states: Arc<dyn ProductStates>,
     pub(super) queue: Arc<dyn JobQueue>,
     timer: Arc<dyn Timer>,
     owner: String,
+    follow: Option<FollowSourceOrder>,
 }
 
 impl ReplicateOrder {
@@ -58,7 +64,14 @@ impl ReplicateOrder {
         timer: Arc<dyn Timer>,
         owner: String,
     ) -> Self {
-        Self { inbox, links, source, stores, states, queue, timer, owner }
+        Self { inbox, links, source, stores, states, queue, timer, owner, follow: None }
+    }
+
+    /// Also runs the source's status reports (they share the orders' queue), through `follow`.
+    #[must_use]
+    pub fn with_follow(mut self, follow: FollowSourceOrder) -> Self {
+        self.follow = Some(follow);
+        self
     }
 
     /// Replicates the order of event `id`.
@@ -70,8 +83,17 @@ impl ReplicateOrder {
         let stored =
             self.inbox.load(id).await?.ok_or_else(|| JobError::Permanent(format!("event {id} is not in the inbox")))?;
         let client = stored.event.store.clone();
-        let EventPayload::Order(order) = stored.event.payload else {
-            return Err(JobError::Permanent(format!("event {id} is not an order event")));
+        let order = match stored.event.payload {
+            EventPayload::Order(order) => order,
+            EventPayload::OrderStatus(_) => {
+                let follow = self.follow.as_ref().ok_or_else(|| {
+                    JobError::Permanent(format!("event {id}: this worker does not follow source statuses"))
+                })?;
+                return follow.execute(id).await.map(Replication::Followed);
+            }
+            EventPayload::Product(_) => {
+                return Err(JobError::Permanent(format!("event {id} is not an order event")));
+            }
         };
         if stored.status == EventStatus::Processed {
             let link = self.links.get(&client, order.client_order_id).await?;
@@ -131,6 +153,16 @@ impl ReplicateOrder {
             carrier_id: None,
             carrier_name: None,
             shipping_tax_incl: None,
+            source_state_name: None,
+            tracking_number: None,
+            client_state: None,
+            client_tracking: None,
+            status_sequence: None,
+            status_at: None,
+            client_update_pending: false,
+            client_call_off_handled: false,
+            status_updated_at: None,
+            attention: None,
             event_id: id.to_string(),
             updated_at: Utc::now(),
         });
@@ -139,9 +171,11 @@ impl ReplicateOrder {
             if link.stock_echo_pending {
                 self.finish_echo(&mut link, order, None).await?;
             }
+            self.follow_retailer(&mut link, order, o).await?;
             return Ok(Replication::AlreadyCreated(o));
         }
         link.event_id = id.to_string();
+        link.client_state = order.state.clone().or(link.client_state);
         if forward_only_valid && order.valid == Some(false) {
             link.status = OrderLinkStatus::WaitingPayment;
             link.updated_at = Utc::now();
@@ -253,7 +287,7 @@ impl ReplicateOrder {
 
     /// Reads the source's stock of the order's products back and fans it out, then records the echo done.
     /// A failure is retryable: the job runs again and, the order existing, only finishes the echo.
-    async fn finish_echo(
+    pub(super) async fn finish_echo(
         &self,
         link: &mut OrderLink,
         order: &OrderData,
@@ -359,6 +393,10 @@ mod tests {
         async fn release(&self, _: &StoreCode, _: u64, _: &str) -> Result<(), StorageError> {
             Ok(())
         }
+        async fn find_by_source(&self, order: u64, cart: Option<u64>) -> Result<Option<OrderLink>, StorageError> {
+            let link = self.0.lock().unwrap().clone();
+            Ok(link.filter(|l| l.source_order_id == Some(order) || (cart.is_some() && l.source_cart_id == cart)))
+        }
     }
 
     fn plan() -> OrderPlan {
@@ -439,6 +477,16 @@ mod tests {
             carrier_id: None,
             carrier_name: None,
             shipping_tax_incl: None,
+            source_state_name: None,
+            tracking_number: None,
+            client_state: None,
+            client_tracking: None,
+            status_sequence: None,
+            status_at: None,
+            client_update_pending: false,
+            client_call_off_handled: false,
+            status_updated_at: None,
+            attention: None,
             event_id: "order-evt-1".into(),
             updated_at: Utc::now(),
         };
@@ -518,6 +566,16 @@ mod tests {
             carrier_id: None,
             carrier_name: None,
             shipping_tax_incl: None,
+            source_state_name: None,
+            tracking_number: None,
+            client_state: None,
+            client_tracking: None,
+            status_sequence: None,
+            status_at: None,
+            client_update_pending: false,
+            client_call_off_handled: false,
+            status_updated_at: None,
+            attention: None,
             event_id: "order-evt-1".into(),
             updated_at: Utc::now(),
         }
