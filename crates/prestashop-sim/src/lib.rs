@@ -235,6 +235,36 @@ impl RecordedRequest {
     }
 }
 
+/// One mail the shop sent (`Mail::Send`), as PrestaShop's `mail` log table keeps it with `PS_LOG_EMAILS`,
+/// plus the tracking variables of its template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentMail {
+    /// The template: `payment`, `shipped`, `order_canceled`, `order_conf`, `in_transit`…
+    pub template: String,
+    /// The customer's e-mail.
+    pub recipient: String,
+    /// The order the mail is about.
+    pub id_order: u64,
+    /// `{followup}`: the carrier's `url` with `@` replaced by the shipping number (`""` when the carrier has
+    /// no url, and in `order_conf`).
+    pub followup: String,
+    /// `{shipping_number}`: the order carrier's tracking number (`""` when none).
+    pub shipping_number: String,
+    /// When it was sent, `YYYY-MM-DD HH:MM:SS`.
+    pub date: String,
+}
+
+/// An order placed with [`Simulator::place_order`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlacedOrder {
+    /// The order's id.
+    pub id: u64,
+    /// Its 9-letter reference.
+    pub reference: String,
+    /// The e-mail of the customer who placed it.
+    pub customer_email: String,
+}
+
 /// A running simulator.
 pub struct Simulator {
     addr: SocketAddr,
@@ -351,15 +381,134 @@ impl Simulator {
              <description><language id=\"1\">{name}, described by the shop</language></description>\
              <weight>0.5</weight></product></prestashop>"
         );
-        let (status, answer) = self.admin_call("POST", "products?output_format=JSON", Some(&body));
-        assert_eq!(status, 201, "seed_product: {answer}");
-        let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
-        let id = match &v["product"]["id"] {
-            serde_json::Value::String(s) => s.parse().unwrap_or_default(),
-            other => other.as_u64().unwrap_or_default(),
-        };
+        let id = self.admin_create("product", &body);
         self.seed_stock(id, 0, quantity);
         id
+    }
+
+    /// POSTs `body` to the resource of `singular` (`product` → `products`) and returns the new id.
+    fn admin_create(&self, singular: &str, body: &str) -> u64 {
+        let resource = schema::RESOURCES.iter().find(|r| r.singular == singular).map_or(singular, |r| r.name);
+        let (status, answer) = self.admin_call("POST", &format!("{resource}?output_format=JSON"), Some(body));
+        assert_eq!(status, 201, "creating a {singular}: {answer}");
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+        match &v[singular]["id"] {
+            serde_json::Value::String(s) => s.parse().unwrap_or_default(),
+            other => other.as_u64().unwrap_or_default(),
+        }
+    }
+
+    /// Places an order at this shop as a front-office checkout would: a new customer (with a valid e-mail),
+    /// a delivery address in France, a cart of `lines` (product reference or combination reference,
+    /// quantity; a product with combinations gets its default one), then `PaymentModule::validateOrder`
+    /// with the amount of the cart in state `state` (e.g. 2 "Payment accepted") — the same code path as
+    /// `POST /api/orders`: stock taken unless the state is 6 or 8, an `order_carriers` row with the cart's
+    /// carrier (`PS_CARRIER_DEFAULT`), the state's mail and `order_conf` in [`mails`](Self::mails). The
+    /// payment module is `ps_checkpayment` for state 1, `ps_cashondelivery` for 13 and `ps_wirepayment`
+    /// otherwise.
+    ///
+    /// # Panics
+    /// When a reference matches no product or combination, or `state` is not an order state.
+    pub fn place_order(&self, lines: &[(&str, u32)], state: u64) -> PlacedOrder {
+        assert!(store::ORDER_STATES.iter().any(|s| s.id == state), "place_order: no order state {state}");
+        let items: Vec<(i64, i64, u32)> = {
+            let store = self.shared.ws.store();
+            lines
+                .iter()
+                .map(|&(reference, qty)| {
+                    let combo = store.rows_where("combinations", |c| c.get("reference") == reference).next();
+                    if let Some(c) = combo {
+                        return (c.int("id_product"), c.int("id"), qty);
+                    }
+                    let product = store
+                        .rows_where("products", |p| p.get("reference") == reference)
+                        .next()
+                        .unwrap_or_else(|| panic!("place_order: no product or combination with reference {reference}"));
+                    let id = product.int("id");
+                    (id, store.default_combination(id), qty)
+                })
+                .collect()
+        };
+        let email = format!("shopper.{}@example.com", &util::token()[..12]);
+        let customer = self.admin_create(
+            "customer",
+            &format!(
+                "<prestashop><customer><lastname>Shopper</lastname><firstname>Jane</firstname>\
+                 <email>{email}</email><passwd>shopper-password</passwd><active>1</active>\
+                 <id_default_group>3</id_default_group></customer></prestashop>"
+            ),
+        );
+        let address = self.admin_create(
+            "address",
+            &format!(
+                "<prestashop><address><id_customer>{customer}</id_customer><id_country>8</id_country>\
+                 <alias>Home</alias><lastname>Shopper</lastname><firstname>Jane</firstname>\
+                 <address1>12 rue de la Paix</address1><postcode>75002</postcode><city>Paris</city>\
+                 </address></prestashop>"
+            ),
+        );
+        let rows: String = items
+            .iter()
+            .map(|(p, a, q)| {
+                format!(
+                    "<cart_row><id_product>{p}</id_product><id_product_attribute>{a}</id_product_attribute>\
+                     <id_address_delivery>{address}</id_address_delivery><quantity>{q}</quantity></cart_row>"
+                )
+            })
+            .collect();
+        let cart = self.admin_create(
+            "cart",
+            &format!(
+                "<prestashop><cart><id_currency>1</id_currency><id_lang>1</id_lang><id_customer>{customer}</id_customer>\
+                 <id_address_delivery>{address}</id_address_delivery><id_address_invoice>{address}</id_address_invoice>\
+                 <associations><cart_rows>{rows}</cart_rows></associations></cart></prestashop>"
+            ),
+        );
+        let mut store = self.shared.ws.store();
+        let cart_rec = store.get("carts", cart).cloned().expect("the cart just created");
+        let totals = orders::cart_totals(&store, &cart_rec);
+        let (module, payment) = match state {
+            1 => ("ps_checkpayment", "Payments by check"),
+            13 => ("ps_cashondelivery", "Cash on delivery (COD)"),
+            _ => ("ps_wirepayment", "Bank wire"),
+        };
+        let key = cart_rec.get("secure_key").to_owned();
+        let paid = orders::Payment {
+            cart_id: cart,
+            state,
+            paid: totals.order_total(),
+            module,
+            payment,
+            secure_key: &key,
+        };
+        let id = orders::validate_order_in_state(&mut store, &paid)
+            .unwrap_or_else(|e| panic!("place_order: validateOrder refused the cart: {e:?}"));
+        let reference = store.get("orders", id).map(|o| o.get("reference").to_owned()).unwrap_or_default();
+        PlacedOrder { id, reference, customer_email: email }
+    }
+
+    /// The `current_state` of an order.
+    pub fn order_state(&self, order: u64) -> Option<u64> {
+        self.shared.ws.store().get("orders", order).map(|o| o.int("current_state").max(0) as u64)
+    }
+
+    /// The tracking number of the order's carrier (`order_carriers.tracking_number`), `None` when the order
+    /// has no carrier row.
+    pub fn tracking_number(&self, order: u64) -> Option<String> {
+        let store = self.shared.ws.store();
+        store.order_carrier_of(order as i64).map(|oc| oc.get("tracking_number").to_owned())
+    }
+
+    /// Every mail the shop sent since start or the last [`clear_mails`](Self::clear_mails), in order: the
+    /// state mails of `validateOrder`, `setCurrentState` (PUT/PATCH of an order's `current_state`) and
+    /// `POST order_histories?sendemail=1`, `order_conf`, and `in_transit` (`PUT order_carriers?sendemail=1`).
+    pub fn mails(&self) -> Vec<SentMail> {
+        self.shared.ws.store().mails.clone()
+    }
+
+    /// Forgets the sent mails.
+    pub fn clear_mails(&self) {
+        self.shared.ws.store().mails.clear();
     }
 
     /// Sets the stock row of `product` / `combination` (0: the product level) to `quantity` by PATCH.
