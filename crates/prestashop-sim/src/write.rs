@@ -455,6 +455,27 @@ fn after_save(store: &mut Store, res: &Resource, method: WriteMethod, id: u64, o
                 }
             }
         }
+        "carriers" if method == WriteMethod::Post => {
+            // `Carrier::add`: a position after the others when none is given, `id_reference` set to the id by
+            // SQL (so not on the echoed object), and PS_CARRIER_DEFAULT when it is the only carrier left.
+            let others = store.rows_where("carriers", |c| c.int("id") != id as i64 && c.get("deleted") == "0");
+            let (count, higher) = others.fold((0, -1), |(n, max), c| (n + 1, max.max(c.int("position"))));
+            if obj.int("position") <= 0 {
+                obj.set("position", (higher + 1).to_string());
+            }
+            let position = obj.get("position").to_owned();
+            if let Some(c) = store.get_mut("carriers", id) {
+                c.set("position", position);
+                c.set("id_reference", id.to_string());
+            }
+            let alone = count == 0 && store.get("carriers", id).is_some_and(|c| c.get("deleted") == "0");
+            if alone
+                && let Some(conf) =
+                    store.table_mut("configurations").rows.values_mut().find(|c| c.get("name") == "PS_CARRIER_DEFAULT")
+            {
+                conf.set("value", id.to_string());
+            }
+        }
         "customers" if method == WriteMethod::Post => {
             if let Some(c) = store.get_mut("customers", id)
                 && c.assocs.get("groups").is_none_or(Vec::is_empty)
