@@ -141,7 +141,14 @@ pub(crate) const ORDER_STATES: &[OrderState] = &[
     os(10, "Awaiting bank wire payment", "bankwire", "#34209E", "ps_wirepayment", [0, 1, 0, 0, 0, 0, 0, 0]),
     os(11, "Remote payment accepted", "payment", "#3498D8", "", [1, 1, 1, 0, 0, 1, 0, 0]),
     os(12, "On backorder (not paid)", "outofstock", "#34209E", "", [0, 1, 0, 0, 0, 0, 0, 0]),
-    os(13, "Awaiting Cash On Delivery validation", "cashondelivery", "#34209E", "ps_cashondelivery", [0, 0, 0, 0, 0, 0, 0, 0]),
+    os(
+        13,
+        "Awaiting Cash On Delivery validation",
+        "cashondelivery",
+        "#34209E",
+        "ps_cashondelivery",
+        [0, 0, 0, 0, 0, 0, 0, 0],
+    ),
 ];
 
 /// `PS_OS_CANCELED`.
@@ -500,7 +507,9 @@ impl Store {
                 _ => "simple",
             }),
             // `Order::getWsShippingNumber`: the tracking number of the order's `order_carrier` row, NULL without one.
-            ("orders", "shipping_number") => self.order_carrier_of(id).map_or(Value::Null, |oc| Value::text(oc.get("tracking_number"))),
+            ("orders", "shipping_number") => {
+                self.order_carrier_of(id).map_or(Value::Null, |oc| Value::text(oc.get("tracking_number")))
+            }
             _ => rec.fields.get(f.name).cloned().unwrap_or(Value::Null),
         }
     }
@@ -690,6 +699,11 @@ mod tests {
         assert_eq!(s.get("carriers", 2).map(|c| c.lang("delay", 1)), Some("Delivery next day!"));
         assert_eq!(s.table("products").map(|t| t.rows.len()), Some(0));
         assert_eq!(s.get("order_states", 8).map(|c| c.lang("name", 1)), Some("Payment error"));
+        // install/data/xml/order_state.xml: "Delivered" and "Awaiting COD validation" send no mail.
+        let mails: Vec<u64> =
+            s.rows_where("order_states", |r| r.get("send_email") == "1").map(|r| r.int("id") as u64).collect();
+        assert_eq!(mails, [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(s.get("order_states", 10).map(|c| c.get("module_name")), Some("ps_wirepayment"));
     }
 
     #[test]
