@@ -235,6 +235,36 @@ impl RecordedRequest {
     }
 }
 
+/// One mail the shop sent (`Mail::Send`), as PrestaShop's `mail` log table keeps it with `PS_LOG_EMAILS`,
+/// plus the tracking variables of its template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentMail {
+    /// The template: `payment`, `shipped`, `order_canceled`, `order_conf`, `in_transit`…
+    pub template: String,
+    /// The customer's e-mail.
+    pub recipient: String,
+    /// The order the mail is about.
+    pub id_order: u64,
+    /// `{followup}`: the carrier's `url` with `@` replaced by the shipping number (`""` when the carrier has
+    /// no url, and in `order_conf`).
+    pub followup: String,
+    /// `{shipping_number}`: the order carrier's tracking number (`""` when none).
+    pub shipping_number: String,
+    /// When it was sent, `YYYY-MM-DD HH:MM:SS`.
+    pub date: String,
+}
+
+/// An order placed with [`Simulator::place_order`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlacedOrder {
+    /// The order's id.
+    pub id: u64,
+    /// Its 9-letter reference.
+    pub reference: String,
+    /// The e-mail of the customer who placed it.
+    pub customer_email: String,
+}
+
 /// A running simulator.
 pub struct Simulator {
     addr: SocketAddr,
@@ -351,15 +381,128 @@ impl Simulator {
              <description><language id=\"1\">{name}, described by the shop</language></description>\
              <weight>0.5</weight></product></prestashop>"
         );
-        let (status, answer) = self.admin_call("POST", "products?output_format=JSON", Some(&body));
-        assert_eq!(status, 201, "seed_product: {answer}");
-        let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
-        let id = match &v["product"]["id"] {
-            serde_json::Value::String(s) => s.parse().unwrap_or_default(),
-            other => other.as_u64().unwrap_or_default(),
-        };
+        let id = self.admin_create("product", &body);
         self.seed_stock(id, 0, quantity);
         id
+    }
+
+    /// POSTs `body` to the resource of `singular` (`product` → `products`) and returns the new id.
+    fn admin_create(&self, singular: &str, body: &str) -> u64 {
+        let resource = schema::RESOURCES.iter().find(|r| r.singular == singular).map_or(singular, |r| r.name);
+        let (status, answer) = self.admin_call("POST", &format!("{resource}?output_format=JSON"), Some(body));
+        assert_eq!(status, 201, "creating a {singular}: {answer}");
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+        match &v[singular]["id"] {
+            serde_json::Value::String(s) => s.parse().unwrap_or_default(),
+            other => other.as_u64().unwrap_or_default(),
+        }
+    }
+
+    /// Places an order at this shop as a front-office checkout would: a new customer (with a valid e-mail),
+    /// a delivery address in France, a cart of `lines` (product reference or combination reference,
+    /// quantity; a product with combinations gets its default one), then `PaymentModule::validateOrder`
+    /// with the amount of the cart in state `state` (e.g. 2 "Payment accepted") — the same code path as
+    /// `POST /api/orders`: stock taken unless the state is 6 or 8, an `order_carriers` row with the cart's
+    /// carrier (`PS_CARRIER_DEFAULT`), the state's mail and `order_conf` in [`mails`](Self::mails). The
+    /// payment module is `ps_checkpayment` for state 1, `ps_cashondelivery` for 13 and `ps_wirepayment`
+    /// otherwise.
+    ///
+    /// # Panics
+    /// When a reference matches no product or combination, or `state` is not an order state.
+    pub fn place_order(&self, lines: &[(&str, u32)], state: u64) -> PlacedOrder {
+        assert!(store::ORDER_STATES.iter().any(|s| s.id == state), "place_order: no order state {state}");
+        let items: Vec<(i64, i64, u32)> = {
+            let store = self.shared.ws.store();
+            lines
+                .iter()
+                .map(|&(reference, qty)| {
+                    let combo = store.rows_where("combinations", |c| c.get("reference") == reference).next();
+                    if let Some(c) = combo {
+                        return (c.int("id_product"), c.int("id"), qty);
+                    }
+                    let product = store
+                        .rows_where("products", |p| p.get("reference") == reference)
+                        .next()
+                        .unwrap_or_else(|| panic!("place_order: no product or combination with reference {reference}"));
+                    let id = product.int("id");
+                    (id, store.default_combination(id), qty)
+                })
+                .collect()
+        };
+        let email = format!("shopper.{}@example.com", &util::token()[..12]);
+        let customer = self.admin_create(
+            "customer",
+            &format!(
+                "<prestashop><customer><lastname>Shopper</lastname><firstname>Jane</firstname>\
+                 <email>{email}</email><passwd>shopper-password</passwd><active>1</active>\
+                 <id_default_group>3</id_default_group></customer></prestashop>"
+            ),
+        );
+        let address = self.admin_create(
+            "address",
+            &format!(
+                "<prestashop><address><id_customer>{customer}</id_customer><id_country>8</id_country>\
+                 <alias>Home</alias><lastname>Shopper</lastname><firstname>Jane</firstname>\
+                 <address1>12 rue de la Paix</address1><postcode>75002</postcode><city>Paris</city>\
+                 </address></prestashop>"
+            ),
+        );
+        let rows: String = items
+            .iter()
+            .map(|(p, a, q)| {
+                format!(
+                    "<cart_row><id_product>{p}</id_product><id_product_attribute>{a}</id_product_attribute>\
+                     <id_address_delivery>{address}</id_address_delivery><quantity>{q}</quantity></cart_row>"
+                )
+            })
+            .collect();
+        let cart = self.admin_create(
+            "cart",
+            &format!(
+                "<prestashop><cart><id_currency>1</id_currency><id_lang>1</id_lang><id_customer>{customer}</id_customer>\
+                 <id_address_delivery>{address}</id_address_delivery><id_address_invoice>{address}</id_address_invoice>\
+                 <associations><cart_rows>{rows}</cart_rows></associations></cart></prestashop>"
+            ),
+        );
+        let mut store = self.shared.ws.store();
+        let cart_rec = store.get("carts", cart).cloned().expect("the cart just created");
+        let totals = orders::cart_totals(&store, &cart_rec);
+        let (module, payment) = match state {
+            1 => ("ps_checkpayment", "Payments by check"),
+            13 => ("ps_cashondelivery", "Cash on delivery (COD)"),
+            _ => ("ps_wirepayment", "Bank wire"),
+        };
+        let key = cart_rec.get("secure_key").to_owned();
+        let paid =
+            orders::Payment { cart_id: cart, state, paid: totals.order_total(), module, payment, secure_key: &key };
+        let id = orders::validate_order_in_state(&mut store, &paid)
+            .unwrap_or_else(|e| panic!("place_order: validateOrder refused the cart: {e:?}"));
+        let reference = store.get("orders", id).map(|o| o.get("reference").to_owned()).unwrap_or_default();
+        PlacedOrder { id, reference, customer_email: email }
+    }
+
+    /// The `current_state` of an order.
+    pub fn order_state(&self, order: u64) -> Option<u64> {
+        self.shared.ws.store().get("orders", order).map(|o| o.int("current_state").max(0) as u64)
+    }
+
+    /// The tracking number of the order's carrier (`order_carriers.tracking_number`), `None` when the order
+    /// has no carrier row.
+    pub fn tracking_number(&self, order: u64) -> Option<String> {
+        let store = self.shared.ws.store();
+        store.order_carrier_of(order as i64).map(|oc| oc.get("tracking_number").to_owned())
+    }
+
+    /// Every mail the shop sent since start or the last [`clear_mails`](Self::clear_mails), in order: the
+    /// state mails of `validateOrder`, `setCurrentState` (PUT/PATCH of an order's `current_state`) and
+    /// `POST order_histories?sendemail=1`, `order_conf`, and `in_transit` (`PUT order_carriers?sendemail=1`).
+    pub fn mails(&self) -> Vec<SentMail> {
+        self.shared.ws.store().mails.clone()
+    }
+
+    /// Forgets the sent mails.
+    pub fn clear_mails(&self) {
+        self.shared.ws.store().mails.clear();
     }
 
     /// Sets the stock row of `product` / `combination` (0: the product level) to `quantity` by PATCH.
@@ -440,5 +583,245 @@ impl Simulator {
 impl Drop for Simulator {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(body: &str) -> serde_json::Value {
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+    }
+
+    /// A shop with product `MUG` (0.5 kg, 13.00) in stock 10 and an order of 3 mugs in state 2.
+    async fn shop_with_order() -> (Simulator, PlacedOrder) {
+        let sim = Simulator::start(SimConfig::default()).await.expect("start");
+        sim.seed_product("MUG", "Mug", "13.00", 10);
+        let order = sim.place_order(&[("MUG", 3)], 2);
+        (sim, order)
+    }
+
+    fn order_carrier(sim: &Simulator, order: u64) -> serde_json::Value {
+        let (status, body) = sim.admin_call(
+            "GET",
+            &format!("order_carriers?filter[id_order]=[{order}]&display=full&output_format=JSON"),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        json(&body)["order_carriers"][0].clone()
+    }
+
+    fn set_tracking(sim: &Simulator, order: u64, number: &str, query: &str) -> (u16, String) {
+        let id = order_carrier(sim, order)["id"].as_u64().expect("an order carrier");
+        let body = format!(
+            "<prestashop><order_carrier><id>{id}</id><tracking_number>{number}</tracking_number></order_carrier></prestashop>"
+        );
+        sim.admin_call("PATCH", &format!("order_carriers/{id}{query}"), Some(&body))
+    }
+
+    fn set_carrier_url(sim: &Simulator, carrier: u64, url: &str) -> (u16, String) {
+        let body = format!("<prestashop><carrier><id>{carrier}</id><url>{url}</url></carrier></prestashop>");
+        sim.admin_call("PATCH", &format!("carriers/{carrier}"), Some(&body))
+    }
+
+    fn history(sim: &Simulator, order: u64, state: u64, query: &str) -> u16 {
+        let body = format!(
+            "<prestashop><order_history><id_order>{order}</id_order><id_order_state>{state}</id_order_state></order_history></prestashop>"
+        );
+        sim.admin_call("POST", &format!("order_histories{query}"), Some(&body)).0
+    }
+
+    fn templates(sim: &Simulator) -> Vec<String> {
+        sim.mails().into_iter().map(|m| m.template).collect()
+    }
+
+    #[tokio::test]
+    async fn order_carriers_schema_lists_the_fields_of_ordercarrier_definition() {
+        let sim = Simulator::start(SimConfig::default()).await.expect("start");
+        let (_, blank) = sim.admin_call("GET", "order_carriers?schema=blank", None);
+        let names: Vec<&str> = blank
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('<'))
+            .filter_map(|l| l.split(['>', ' ']).next())
+            .filter(|n| !n.starts_with(['?', '/']) && *n != "prestashop" && *n != "order_carrier")
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "id",
+                "id_order",
+                "id_carrier",
+                "id_order_invoice",
+                "weight",
+                "shipping_cost_tax_excl",
+                "shipping_cost_tax_incl",
+                "tracking_number",
+                "date_add"
+            ]
+        );
+        let (_, synopsis) = sim.admin_call("GET", "order_carriers?schema=synopsis", None);
+        assert!(synopsis.contains("<id_order required=\"true\" format=\"isUnsignedId\">"), "{synopsis}");
+        assert!(synopsis.contains("<tracking_number format=\"isTrackingNumber\">"), "{synopsis}");
+        let (_, root) = sim.admin_call("GET", "", None);
+        assert!(root.contains("<order_carriers xlink:href="), "{root}");
+    }
+
+    #[tokio::test]
+    async fn place_order_takes_stock_and_adds_the_order_carrier_row_and_mails() {
+        let (sim, order) = shop_with_order().await;
+        assert_eq!(sim.order_state(order.id), Some(2));
+        assert_eq!(sim.product_state(1).map(|p| p.2), Some(7));
+        assert_eq!(order.reference.len(), 9);
+        assert_eq!(sim.tracking_number(order.id).as_deref(), Some(""));
+        let oc = order_carrier(&sim, order.id);
+        assert_eq!(oc["id_carrier"], "1");
+        assert_eq!(oc["weight"], "1.500000");
+        assert_eq!(oc["shipping_cost_tax_incl"], "0.000000");
+        assert_eq!(oc["id_order_invoice"], "1");
+        // `validateOrder`: the state's mail through `addWithemail`, then `order_conf`.
+        let mails = sim.mails();
+        assert_eq!(templates(&sim), ["payment", "order_conf"]);
+        assert!(mails.iter().all(|m| m.recipient == order.customer_email && m.id_order == order.id));
+        assert_eq!(sim.order_state(999), None);
+        assert_eq!(sim.tracking_number(999), None);
+    }
+
+    #[tokio::test]
+    async fn place_order_in_a_non_logable_state_still_takes_stock_and_cancel_gives_it_back() {
+        let sim = Simulator::start(SimConfig::default()).await.expect("start");
+        sim.seed_product("MUG", "Mug", "13.00", 10);
+        let order = sim.place_order(&[("MUG", 4)], 10);
+        assert_eq!(sim.product_state(1).map(|p| p.2), Some(6));
+        assert_eq!(templates(&sim), ["bankwire", "order_conf"]);
+        assert_eq!(history(&sim, order.id, 6, ""), 201);
+        assert_eq!(sim.product_state(1).map(|p| p.2), Some(10));
+    }
+
+    #[tokio::test]
+    async fn order_histories_sends_the_state_mail_only_with_sendemail() {
+        let (sim, order) = shop_with_order().await;
+        sim.clear_mails();
+        assert_eq!(history(&sim, order.id, 3, ""), 201);
+        assert_eq!(sim.order_state(order.id), Some(3));
+        assert!(sim.mails().is_empty());
+        assert_eq!(history(&sim, order.id, 4, "?sendemail=0"), 201);
+        assert!(sim.mails().is_empty());
+        assert_eq!(history(&sim, order.id, 5, "?sendemail=1"), 201);
+        // "Delivered" has send_email = 0 in the install data: no mail.
+        assert!(sim.mails().is_empty());
+        assert_eq!(history(&sim, order.id, 4, "?sendemail=1"), 201);
+        let mails = sim.mails();
+        assert_eq!(mails.len(), 1);
+        assert_eq!((mails[0].template.as_str(), mails[0].followup.as_str()), ("shipped", ""));
+    }
+
+    #[tokio::test]
+    async fn a_shipped_mail_carries_the_followup_url_with_the_tracking_number() {
+        let (sim, order) = shop_with_order().await;
+        assert_eq!(set_carrier_url(&sim, 1, "https://track.example.com/?n=@&amp;lang=en").0, 200);
+        let (status, body) = set_tracking(&sim, order.id, "1Z999AA10123456784", "");
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(sim.tracking_number(order.id).as_deref(), Some("1Z999AA10123456784"));
+        sim.clear_mails();
+        assert_eq!(history(&sim, order.id, 4, "?sendemail=1"), 201);
+        assert_eq!(
+            sim.mails(),
+            [SentMail {
+                template: "shipped".into(),
+                recipient: order.customer_email.clone(),
+                id_order: order.id,
+                followup: "https://track.example.com/?n=1Z999AA10123456784&lang=en".into(),
+                shipping_number: "1Z999AA10123456784".into(),
+                date: sim.mails()[0].date.clone(),
+            }]
+        );
+    }
+
+    #[tokio::test]
+    async fn order_carriers_sendemail_sends_in_transit_when_the_carrier_has_a_url() {
+        let (sim, order) = shop_with_order().await;
+        sim.clear_mails();
+        assert_eq!(set_tracking(&sim, order.id, "AB-1", "?sendemail=1").0, 200);
+        assert!(sim.mails().is_empty(), "no url, no in_transit mail");
+        set_carrier_url(&sim, 1, "http://t.example/@");
+        assert_eq!(set_tracking(&sim, order.id, "AB-2", "?sendemail=1").0, 200);
+        let mails = sim.mails();
+        assert_eq!(mails.len(), 1);
+        assert_eq!(
+            (mails[0].template.as_str(), mails[0].followup.as_str(), mails[0].shipping_number.as_str()),
+            ("in_transit", "http://t.example/AB-2", "AB-2")
+        );
+        assert_eq!(set_tracking(&sim, order.id, "AB-3", "").0, 200);
+        assert_eq!(sim.mails().len(), 1);
+        let (status, body) = set_tracking(&sim, order.id, "bad&lt;number&gt;", "");
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("OrderCarrier-&gt;tracking_number"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn order_shipping_number_is_the_order_carriers_tracking_number_both_ways() {
+        let (sim, order) = shop_with_order().await;
+        set_tracking(&sim, order.id, "TRK-1", "");
+        let (_, full) = sim.admin_call("GET", &format!("orders/{}", order.id), None);
+        assert!(full.contains("<shipping_number notFilterable=\"true\"><![CDATA[TRK-1]]></shipping_number>"), "{full}");
+        let (_, listed) = sim.admin_call(
+            "GET",
+            &format!("orders?filter[id]=[{}]&display=[id,shipping_number]&output_format=JSON", order.id),
+            None,
+        );
+        assert_eq!(json(&listed)["orders"][0]["shipping_number"], "TRK-1");
+        let body = format!(
+            "<prestashop><order><id>{}</id><shipping_number>TRK-2</shipping_number></order></prestashop>",
+            order.id
+        );
+        let (status, answer) = sim.admin_call("PATCH", &format!("orders/{}", order.id), Some(&body));
+        assert_eq!(status, 200, "{answer}");
+        assert!(answer.contains("<![CDATA[TRK-2]]></shipping_number>"), "{answer}");
+        assert_eq!(sim.tracking_number(order.id).as_deref(), Some("TRK-2"));
+        let bad = body.replace("TRK-2", "bad&lt;x&gt;");
+        let (status, answer) = sim.admin_call("PATCH", &format!("orders/{}", order.id), Some(&bad));
+        assert_eq!((status, answer.as_str()), (500, ""));
+        assert_eq!(sim.tracking_number(order.id).as_deref(), Some("TRK-2"));
+        let (status, _) = sim.admin_call("GET", "orders?filter[shipping_number]=[TRK-2]", None);
+        assert_eq!(status, 500);
+    }
+
+    #[tokio::test]
+    async fn put_of_an_order_current_state_sends_the_mail_and_restocks_on_cancel() {
+        let (sim, order) = shop_with_order().await;
+        sim.clear_mails();
+        let body =
+            format!("<prestashop><order><id>{}</id><current_state>6</current_state></order></prestashop>", order.id);
+        let (status, answer) = sim.admin_call("PATCH", &format!("orders/{}", order.id), Some(&body));
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(sim.order_state(order.id), Some(6));
+        assert_eq!(sim.product_state(1).map(|p| p.2), Some(10));
+        assert_eq!(templates(&sim), ["order_canceled"]);
+        // The same state again: `setCurrentState` returns early, no history and no mail.
+        sim.admin_call("PATCH", &format!("orders/{}", order.id), Some(&body));
+        assert_eq!(sim.mails().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn carriers_url_is_writable_and_validated_as_an_absolute_url() {
+        let sim = Simulator::start(SimConfig::default()).await.expect("start");
+        let (_, before) = sim.admin_call("GET", "carriers?display=[id,url]&output_format=JSON", None);
+        assert_eq!(before, r#"{"carriers":[{"id":1,"url":""},{"id":2,"url":""}]}"#);
+        let (status, body) = set_carrier_url(&sim, 2, "ftp://track.example/@");
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("Carrier-&gt;url"), "{body}");
+        assert_eq!(set_carrier_url(&sim, 2, "//track.example/?id=@").0, 200);
+        let (_, after) = sim.admin_call("GET", "carriers/2?display=[url]&output_format=JSON", None);
+        assert_eq!(json(&after)["carriers"][0]["url"], "//track.example/?id=@");
+        let post = "<prestashop><carrier><name>Colissimo</name><active>1</active><url>https://c.example/@</url>\
+                    <delay><language id=\"1\">2 days</language></delay></carrier></prestashop>";
+        let id = sim.admin_create("carrier", post);
+        let (_, added) = sim.admin_call("GET", &format!("carriers/{id}?output_format=JSON"), None);
+        let added = json(&added);
+        assert_eq!(
+            (added["carrier"]["id_reference"].as_str(), added["carrier"]["position"].as_str()),
+            (Some("3"), Some("3"))
+        );
     }
 }

@@ -7,12 +7,14 @@
 use rust_decimal::Decimal;
 
 use crate::{
+    SentMail,
     error::WsError,
     schema,
     store::{
         self, ORDER_STATES, OrderState, Record, Row, STATE_CANCELED, STATE_ERROR, STATE_WS_PAYMENT, Store, row_get,
     },
     util::{self, fixed},
+    validate,
 };
 
 /// One order line, priced.
@@ -28,6 +30,8 @@ pub(crate) struct Line {
     pub upc: String,
     pub unit_excl: Decimal,
     pub unit_incl: Decimal,
+    /// Unit weight: the product's plus the combination's impact (`order_detail.product_weight`).
+    pub weight: Decimal,
 }
 
 /// A cart's totals as `Cart::getOrderTotal` computes them (ROUND_HALF_UP, rounded per line).
@@ -125,8 +129,10 @@ pub(crate) fn cart_totals(store: &Store, cart: &Record) -> Totals {
         let pick = |field: &str| {
             combo.map(|c| c.get(field)).filter(|v| !v.is_empty()).unwrap_or_else(|| p.get(field)).to_owned()
         };
+        let mut weight = util::php_decimal(p.get("weight"));
         if let Some(c) = combo {
             unit_excl += util::php_decimal(c.get("price"));
+            weight += util::php_decimal(c.get("weight"));
             let attrs = attribute_names(store, c, id_lang);
             if !attrs.is_empty() {
                 name = format!("{name} ({attrs})");
@@ -145,6 +151,7 @@ pub(crate) fn cart_totals(store: &Store, cart: &Record) -> Totals {
             upc: pick("upc"),
             unit_excl: round6(unit_excl),
             unit_incl,
+            weight,
         });
     }
     let products_excl = lines.iter().map(|l| round2(l.unit_excl * Decimal::from(l.qty))).sum();
@@ -189,12 +196,49 @@ fn logable(id: u64) -> bool {
     state(id).is_some_and(|s| s.logable)
 }
 
-/// `Order::addWs`: runs `validateOrder` for the posted cart and returns the new order's id.
+/// `Order::addWs`: runs `validateOrder` for the posted cart in `PS_OS_WS_PAYMENT` and returns the new
+/// order's id.
 pub(crate) fn validate_order(store: &mut Store, posted: &Record) -> Result<u64, WsError> {
-    if !store::PAYMENT_MODULES.contains(&posted.get("module")) {
+    let key = store
+        .get("customers", posted.int("id_customer").max(0) as u64)
+        .map(|c| c.get("secure_key").to_owned())
+        .unwrap_or_default();
+    let payment = Payment {
+        cart_id: posted.int("id_cart").max(0) as u64,
+        state: STATE_WS_PAYMENT,
+        paid: util::php_decimal(posted.get("total_paid")),
+        module: posted.get("module"),
+        payment: posted.get("payment"),
+        secure_key: &key,
+    };
+    validate_order_in_state(store, &payment)
+}
+
+/// What a payment module passes to `PaymentModule::validateOrder`.
+#[derive(Debug, Clone)]
+pub(crate) struct Payment<'a> {
+    pub cart_id: u64,
+    /// `$id_order_state`: the state the order gets when `paid` matches the cart total.
+    pub state: u64,
+    /// `$amount_paid`.
+    pub paid: Decimal,
+    /// The payment module's name.
+    pub module: &'a str,
+    /// `$payment_method`, the order's `payment`.
+    pub payment: &'a str,
+    /// `$secure_key`, compared with the cart's.
+    pub secure_key: &'a str,
+}
+
+/// `PaymentModule::validateOrder`: the order of the cart in `payment.state` (state 8 "Payment error" when
+/// the amount paid is not the cart total), its rows, its `order_carrier` row, stock taken unless the state
+/// is 6 or 8, the first history row with the state's mail (`addWithemail`), and the `order_conf` mail
+/// unless the state is 6 or 8. Returns the order's id.
+pub(crate) fn validate_order_in_state(store: &mut Store, payment: &Payment<'_>) -> Result<u64, WsError> {
+    if !store::PAYMENT_MODULES.contains(&payment.module) {
         return Err(WsError::PhpFatal);
     }
-    let cart_id = posted.int("id_cart").max(0) as u64;
+    let cart_id = payment.cart_id;
     let cart = match store.get("carts", cart_id) {
         Some(c)
             if !store.ordered_carts.contains(&cart_id) && c.assocs.get("cart_rows").is_some_and(|r| !r.is_empty()) =>
@@ -207,17 +251,13 @@ pub(crate) fn validate_order(store: &mut Store, posted: &Record) -> Result<u64, 
             ));
         }
     };
-    let posted_key = store
-        .get("customers", posted.int("id_customer").max(0) as u64)
-        .map(|c| c.get("secure_key").to_owned())
-        .unwrap_or_default();
-    if posted_key != cart.get("secure_key") {
+    if payment.secure_key != cart.get("secure_key") {
         return Err(WsError::Die("Secure key does not match".into()));
     }
     let totals = cart_totals(store, &cart);
-    let paid = util::php_decimal(posted.get("total_paid"));
+    let paid = payment.paid;
     let matches = paid_matches(paid, &totals);
-    let state_id = if matches { STATE_WS_PAYMENT } else { STATE_ERROR };
+    let state_id = if matches { payment.state } else { STATE_ERROR };
     let st = state(state_id).copied();
     let now = util::now();
     let order_id = store.next_id("orders");
@@ -240,18 +280,17 @@ pub(crate) fn validate_order(store: &mut Store, posted: &Record) -> Result<u64, 
         ("id_customer", cart.get("id_customer").to_owned()),
         ("id_carrier", totals.carrier.to_string()),
         ("current_state", state_id.to_string()),
-        ("module", posted.get("module").to_owned()),
+        ("module", payment.module.to_owned()),
         ("invoice_number", invoice_number),
         ("invoice_date", invoice_date),
         ("delivery_number", "0".to_owned()),
         ("valid", if logable(state_id) { "1" } else { "0" }.to_owned()),
         ("date_add", now.clone()),
         ("date_upd", now.clone()),
-        ("shipping_number", String::new()),
         ("id_shop_group", "1".to_owned()),
         ("id_shop", "1".to_owned()),
         ("secure_key", cart.get("secure_key").to_owned()),
-        ("payment", posted.get("payment").to_owned()),
+        ("payment", payment.payment.to_owned()),
         ("recyclable", "0".to_owned()),
         ("gift", "0".to_owned()),
         ("mobile_theme", "0".to_owned()),
@@ -308,9 +347,117 @@ pub(crate) fn validate_order(store: &mut Store, posted: &Record) -> Result<u64, 
             store.add_stock(l.id_product, l.id_attr, -l.qty);
         }
     }
+    // `createOrder` adds the order_carrier row (when the cart has a carrier) before the state change, whose
+    // `setInvoice` then links it to the invoice (the simulated invoice's id is its number).
+    if totals.carrier > 0 {
+        let weight: Decimal = totals.lines.iter().map(|l| l.weight * Decimal::from(l.qty)).sum();
+        let id_order_invoice = o.get("invoice_number").to_owned();
+        add_order_carrier(
+            store,
+            &[
+                ("id_order", order_id.to_string()),
+                ("id_carrier", totals.carrier.to_string()),
+                ("id_order_invoice", id_order_invoice),
+                ("weight", money(weight)),
+                ("shipping_cost_tax_excl", money(totals.shipping_excl)),
+                ("shipping_cost_tax_incl", money(totals.shipping_incl)),
+                ("tracking_number", String::new()),
+                ("date_add", now.clone()),
+            ],
+        );
+    }
     add_history(store, order_id, state_id, 0);
+    state_mail(store, order_id, state_id);
     store.ordered_carts.insert(cart_id);
+    if state_id != STATE_ERROR && state_id != STATE_CANCELED {
+        let email = store
+            .get("customers", cart.int("id_customer").max(0) as u64)
+            .map(|c| c.get("email").to_owned())
+            .filter(|e| validate::check("isEmail", e));
+        if let Some(recipient) = email {
+            record_mail(store, "order_conf", recipient, order_id, String::new(), String::new());
+        }
+    }
     Ok(order_id)
+}
+
+fn add_order_carrier(store: &mut Store, values: &[(&'static str, String)]) -> u64 {
+    let Some(res) = schema::resource("order_carriers") else { return 0 };
+    let id = store.next_id("order_carriers");
+    let mut rec = Record::default();
+    for (k, v) in values {
+        rec.set(k, v.clone());
+    }
+    store.put(res, id, &rec);
+    id
+}
+
+fn record_mail(store: &mut Store, template: &str, recipient: String, id_order: u64, followup: String, number: String) {
+    store.mails.push(SentMail {
+        template: template.to_owned(),
+        recipient,
+        id_order,
+        followup,
+        shipping_number: number,
+        date: util::now(),
+    });
+}
+
+/// `OrderHistory::sendEmail` for the history row just added in `state_id`: a mail only when the state has
+/// `send_email = 1` and a template in the order's language, and the customer's e-mail is valid; `{followup}`
+/// is the order carrier's `url` with `@` replaced by the order's shipping number (empty when none).
+fn state_mail(store: &mut Store, order_id: u64, state_id: u64) {
+    let Some(order) = store.get("orders", order_id) else { return };
+    let Some(st) = store.get("order_states", state_id) else { return };
+    let lang = u32::try_from(order.int("id_lang")).unwrap_or(0);
+    let template = st.lang("template", lang).to_owned();
+    if st.get("send_email") != "1" || template.is_empty() {
+        return;
+    }
+    let email = store.get("customers", order.int("id_customer").max(0) as u64).map(|c| c.get("email").to_owned());
+    let Some(recipient) = email.filter(|e| validate::check("isEmail", e)) else { return };
+    let url = store.get("carriers", order.int("id_carrier").max(0) as u64).map(|c| c.get("url").to_owned());
+    let number = store.order_carrier_of(order_id as i64).map(|oc| oc.get("tracking_number").to_owned());
+    let followup = url.unwrap_or_default().replace('@', number.as_deref().unwrap_or(""));
+    record_mail(store, &template, recipient, order_id, followup, number.unwrap_or_default());
+}
+
+/// `OrderCarrier::updateWs` with `sendemail`: `sendInTransitEmail`, the `in_transit` mail, sent only when the
+/// order's carrier has a `url`. A missing order, customer, carrier or delivery address is an uncaught
+/// `PrestaShopException`; a mail `Mail::Send` refuses (invalid e-mail) makes `updateWs` fail (500/46).
+pub(crate) fn in_transit_mail(store: &mut Store, order_carrier: u64) -> Result<(), WsError> {
+    let oc = store.get("order_carriers", order_carrier).ok_or(WsError::PhpFatal)?;
+    let tracking = oc.get("tracking_number").to_owned();
+    let order_id = oc.int("id_order").max(0) as u64;
+    let order = store.get("orders", order_id).ok_or(WsError::PhpFatal)?;
+    let customer = store.get("customers", order.int("id_customer").max(0) as u64).ok_or(WsError::PhpFatal)?;
+    let carrier = store.get("carriers", order.int("id_carrier").max(0) as u64).ok_or(WsError::PhpFatal)?;
+    store.get("addresses", order.int("id_address_delivery").max(0) as u64).ok_or(WsError::PhpFatal)?;
+    let url = carrier.get("url").to_owned();
+    if url.is_empty() {
+        return Ok(());
+    }
+    let recipient = customer.get("email").to_owned();
+    if !validate::check("isEmail", &recipient) {
+        return Err(WsError::new(500, 46, "Unable to save resource"));
+    }
+    let followup = url.replace('@', &tracking);
+    record_mail(store, "in_transit", recipient, order_id, followup, tracking);
+    Ok(())
+}
+
+/// `Order::setWsShippingNumber`: writes the tracking number of the order's `order_carrier` row (nothing
+/// when it has none). The row's `update()` validates it: an invalid number is an uncaught
+/// `PrestaShopException` (a PHP fatal error).
+pub(crate) fn set_shipping_number(store: &mut Store, order_id: u64, number: &str) -> Result<(), WsError> {
+    let Some(id) = store.order_carrier_of(order_id as i64).map(|oc| oc.int("id") as u64) else { return Ok(()) };
+    if !number.is_empty() && !validate::check("isTrackingNumber", number) {
+        return Err(WsError::PhpFatal);
+    }
+    if let Some(oc) = store.get_mut("order_carriers", id) {
+        oc.set("tracking_number", number.to_owned());
+    }
+    Ok(())
 }
 
 fn add_history(store: &mut Store, order_id: u64, state_id: u64, id_employee: i64) -> u64 {
@@ -326,10 +473,17 @@ fn add_history(store: &mut Store, order_id: u64, state_id: u64, id_employee: i64
     id
 }
 
-/// `OrderHistory::changeIdOrderState` followed by the history row: moves stock when the order enters or
-/// leaves the error/canceled states, creates the invoice when the new state has one, and returns the
-/// history id.
-pub(crate) fn change_state(store: &mut Store, order_id: u64, new_state: u64, id_employee: i64) -> Result<u64, WsError> {
+/// `OrderHistory::changeIdOrderState` followed by the history row (`add`, or `addWithemail` when
+/// `with_email`: then `sendEmail` sends the new state's mail): moves stock when the order enters or leaves
+/// the error/canceled states, creates the invoice when the new state has one (linking the order carrier to
+/// it), and returns the history id.
+pub(crate) fn change_state(
+    store: &mut Store,
+    order_id: u64,
+    new_state: u64,
+    id_employee: i64,
+    with_email: bool,
+) -> Result<u64, WsError> {
     let Some(order) = store.get("orders", order_id).cloned() else {
         return Err(WsError::validation(false, "Property OrderHistory->id_order is not valid"));
     };
@@ -371,7 +525,17 @@ pub(crate) fn change_state(store: &mut Store, order_id: u64, new_state: u64, id_
             o.set("invoice_date", util::now());
         }
     }
-    Ok(add_history(store, order_id, new_state, id_employee))
+    if let Some(n) = invoice {
+        let oc = store.order_carrier_of(order_id as i64).map(|oc| oc.int("id") as u64);
+        if let Some(oc) = oc.and_then(|id| store.get_mut("order_carriers", id)) {
+            oc.set("id_order_invoice", n.to_string());
+        }
+    }
+    let history = add_history(store, order_id, new_state, id_employee);
+    if with_email {
+        state_mail(store, order_id, new_state);
+    }
+    Ok(history)
 }
 
 #[cfg(test)]
@@ -457,7 +621,7 @@ mod tests {
         let (mut s, _) = shop_with_cart(None);
         let id = validate_order(&mut s, &post("31.20")).expect("order");
         assert!(matches!(validate_order(&mut s, &post("31.20")), Err(WsError::Die(_))));
-        change_state(&mut s, id, STATE_CANCELED, 0).expect("cancel");
+        change_state(&mut s, id, STATE_CANCELED, 0, false).expect("cancel");
         assert_eq!(stock(&s), 10);
     }
 }

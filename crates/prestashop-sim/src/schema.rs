@@ -514,6 +514,20 @@ static ORDER_HISTORY_FIELDS: &[Field] = &[
     date_add(),
 ];
 
+/// `OrderCarrier` (8.2.1 `OrderCarrier::$definition`, `webserviceParameters` links `id_order` and `id_carrier`):
+/// the carrier row `PaymentModule::validateOrder` adds to an order, holding its tracking number.
+static ORDER_CARRIER_FIELDS: &[Field] = &[
+    int("id"),
+    id("id_order").req().link("orders"),
+    id("id_carrier").req().link("carriers"),
+    id("id_order_invoice"),
+    dec("weight").fmt("isFloat"),
+    dec("shipping_cost_tax_excl").fmt("isFloat"),
+    dec("shipping_cost_tax_incl").fmt("isFloat"),
+    text("tracking_number").fmt("isTrackingNumber"),
+    date_add(),
+];
+
 static LANGUAGE_FIELDS: &[Field] = &[
     int("id"),
     text("name").req().max(32).fmt("isGenericName"),
@@ -665,7 +679,7 @@ pub(crate) static RESOURCES: &[Resource] = &[
         fields: CARRIER_FIELDS,
         assocs: &[],
         forbidden: &[],
-        writable: false,
+        writable: true,
     },
     Resource {
         name: "carts",
@@ -746,6 +760,16 @@ pub(crate) static RESOURCES: &[Resource] = &[
         assocs: &[],
         forbidden: &[],
         writable: false,
+    },
+    Resource {
+        name: "order_carriers",
+        singular: "order_carrier",
+        class: "OrderCarrier",
+        description: "The Order carriers",
+        fields: ORDER_CARRIER_FIELDS,
+        assocs: &[],
+        forbidden: &[],
+        writable: true,
     },
     Resource {
         name: "order_histories",

@@ -76,40 +76,79 @@ pub(crate) struct Table {
     pub rows: BTreeMap<u64, Record>,
 }
 
-/// One of the default order states.
+/// One of the default order states, as `install/data/xml/order_state.xml` and
+/// `install/langs/en/data/order_state.xml` of 8.2.1 define it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OrderState {
     pub id: u64,
     pub name: &'static str,
-    /// Counts as a valid sale.
-    pub logable: bool,
-    pub paid: bool,
+    /// `osl.template`: the mail `OrderHistory::sendEmail` sends (`""`: none).
+    pub template: &'static str,
+    pub color: &'static str,
+    pub module_name: &'static str,
     /// Creates the invoice.
     pub invoice: bool,
+    /// `OrderHistory::sendEmail` sends the template.
+    pub send_email: bool,
+    /// Counts as a valid sale.
+    pub logable: bool,
+    pub delivery: bool,
     pub shipped: bool,
-    pub color: &'static str,
-    pub template: &'static str,
+    pub paid: bool,
+    pub pdf_delivery: bool,
+    pub pdf_invoice: bool,
 }
 
-const fn os(id: u64, name: &'static str, flags: [bool; 4], color: &'static str, template: &'static str) -> OrderState {
-    OrderState { id, name, logable: flags[0], paid: flags[1], invoice: flags[2], shipped: flags[3], color, template }
+/// Flags in the order of the install file: invoice, send_email, logable, delivery, shipped, paid,
+/// pdf_delivery, pdf_invoice.
+const fn os(
+    id: u64,
+    name: &'static str,
+    template: &'static str,
+    color: &'static str,
+    module_name: &'static str,
+    f: [u8; 8],
+) -> OrderState {
+    OrderState {
+        id,
+        name,
+        template,
+        color,
+        module_name,
+        invoice: f[0] == 1,
+        send_email: f[1] == 1,
+        logable: f[2] == 1,
+        delivery: f[3] == 1,
+        shipped: f[4] == 1,
+        paid: f[5] == 1,
+        pdf_delivery: f[6] == 1,
+        pdf_invoice: f[7] == 1,
+    }
 }
 
-/// The order states of a default install: flags are logable, paid, invoice, shipped.
+/// The order states of a default 8.2.1 install (flags: invoice, send_email, logable, delivery, shipped,
+/// paid, pdf_delivery, pdf_invoice).
 pub(crate) const ORDER_STATES: &[OrderState] = &[
-    os(1, "Awaiting check payment", [false, false, false, false], "#34209E", "cheque"),
-    os(2, "Payment accepted", [true, true, true, false], "#3498D8", "payment"),
-    os(3, "Processing in progress", [true, true, true, false], "#3498D8", "preparation"),
-    os(4, "Shipped", [true, true, true, true], "#01b887", "shipped"),
-    os(5, "Delivered", [true, true, true, true], "#01b887", ""),
-    os(6, "Canceled", [false, false, false, false], "#2C3E50", "order_canceled"),
-    os(7, "Refunded", [false, true, true, false], "#ec2e15", "refund"),
-    os(8, "Payment error", [false, false, false, false], "#8f0621", "payment_error"),
-    os(9, "On backorder (paid)", [true, true, true, false], "#3498D8", "outofstock"),
-    os(10, "Awaiting bank wire payment", [false, false, false, false], "#34209E", "bankwire"),
-    os(11, "Remote payment accepted", [true, true, true, false], "#3498D8", "payment"),
-    os(12, "On backorder (not paid)", [false, false, false, false], "#34209E", "outofstock"),
-    os(13, "Awaiting Cash On Delivery validation", [false, false, false, false], "#34209E", "cashondelivery"),
+    os(1, "Awaiting check payment", "cheque", "#34209E", "ps_checkpayment", [0, 1, 0, 0, 0, 0, 0, 0]),
+    os(2, "Payment accepted", "payment", "#3498D8", "", [1, 1, 1, 0, 0, 1, 0, 1]),
+    os(3, "Processing in progress", "preparation", "#3498D8", "", [1, 1, 1, 1, 0, 1, 0, 0]),
+    os(4, "Shipped", "shipped", "#01B887", "", [1, 1, 1, 1, 1, 1, 0, 0]),
+    os(5, "Delivered", "", "#01B887", "", [1, 0, 1, 1, 1, 1, 0, 0]),
+    os(6, "Canceled", "order_canceled", "#2C3E50", "", [0, 1, 0, 0, 0, 0, 0, 0]),
+    os(7, "Refunded", "refund", "#01B887", "", [1, 1, 0, 0, 0, 0, 0, 0]),
+    os(8, "Payment error", "payment_error", "#E74C3C", "", [0, 1, 0, 0, 0, 0, 0, 0]),
+    os(9, "On backorder (paid)", "outofstock", "#3498D8", "", [1, 1, 0, 0, 0, 1, 0, 0]),
+    os(10, "Awaiting bank wire payment", "bankwire", "#34209E", "ps_wirepayment", [0, 1, 0, 0, 0, 0, 0, 0]),
+    os(11, "Remote payment accepted", "payment", "#3498D8", "", [1, 1, 1, 0, 0, 1, 0, 0]),
+    os(12, "On backorder (not paid)", "outofstock", "#34209E", "", [0, 1, 0, 0, 0, 0, 0, 0]),
+    os(
+        13,
+        "Awaiting Cash On Delivery validation",
+        "cashondelivery",
+        "#34209E",
+        "ps_cashondelivery",
+        [0, 0, 0, 0, 0, 0, 0, 0],
+    ),
 ];
 
 /// `PS_OS_CANCELED`.
@@ -154,6 +193,8 @@ pub(crate) struct Store {
     pub ordered_carts: BTreeSet<u64>,
     pub next_invoice: u64,
     pub next_order_detail: u64,
+    /// Every mail `Mail::Send` sent, in order (PrestaShop's `mail` log table with `PS_LOG_EMAILS`).
+    pub mails: Vec<crate::SentMail>,
 }
 
 impl Store {
@@ -165,6 +206,7 @@ impl Store {
             ordered_carts: BTreeSet::new(),
             next_invoice: 1,
             next_order_detail: 1,
+            mails: Vec::new(),
         };
         s.seed_reference_data();
         s
@@ -300,27 +342,27 @@ impl Store {
             1,
             &[("name", "PS_CARRIER_DEFAULT"), ("value", "1"), ("date_add", &now), ("date_upd", &now)],
         );
-        for &OrderState { id, name, logable, paid, invoice, shipped, color, template } in ORDER_STATES {
+        for st in ORDER_STATES {
             let b = |x: bool| if x { "1" } else { "0" };
             self.seed(
                 "order_states",
-                id,
+                st.id,
                 &[
                     ("unremovable", "1"),
-                    ("delivery", b(shipped)),
+                    ("delivery", b(st.delivery)),
                     ("hidden", "0"),
-                    ("send_email", b(!template.is_empty())),
-                    ("module_name", ""),
-                    ("invoice", b(invoice)),
-                    ("color", color),
-                    ("logable", b(logable)),
-                    ("shipped", b(shipped)),
-                    ("paid", b(paid)),
-                    ("pdf_delivery", b(shipped)),
-                    ("pdf_invoice", b(invoice)),
+                    ("send_email", b(st.send_email)),
+                    ("module_name", st.module_name),
+                    ("invoice", b(st.invoice)),
+                    ("color", st.color),
+                    ("logable", b(st.logable)),
+                    ("shipped", b(st.shipped)),
+                    ("paid", b(st.paid)),
+                    ("pdf_delivery", b(st.pdf_delivery)),
+                    ("pdf_invoice", b(st.pdf_invoice)),
                     ("deleted", "0"),
-                    ("name", name),
-                    ("template", template),
+                    ("name", st.name),
+                    ("template", st.template),
                 ],
             );
         }
@@ -464,9 +506,20 @@ impl Store {
                 ("pack", _) => "pack",
                 _ => "simple",
             }),
-            ("orders", "shipping_number") => Value::text(rec.get("shipping_number")),
+            // `Order::getWsShippingNumber`: the tracking number of the order's `order_carrier` row, NULL without one.
+            ("orders", "shipping_number") => {
+                self.order_carrier_of(id).map_or(Value::Null, |oc| Value::text(oc.get("tracking_number")))
+            }
             _ => rec.fields.get(f.name).cloned().unwrap_or(Value::Null),
         }
+    }
+
+    /// `Order::getIdOrderCarrier`: the first `order_carrier` row of an order.
+    pub(crate) fn order_carrier_of(&self, id_order: i64) -> Option<&Record> {
+        if id_order <= 0 {
+            return None;
+        }
+        self.rows_where("order_carriers", move |r| r.int("id_order") == id_order).next()
     }
 
     /// The combination marked `default_on` of a product, or 0.
@@ -646,6 +699,11 @@ mod tests {
         assert_eq!(s.get("carriers", 2).map(|c| c.lang("delay", 1)), Some("Delivery next day!"));
         assert_eq!(s.table("products").map(|t| t.rows.len()), Some(0));
         assert_eq!(s.get("order_states", 8).map(|c| c.lang("name", 1)), Some("Payment error"));
+        // install/data/xml/order_state.xml: "Delivered" and "Awaiting COD validation" send no mail.
+        let mails: Vec<u64> =
+            s.rows_where("order_states", |r| r.get("send_email") == "1").map(|r| r.int("id") as u64).collect();
+        assert_eq!(mails, [1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(s.get("order_states", 10).map(|c| c.get("module_name")), Some("ps_wirepayment"));
     }
 
     #[test]

@@ -76,7 +76,18 @@ pub(crate) fn check(format: &str, value: &str) -> bool {
         }
         "isProductVisibility" => matches!(value, "both" | "catalog" | "search" | "none"),
         "isMd5" => value.len() == 32 && all(value, |c| c.is_ascii_hexdigit()),
-        "isUrl" | "isAbsoluteUrl" => !value.contains(' '),
+        "isUrl" => !value.contains(' '),
+        // `^(https?:)?//[$~:;#,%&_=()[].? +-@/a-zA-Z0-9]+$`
+        "isAbsoluteUrl" => {
+            let rest = value.strip_prefix("https:").or_else(|| value.strip_prefix("http:")).unwrap_or(value);
+            rest.strip_prefix("//").is_some_and(|r| {
+                !r.is_empty() && all(r, |c| c.is_ascii_alphanumeric() || "$~:;#,%&_=()[].? +-@/".contains(c))
+            })
+        }
+        // `^[~:#,%&_=()[].? +-@/a-zA-Z0-9]+$`
+        "isTrackingNumber" => {
+            !value.is_empty() && all(value, |c| c.is_ascii_alphanumeric() || "~:#,%&_=()[].? +-@/".contains(c))
+        }
         _ => true,
     }
 }

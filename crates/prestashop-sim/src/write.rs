@@ -29,12 +29,21 @@ pub(crate) fn parse_body(body: &str) -> Result<Node, WsError> {
     xmlin::parse(body).map_err(|detail| WsError::Errors { status: 500, list: xmlin::parse_errors(body, &detail) })
 }
 
+/// The request parameters a write reads besides its body.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WriteOpts {
+    /// `Tools::getValue('sendemail')` cast to bool: `POST order_histories` then runs `addWithemail`,
+    /// `PUT`/`PATCH order_carriers` sends the `in_transit` mail.
+    pub sendemail: bool,
+}
+
 /// Applies a write body and returns the in-memory objects PrestaShop renders in its answer.
 pub(crate) fn write(
     store: &mut Store,
     res: &'static Resource,
     method: WriteMethod,
     root: &Node,
+    opts: WriteOpts,
 ) -> Result<Vec<Record>, WsError> {
     if method != WriteMethod::Post {
         let mut seen = Vec::new();
@@ -47,10 +56,16 @@ pub(crate) fn write(
             }
         }
     }
-    root.children.iter().map(|e| one(store, res, method, e)).collect()
+    root.children.iter().map(|e| one(store, res, method, e, opts)).collect()
 }
 
-fn one(store: &mut Store, res: &'static Resource, method: WriteMethod, node: &Node) -> Result<Record, WsError> {
+fn one(
+    store: &mut Store,
+    res: &'static Resource,
+    method: WriteMethod,
+    node: &Node,
+    opts: WriteOpts,
+) -> Result<Record, WsError> {
     let (mut obj, mut id) = match method {
         WriteMethod::Post => {
             if node.child("id").is_some() {
@@ -111,7 +126,8 @@ fn one(store: &mut Store, res: &'static Resource, method: WriteMethod, node: &No
         ("order_histories", WriteMethod::Post) => {
             let order = obj.int("id_order").max(0) as u64;
             let state = obj.int("id_order_state").max(0) as u64;
-            let hid = orders::change_state(store, order, state, obj.int("id_employee"))?;
+            // `OrderHistory::addWs`: `changeIdOrderState`, then `addWithemail` with `sendemail`, else `add`.
+            let hid = orders::change_state(store, order, state, obj.int("id_employee"), opts.sendemail)?;
             obj.set("id", hid.to_string());
             return Ok(obj);
         }
@@ -152,6 +168,9 @@ fn one(store: &mut Store, res: &'static Resource, method: WriteMethod, node: &No
         }
     }
     after_save(store, res, method, id, &mut obj);
+    if res.name == "order_carriers" && method != WriteMethod::Post && opts.sendemail {
+        orders::in_transit_mail(store, id)?;
+    }
     Ok(obj)
 }
 
@@ -220,8 +239,9 @@ fn setter(
         ("orders", "current_state") => {
             let id = obj.int("id");
             let new = util::php_int(v);
+            // `setWsCurrentState` → `Order::setCurrentState`: `changeIdOrderState`, then `addWithemail`.
             if method != WriteMethod::Post && id > 0 && new > 0 && new != obj.int("current_state") {
-                orders::change_state(store, id as u64, new as u64, 0)?;
+                orders::change_state(store, id as u64, new as u64, 0, true)?;
                 if let Some(o) = store.get("orders", id as u64) {
                     for k in ["valid", "invoice_number", "invoice_date", "date_upd"] {
                         obj.set(res.field(k).map_or(k, |f| f.name), o.get(k).to_owned());
@@ -229,6 +249,13 @@ fn setter(
                 }
             }
             obj.set(f.name, v.to_owned());
+        }
+        ("orders", "shipping_number") => {
+            // `setWsShippingNumber`: the order itself has no such column.
+            let id = obj.int("id");
+            if id > 0 {
+                orders::set_shipping_number(store, id as u64, v)?;
+            }
         }
         _ => obj.set(f.name, v.to_owned()),
     }
@@ -275,14 +302,16 @@ fn has(rec: &Record, name: &str) -> bool {
 
 fn before_save(res: &Resource, method: WriteMethod, obj: &mut Record) {
     let now = util::now();
-    let dated = res.field("date_upd").is_some();
+    let dated = res.field("date_upd").is_some() || res.field("date_add").is_some();
     let skip_dates =
         matches!((res.name, method), ("orders", WriteMethod::Post) | ("order_histories", WriteMethod::Post));
     if !skip_dates && dated {
         if method == WriteMethod::Post || !has(obj, "date_add") {
             obj.set("date_add", now.clone());
         }
-        obj.set("date_upd", now.clone());
+        if res.field("date_upd").is_some() {
+            obj.set("date_upd", now.clone());
+        }
     }
     if res.name == "order_histories" && method == WriteMethod::Post {
         obj.set("date_add", now.clone());
@@ -426,6 +455,27 @@ fn after_save(store: &mut Store, res: &Resource, method: WriteMethod, id: u64, o
                 }
             }
         }
+        "carriers" if method == WriteMethod::Post => {
+            // `Carrier::add`: a position after the others when none is given, `id_reference` set to the id by
+            // SQL (so not on the echoed object), and PS_CARRIER_DEFAULT when it is the only carrier left.
+            let others = store.rows_where("carriers", |c| c.int("id") != id as i64 && c.get("deleted") == "0");
+            let (count, higher) = others.fold((0, -1), |(n, max), c| (n + 1, max.max(c.int("position"))));
+            if obj.int("position") <= 0 {
+                obj.set("position", (higher + 1).to_string());
+            }
+            let position = obj.get("position").to_owned();
+            if let Some(c) = store.get_mut("carriers", id) {
+                c.set("position", position);
+                c.set("id_reference", id.to_string());
+            }
+            let alone = count == 0 && store.get("carriers", id).is_some_and(|c| c.get("deleted") == "0");
+            if alone
+                && let Some(conf) =
+                    store.table_mut("configurations").rows.values_mut().find(|c| c.get("name") == "PS_CARRIER_DEFAULT")
+            {
+                conf.set("value", id.to_string());
+            }
+        }
         "customers" if method == WriteMethod::Post => {
             if let Some(c) = store.get_mut("customers", id)
                 && c.assocs.get("groups").is_none_or(Vec::is_empty)
@@ -496,7 +546,7 @@ mod tests {
 
     fn run(store: &mut Store, res: &'static Resource, m: WriteMethod, body: &str) -> Result<Vec<Record>, WsError> {
         let root = parse_body(body)?;
-        write(store, res, m, &root)
+        write(store, res, m, &root, WriteOpts::default())
     }
 
     fn code(r: Result<Vec<Record>, WsError>) -> (u16, u32) {

@@ -15,7 +15,7 @@ use crate::{
     schema::{self, RESOURCES, Resource},
     store::Store,
     util,
-    write::{self, WriteMethod},
+    write::{self, WriteMethod, WriteOpts},
 };
 
 /// An HTTP answer before it goes on the wire.
@@ -214,12 +214,14 @@ impl Webservice {
             None => None,
         };
         let body = String::from_utf8_lossy(req.body);
+        // `(bool) Tools::getValue('sendemail', false)`: any value but "" and "0".
+        let opts = WriteOpts { sendemail: p.get("sendemail").is_some_and(|v| !v.is_empty() && v != "0") };
         match method {
             "GET" | "HEAD" => self.read(res, id, p, fmt).map(|b| (200, Some(b))),
             "POST" => {
                 let root = write::parse_body(&body)?;
                 let mut store = self.store();
-                let objs = write::write(&mut store, res, WriteMethod::Post, &root)?;
+                let objs = write::write(&mut store, res, WriteMethod::Post, &root, opts)?;
                 Ok((201, Some(self.render_written(&store, res, &objs, fmt))))
             }
             "PUT" | "PATCH" => {
@@ -228,7 +230,7 @@ impl Webservice {
                 let mut store = self.store();
                 // `saveEntityFromXml` never reads the URL's id: the body's `<id>` names the object, and one
                 // that does not exist is 404 with error 92 in the requested format, not an empty 404.
-                let objs = write::write(&mut store, res, m, &root)?;
+                let objs = write::write(&mut store, res, m, &root, opts)?;
                 Ok((200, Some(self.render_written(&store, res, &objs, fmt))))
             }
             _ => {
