@@ -39,6 +39,8 @@ const ROOTS = [
     'Cache', 'Validate', 'PrestaShopLogger', 'HelperForm', 'AdminController', 'Order', 'Cart', 'Customer',
     'Address', 'Currency', 'Country', 'Product', 'Combination', 'StockAvailable', 'Shop', 'Language',
     'ObjectModel', 'PrestaShopBundle\\Translation\\TranslatorComponent',
+    // The SOURCE's report of the orders the hub created (order-status events).
+    'OrderCarrier', 'OrderState',
 ];
 
 /** Longer default values and constant values are kept as their length and hash. */

@@ -19,8 +19,8 @@ require_once __DIR__ . '/autoload.php';
 use FulfillmentConnector\ConnectorFactory;
 
 /**
- * Event-Driven Fulfillment Connector: pushes catalog changes (SOURCE store) or orders (CLIENT store)
- * to the Fulfillment Hub through a durable outbox. The class only wires PrestaShop to the services
+ * Event-Driven Fulfillment Connector: pushes catalog changes and the life of the orders the hub created
+ * (SOURCE store) or orders (CLIENT store) to the Fulfillment Hub through a durable outbox. The class only wires PrestaShop to the services
  * in src/.
  *
  * It is a PaymentModule so that the hub can create orders on the SOURCE store through the Webservice
@@ -36,7 +36,7 @@ class Fulfillment_connector extends PaymentModule
     {
         $this->name = 'fulfillment_connector';
         $this->tab = 'administration';
-        $this->version = '1.2.0';
+        $this->version = '1.3.0';
         $this->author = 'Fulfillment Hub';
         $this->need_instance = 0;
         $this->ps_versions_compliancy = ['min' => '8.0.0', 'max' => '9.99.99'];
@@ -213,7 +213,25 @@ class Fulfillment_connector extends PaymentModule
      */
     public function hookActionOrderStatusPostUpdate(array $params): void
     {
+        // Each role does its own thing: a CLIENT sends its order, a SOURCE the state of a hub-created order.
         $this->runHook(fn () => $this->connector()->orderHooks()->onOrderStatusChanged($params));
+        $this->runHook(fn () => $this->connector()->orderStatusHooks()->onOrderStatusChanged($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionAdminOrdersTrackingNumberUpdate(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->orderStatusHooks()->onTrackingNumberUpdated($params));
+    }
+
+    /**
+     * @param array<string, mixed> $params
+     */
+    public function hookActionObjectOrderCarrierUpdateAfter(array $params): void
+    {
+        $this->runHook(fn () => $this->connector()->orderStatusHooks()->onOrderCarrierSaved($params));
     }
 
     /**

@@ -19,6 +19,7 @@ use FulfillmentConnector\Form\ConfigurationPage;
 use FulfillmentConnector\Hook\DispatcherHooks;
 use FulfillmentConnector\Hook\OrderHooks;
 use FulfillmentConnector\Hook\OrderPageHooks;
+use FulfillmentConnector\Hook\OrderStatusHooks;
 use FulfillmentConnector\Hook\ProductHooks;
 use FulfillmentConnector\Http\CurlTransport;
 use FulfillmentConnector\Http\HttpTransport;
@@ -27,6 +28,7 @@ use FulfillmentConnector\Model\Settings;
 use FulfillmentConnector\Repository\CartRepository;
 use FulfillmentConnector\Repository\DbOutboxRepository;
 use FulfillmentConnector\Repository\OrderRepository;
+use FulfillmentConnector\Repository\OrderStatusRepository;
 use FulfillmentConnector\Repository\OutboxRepository;
 use FulfillmentConnector\Repository\ProductRepository;
 use FulfillmentConnector\Repository\SettingsRepository;
@@ -40,6 +42,7 @@ use FulfillmentConnector\Service\EventGate;
 use FulfillmentConnector\Service\HubOrderLookup;
 use FulfillmentConnector\Service\Logger;
 use FulfillmentConnector\Service\OrderPayloadBuilder;
+use FulfillmentConnector\Service\OrderStatusPayloadBuilder;
 use FulfillmentConnector\Service\OutboxDispatcher;
 use FulfillmentConnector\Service\PrestaShopLog;
 use FulfillmentConnector\Service\ProductPayloadBuilder;
@@ -150,6 +153,19 @@ final class ConnectorFactory
     }
 
     /**
+     * SOURCE: state and tracking changes of the orders the hub created.
+     */
+    public function orderStatusHooks(): OrderStatusHooks
+    {
+        return $this->once(OrderStatusHooks::class, fn (): OrderStatusHooks => new OrderStatusHooks(
+            $this->gate(),
+            $this->clock(),
+            $this->afterResponse(),
+            $this->orderStatusRepository()
+        ));
+    }
+
+    /**
      * The order page panel asks the hub while the page renders: its transport gives up after 1 s to
      * connect and 2 s in all, whatever the delivery timeouts are (tests pass their own transport).
      */
@@ -210,6 +226,8 @@ final class ConnectorFactory
             new OrderRepository(),
             new ProductPayloadBuilder(),
             new OrderPayloadBuilder(),
+            $this->orderStatusRepository(),
+            new OrderStatusPayloadBuilder(),
             $this->outbox(),
             $this->clock(),
             $this->logger(),
@@ -270,6 +288,11 @@ final class ConnectorFactory
     private function productRepository(): ProductRepository
     {
         return $this->once(ProductRepository::class, static fn (): ProductRepository => new ProductRepository());
+    }
+
+    private function orderStatusRepository(): OrderStatusRepository
+    {
+        return $this->once(OrderStatusRepository::class, static fn (): OrderStatusRepository => new OrderStatusRepository());
     }
 
     private function webserviceAccounts(): WebserviceAccountRepository

@@ -38,14 +38,28 @@ final class Installer
         'actionObjectCombinationAddAfter',
         'actionObjectCombinationUpdateAfter',
         'actionObjectCombinationDeleteAfter',
-        // CLIENT: orders.
+        // CLIENT: orders. actionOrderStatusPostUpdate also serves the SOURCE (below).
         'actionValidateOrder',
         'actionValidateOrderAfter',
         'actionOrderStatusPostUpdate',
+        // SOURCE: state and tracking of the orders the hub created (with actionOrderStatusPostUpdate).
+        'actionAdminOrdersTrackingNumberUpdate',
+        'actionObjectOrderCarrierUpdateAfter',
         // CLIENT: the hub's replication state on the back-office order page (8.x and 9.x order view).
         'displayAdminOrderSide',
         // Both: opportunistic delivery of due events.
         'actionDispatcherBefore',
+    ];
+
+    /**
+     * The hooks a SOURCE store reports the hub's orders with (order-status events), which
+     * upgrade/upgrade-1.3.0.php registers on existing installs. actionOrderStatusPostUpdate was already registered
+     * (for the CLIENT role); PrestaShop skips a hook the module is already registered on.
+     */
+    public const ORDER_STATUS_HOOKS = [
+        'actionOrderStatusPostUpdate',
+        'actionAdminOrdersTrackingNumberUpdate',
+        'actionObjectOrderCarrierUpdateAfter',
     ];
 
     /**

@@ -22,6 +22,11 @@ if (!defined('_PS_VERSION_')) {
  * answered with the order, else what prevented knowing it: `unknown` (the hub has no such order),
  * `unreachable` (no answer, a timeout or a 5xx), `refused` (401/403: the key or the store code is
  * wrong) or `unexpected` (any other answer).
+ *
+ * Once the wholesaler works on the order (the SOURCE store reports it to the hub), the hub's answer may
+ * also carry the wholesaler's state (`source_state_name`, else `source_state`), the state the hub gave
+ * this store's order (`client_state`), the tracking number, when that status last changed
+ * (`status_updated_at`) and a message for the retailer (`attention`). Each is null when absent.
  */
 final class OrderReplication
 {
@@ -29,7 +34,8 @@ final class OrderReplication
 
     /**
      * @param array<string, string> $shipping carrier and shipping fields the hub sent, name => value
-     *                                        (`carrier_name`, `shipping_*`, `tracking_*`), when present
+     *                                        (`carrier_name`, `shipping_*`, `tracking_*` other than
+     *                                        `tracking_number`), when present
      */
     public function __construct(
         public readonly string $state,
@@ -41,6 +47,11 @@ final class OrderReplication
         public readonly ?string $updatedAt = null,
         public readonly array $shipping = [],
         public readonly ?string $hubStatus = null,
+        public readonly ?string $sourceStateName = null,
+        public readonly ?string $clientState = null,
+        public readonly ?string $trackingNumber = null,
+        public readonly ?string $statusUpdatedAt = null,
+        public readonly ?string $attention = null,
     ) {
     }
 
@@ -64,6 +75,11 @@ final class OrderReplication
             'updated_at' => $this->updatedAt,
             'shipping' => $this->shipping,
             'hub_status' => $this->hubStatus,
+            'source_state_name' => $this->sourceStateName,
+            'client_state' => $this->clientState,
+            'tracking_number' => $this->trackingNumber,
+            'status_updated_at' => $this->statusUpdatedAt,
+            'attention' => $this->attention,
         ];
     }
 }

@@ -55,11 +55,12 @@ final class Settings
     }
 
     /**
-     * The hub URL an event of this type is posted to, e.g. `http://hub:8080/api/sync/product`.
+     * The hub URL an event of this type is posted to, e.g. `http://hub:8080/api/sync/product`
+     * or `…/sync/order-status`.
      */
     public function endpoint(EventType $type): string
     {
-        return $this->apiUrl . '/sync/' . $type->value;
+        return $this->apiUrl . '/sync/' . $type->pathSegment();
     }
 
     /**

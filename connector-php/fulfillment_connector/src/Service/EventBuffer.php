@@ -22,6 +22,9 @@ if (!defined('_PS_VERSION_')) {
  * What the current request changed, collected by the hooks and turned into events once, at the end
  * of the request. Keyed by id, so any number of hooks about one product (or order) in one request
  * give one event built from its final state.
+ *
+ * `orders` are a CLIENT's orders (order events); `orderStatuses` are the orders the hub created on a
+ * SOURCE store (order-status events). The two never mix: each role records only its own.
  */
 final class EventBuffer
 {
@@ -33,6 +36,9 @@ final class EventBuffer
 
     /** @var array<int, \DateTimeImmutable> order id => time of the latest change */
     private static array $orders = [];
+
+    /** @var array<int, \DateTimeImmutable> hub-created order id => time of the latest state or tracking change */
+    private static array $orderStatuses = [];
 
     public static function recordProduct(int $idProduct, \DateTimeImmutable $at): void
     {
@@ -56,20 +62,32 @@ final class EventBuffer
         }
     }
 
+    public static function recordOrderStatus(int $idOrder, \DateTimeImmutable $at): void
+    {
+        if ($idOrder > 0) {
+            self::$orderStatuses[$idOrder] = $at;
+        }
+    }
+
     public static function isEmpty(): bool
     {
-        return self::$products === [] && self::$orders === [];
+        return self::$products === [] && self::$orders === [] && self::$orderStatuses === [];
     }
 
     /**
      * Returns everything recorded so far and empties the buffer.
      *
      * @return array{products: array<int, \DateTimeImmutable>, deleted: array<int, ProductSnapshot>,
-     *               orders: array<int, \DateTimeImmutable>}
+     *               orders: array<int, \DateTimeImmutable>, order_statuses: array<int, \DateTimeImmutable>}
      */
     public static function drain(): array
     {
-        $drained = ['products' => self::$products, 'deleted' => self::$deletedProducts, 'orders' => self::$orders];
+        $drained = [
+            'products' => self::$products,
+            'deleted' => self::$deletedProducts,
+            'orders' => self::$orders,
+            'order_statuses' => self::$orderStatuses,
+        ];
         self::reset();
 
         return $drained;
@@ -80,5 +98,6 @@ final class EventBuffer
         self::$products = [];
         self::$deletedProducts = [];
         self::$orders = [];
+        self::$orderStatuses = [];
     }
 }

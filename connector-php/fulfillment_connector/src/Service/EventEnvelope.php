@@ -20,7 +20,9 @@ if (!defined('_PS_VERSION_')) {
 
 /**
  * The raw JSON body posted to the hub for an outbox event:
- * `{"event_id":…,"occurred_at":…,"sequence":<outbox id>,"product"|"order":{…}}`.
+ * `{"event_id":…,"occurred_at":…,"sequence":<outbox id>,"product"|"order":{…}}` (the key is the
+ * type's envelope key: an order-status event carries its order under `"order"` too). `sequence` is the
+ * outbox row id for every type, so it grows with every event the store writes.
  * Built from the stored row only, so every attempt sends the same bytes.
  */
 final class EventEnvelope
@@ -30,7 +32,7 @@ final class EventEnvelope
         return '{"event_id":' . Format::json($event->eventId)
             . ',"occurred_at":' . Format::json($event->occurredAt)
             . ',"sequence":' . $event->sequence
-            . ',' . Format::json($event->type->value) . ':' . $event->payload
+            . ',' . Format::json($event->type->envelopeKey()) . ':' . $event->payload
             . '}';
     }
 }

@@ -18,6 +18,7 @@ use FulfillmentConnector\Exception\UnsyncableEntityException;
 use FulfillmentConnector\Model\EventType;
 use FulfillmentConnector\Model\NewOutboxEvent;
 use FulfillmentConnector\Repository\OrderRepository;
+use FulfillmentConnector\Repository\OrderStatusRepository;
 use FulfillmentConnector\Repository\OutboxRepository;
 use FulfillmentConnector\Repository\ProductRepository;
 
@@ -26,8 +27,9 @@ if (!defined('_PS_VERSION_')) {
 }
 
 /**
- * Turns what the request recorded in the EventBuffer into outbox rows, one per product and one per
- * order, each built from the entity's state at the end of the request.
+ * Turns what the request recorded in the EventBuffer into outbox rows, one per product, one per order
+ * and one per hub-created order whose state or tracking changed, each built from the entity's state at
+ * the end of the request.
  */
 final class EventFlusher
 {
@@ -46,6 +48,8 @@ final class EventFlusher
         private readonly OrderRepository $orders,
         private readonly ProductPayloadBuilder $productPayloads,
         private readonly OrderPayloadBuilder $orderPayloads,
+        private readonly OrderStatusRepository $orderStatuses,
+        private readonly OrderStatusPayloadBuilder $orderStatusPayloads,
         private readonly OutboxRepository $outbox,
         private readonly Clock $clock,
         private readonly Logger $logger,
@@ -65,7 +69,7 @@ final class EventFlusher
     public function flush(): array
     {
         $recorded = EventBuffer::drain();
-        if ($recorded['products'] === [] && $recorded['orders'] === []) {
+        if ($recorded['products'] === [] && $recorded['orders'] === [] && $recorded['order_statuses'] === []) {
             return [];
         }
         $idShop = ($this->shopId)();
@@ -85,6 +89,14 @@ final class EventFlusher
         foreach ($recorded['orders'] as $idOrder => $occurredAt) {
             $sequence = $this->write(EventType::Order, $idShop, $idOrder, $occurredAt, function () use ($idOrder, $idLang, $occurredAt): array {
                 return $this->orderPayloads->build($this->orders->snapshot($idOrder, $idLang), null, $occurredAt);
+            });
+            if ($sequence !== null) {
+                $sequences[] = $sequence;
+            }
+        }
+        foreach ($recorded['order_statuses'] as $idOrder => $occurredAt) {
+            $sequence = $this->write(EventType::OrderStatus, $idShop, $idOrder, $occurredAt, function () use ($idOrder, $idLang, $occurredAt): array {
+                return $this->orderStatusPayloads->build($this->orderStatuses->snapshot($idOrder, $idLang), null, $occurredAt);
             });
             if ($sequence !== null) {
                 $sequences[] = $sequence;

@@ -30,8 +30,14 @@ if (!defined('_PS_VERSION_')) {
  */
 final class HubOrderLookup
 {
-    /** Carrier and shipping fields shown when the hub sends them (added to the hub after 1.2.0). */
+    /**
+     * Carrier and shipping fields shown when the hub sends them (added to the hub after 1.2.0), except
+     * those the panel shows in their own place.
+     */
     private const SHIPPING_FIELD = '/^(carrier_name|shipping_[a-z0-9_]+|tracking_[a-z0-9_]+)$/';
+
+    /** Fields with their own place in the panel (1.3.0: the life of the order at the wholesaler). */
+    private const OWN_FIELDS = ['tracking_number'];
 
     public function __construct(private readonly HttpTransport $http)
     {
@@ -74,8 +80,18 @@ final class HubOrderLookup
         }
         $status = $body['status'];
         $text = static fn (string $key): ?string => is_scalar($body[$key] ?? null) && (string) $body[$key] !== '' ? (string) $body[$key] : null;
+        // A string or a number, never true/false, an object or a list: anything else shows nothing.
+        $plain = static function (string $key) use ($body): ?string {
+            $value = $body[$key] ?? null;
+            $value = is_string($value) ? trim($value) : (is_int($value) || is_float($value) ? (string) $value : null);
+
+            return $value === null || $value === '' ? null : $value;
+        };
         $shipping = [];
         foreach ($body as $key => $value) {
+            if (in_array($key, self::OWN_FIELDS, true)) {
+                continue;
+            }
             if (is_string($key) && preg_match(self::SHIPPING_FIELD, $key) === 1 && is_scalar($value) && (string) $value !== '') {
                 $shipping[$key] = (string) $value;
             }
@@ -91,7 +107,12 @@ final class HubOrderLookup
             $text('error'),
             $text('updated_at'),
             $shipping,
-            $status
+            $status,
+            $plain('source_state_name'),
+            $plain('client_state'),
+            $plain('tracking_number'),
+            $plain('status_updated_at'),
+            $plain('attention')
         );
     }
 }

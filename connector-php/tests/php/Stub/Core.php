@@ -11,7 +11,9 @@
 declare(strict_types=1);
 
 /**
- * ObjectModel: loads its fields from an in-memory table, one row per class and id.
+ * ObjectModel: loads its fields from an in-memory table, one row per class and id. A multilingual field
+ * is stored as language id => value; loaded with a language, it is that language's value (null when it
+ * has none), as PrestaShop does; loaded without one, every language's.
  */
 abstract class ObjectModel
 {
@@ -32,7 +34,7 @@ abstract class ObjectModel
         }
         $this->id = (int) $id;
         foreach ($row as $field => $value) {
-            $this->{$field} = $value;
+            $this->{$field} = is_array($value) && $id_lang !== null ? ($value[(int) $id_lang] ?? null) : $value;
         }
     }
 }

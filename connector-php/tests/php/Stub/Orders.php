@@ -1,8 +1,8 @@
 <?php
 
 /**
- * Order stand-ins: Order (with ObjectModel caching), its details, Cart, Customer, Address, Currency, Country
- * (ObjectModel is in Core.php).
+ * Order stand-ins: Order (with ObjectModel caching), its details, its order carrier (cached too), order
+ * states, Cart, Customer, Address, Currency, Country (ObjectModel is in Core.php).
  */
 
 declare(strict_types=1);
@@ -29,6 +29,7 @@ class Order extends ObjectModel
     public $payment;
     public $total_paid;
     public $id_carrier;
+    public $date_upd;
 
     public function __construct($id = null, $id_lang = null)
     {
@@ -52,6 +53,21 @@ class Order extends ObjectModel
      * @var array<int, int>
      */
     public static array $idsByCart = [];
+
+    /**
+     * As OrderCore::getIdOrderCarrier: the id of one `order_carrier` row of the order (0 when none),
+     * read from the database, never from the object cache.
+     */
+    public function getIdOrderCarrier()
+    {
+        foreach (self::$rows[OrderCarrier::class] ?? [] as $idOrderCarrier => $row) {
+            if ((int) ($row['id_order'] ?? 0) === (int) $this->id) {
+                return (int) $idOrderCarrier;
+            }
+        }
+
+        return 0;
+    }
 
     public function getOrderDetailList()
     {
@@ -89,6 +105,42 @@ class Order extends ObjectModel
 
         return true;
     }
+}
+
+/**
+ * An order's shipment: its carrier and tracking number. Loaded through the object cache under the same
+ * key as in PrestaShop, so a copy read earlier in the request is stale exactly as in a real shop.
+ */
+class OrderCarrier extends ObjectModel
+{
+    public $id_order;
+    public $id_carrier;
+    public $tracking_number;
+
+    public function __construct($id = null, $id_lang = null, $id_shop = null, $translator = null)
+    {
+        $cacheKey = 'objectmodel_OrderCarrier_' . (int) $id . '_0_0';
+        if (!Cache::isStored($cacheKey)) {
+            Cache::store($cacheKey, self::$rows[self::class][(int) $id] ?? null);
+        }
+        $row = Cache::retrieve($cacheKey);
+        if ($row === null) {
+            return;
+        }
+        $this->id = (int) $id;
+        foreach ($row as $field => $value) {
+            $this->{$field} = $value;
+        }
+    }
+}
+
+/**
+ * An order state; `name` is keyed by language id in the stand-in's rows and loaded in the language asked
+ * (ObjectModel's constructor).
+ */
+class OrderState extends ObjectModel
+{
+    public $name;
 }
 
 class Cart extends ObjectModel

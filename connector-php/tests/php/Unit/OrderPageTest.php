@@ -9,6 +9,7 @@ use FulfillmentConnector\Exception\TransportException;
 use FulfillmentConnector\Hook\OrderPageHooks;
 use FulfillmentConnector\Http\HttpResponse;
 use FulfillmentConnector\Install\Installer;
+use FulfillmentConnector\Model\OrderReplication;
 use FulfillmentConnector\Tests\Support\ConnectorTestCase;
 
 /**
@@ -52,6 +53,11 @@ final class OrderPageTest extends ConnectorTestCase
             'updated_at' => '2026-11-27T10:00:05+00:00',
             'shipping' => [],
             'hub_status' => 'created',
+            'source_state_name' => null,
+            'client_state' => null,
+            'tracking_number' => null,
+            'status_updated_at' => null,
+            'attention' => null,
         ], $this->panel());
         self::assertCount(1, $this->http->requests);
         $request = $this->http->requests[0];
@@ -169,6 +175,133 @@ final class OrderPageTest extends ConnectorTestCase
                 self::assertMatchesRegularExpression("/\\|(escape:'htmlall':'UTF-8'|intval)\\}$/", $output, $template);
             }
         }
+    }
+
+    public function testTheLifeOfTheOrderAtTheWholesalerIsShownWhenTheHubSendsIt(): void
+    {
+        $this->configure('CLIENT');
+        $this->http->push(new HttpResponse(200, self::withStatusFields([
+            'source_state_name' => 'Shipped',
+            'client_state' => '4',
+            'tracking_number' => '1Z999',
+            'status_updated_at' => '2026-11-28T09:15:00Z',
+            'attention' => 'The wholesaler cancelled 1 line: refund the customer.',
+            'carrier_name' => 'Colissimo',
+        ])));
+
+        $this->module()->hookDisplayAdminOrderSide(['id_order' => 42]);
+
+        self::assertSame([
+            'source_state' => '11',
+            'shipping' => ['carrier_name' => 'Colissimo'],
+            'source_state_name' => 'Shipped',
+            'client_state' => '4',
+            'tracking_number' => '1Z999',
+            'status_updated_at' => '2026-11-28T09:15:00Z',
+            'attention' => 'The wholesaler cancelled 1 line: refund the customer.',
+        ], array_intersect_key($this->panel(), array_flip([
+            'source_state', 'shipping', 'source_state_name', 'client_state', 'tracking_number', 'status_updated_at', 'attention',
+        ])), 'the tracking number has its own place, not among the shipping fields');
+    }
+
+    public function testMissingEmptyOrOddlyTypedStatusFieldsShowNothing(): void
+    {
+        $this->configure('CLIENT');
+        $this->http->push(new HttpResponse(200, self::withStatusFields([
+            'source_state_name' => '',
+            'client_state' => true,
+            'tracking_number' => ['1Z999'],
+            'status_updated_at' => null,
+            'attention' => '   ',
+        ])));
+
+        $this->module()->hookDisplayAdminOrderSide(['id_order' => 42]);
+
+        foreach (['source_state_name', 'client_state', 'tracking_number', 'status_updated_at', 'attention'] as $field) {
+            self::assertNull($this->panel()[$field], $field);
+        }
+        self::assertSame('created', $this->panel()['state']);
+    }
+
+    /**
+     * The template rendered by real Smarty 4 (Debian package smarty4): every new field is escaped, the
+     * attention text is a warning, the state name wins over the state id, and nothing is printed for a
+     * field the hub did not send.
+     */
+    public function testThePanelRendersTheNewFieldsEscaped(): void
+    {
+        $hostile = '<script>alert("x")</script>&';
+        $escaped = '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;';
+        $panel = (new OrderReplication(
+            'created',
+            200,
+            1007,
+            'WHSREF007',
+            '11',
+            null,
+            null,
+            [],
+            'created',
+            'Shipped ' . $hostile,
+            'Cancelled ' . $hostile,
+            '1Z ' . $hostile,
+            '2026 ' . $hostile,
+            'Attention ' . $hostile
+        ))->toArray();
+
+        $html = self::render(['id_order' => 42] + $panel);
+
+        self::assertStringNotContainsString('<script>', $html);
+        self::assertStringContainsString('role="alert" id="fulfillment-order-attention">Attention ' . $escaped . '</div>', $html);
+        self::assertMatchesRegularExpression('/class="alert alert-warning[^"]*" role="alert" id="fulfillment-order-attention"/', $html);
+        foreach (['Shipped ', 'Cancelled ', '1Z ', '2026 '] as $value) {
+            self::assertStringContainsString('<dd class="col-sm-7">' . $value . $escaped . '</dd>', $html);
+        }
+        self::assertStringNotContainsString('<dd class="col-sm-7">11</dd>', $html, 'the state name, not the id');
+
+        $withoutName = self::render(['id_order' => 42, 'source_state_name' => null, 'client_state' => null, 'tracking_number' => null] + $panel);
+        self::assertStringContainsString('<dd class="col-sm-7">11</dd>', $withoutName, 'else the state id');
+        self::assertStringNotContainsString('Tracking number', $withoutName);
+
+        $bare = self::render(['id_order' => 42] + (new OrderReplication('pending', 200))->toArray());
+        self::assertStringNotContainsString('fulfillment-order-status', $bare);
+        self::assertStringNotContainsString('fulfillment-order-attention', $bare);
+    }
+
+    /**
+     * @param array<string, mixed> $fields
+     */
+    private static function withStatusFields(array $fields): string
+    {
+        return (string) json_encode(array_merge(json_decode(self::CREATED, true), $fields));
+    }
+
+    /**
+     * @param array<string, mixed> $order the template's `fulfillment_order`
+     */
+    private static function render(array $order): string
+    {
+        $smartyDir = getenv('SMARTY_DIR') ?: '/usr/share/php/smarty4';
+        if (!is_file($smartyDir . '/Smarty.class.php')) {
+            self::markTestSkipped('Smarty 4 is not installed (Debian package smarty4, or set SMARTY_DIR)');
+        }
+        $process = proc_open(
+            [PHP_BINARY, dirname(__DIR__) . '/Fixture/render-template.php', FULFILLMENT_TESTS_MODULE_DIR],
+            [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']],
+            $pipes,
+            null,
+            ['SMARTY_DIR' => $smartyDir] + getenv()
+        );
+        self::assertIsResource($process);
+        fwrite($pipes[0], json_encode(['template' => OrderPageHooks::TEMPLATE, 'vars' => ['fulfillment_order' => $order]], JSON_THROW_ON_ERROR));
+        fclose($pipes[0]);
+        $html = (string) stream_get_contents($pipes[1]);
+        $errors = (string) stream_get_contents($pipes[2]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        self::assertSame(0, proc_close($process), $errors);
+
+        return $html;
     }
 
     /**

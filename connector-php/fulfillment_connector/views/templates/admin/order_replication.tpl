@@ -10,6 +10,9 @@
     <h3 class="card-header-title">{l s='Fulfillment Hub' d='Modules.Fulfillmentconnector.Admin'}</h3>
   </div>
   <div class="card-body">
+    {if $fulfillment_order.attention}
+      <div class="alert alert-warning mb-2" role="alert" id="fulfillment-order-attention">{$fulfillment_order.attention|escape:'htmlall':'UTF-8'}</div>
+    {/if}
     {if $fulfillment_order.state == 'created'}
       <p class="mb-1">
         <span class="badge badge-success">{l s='Sent' d='Modules.Fulfillmentconnector.Admin'}</span>
@@ -47,6 +50,29 @@
       <p class="mb-1">
         {l s='Unexpected answer from the hub' d='Modules.Fulfillmentconnector.Admin'}{if $fulfillment_order.http_status} (HTTP {$fulfillment_order.http_status|intval}){/if}{if $fulfillment_order.hub_status}: {$fulfillment_order.hub_status|escape:'htmlall':'UTF-8'}{/if}
       </p>
+    {/if}
+    {if $fulfillment_order.source_state_name || $fulfillment_order.source_state || $fulfillment_order.client_state || $fulfillment_order.tracking_number || $fulfillment_order.status_updated_at}
+      <dl class="row small mb-0" id="fulfillment-order-status">
+        {if $fulfillment_order.source_state_name}
+          <dt class="col-sm-5">{l s='Wholesaler\'s state' d='Modules.Fulfillmentconnector.Admin'}</dt>
+          <dd class="col-sm-7">{$fulfillment_order.source_state_name|escape:'htmlall':'UTF-8'}</dd>
+        {elseif $fulfillment_order.source_state}
+          <dt class="col-sm-5">{l s='Wholesaler\'s state' d='Modules.Fulfillmentconnector.Admin'}</dt>
+          <dd class="col-sm-7">{$fulfillment_order.source_state|escape:'htmlall':'UTF-8'}</dd>
+        {/if}
+        {if $fulfillment_order.client_state}
+          <dt class="col-sm-5">{l s='State set here by the hub' d='Modules.Fulfillmentconnector.Admin'}</dt>
+          <dd class="col-sm-7">{$fulfillment_order.client_state|escape:'htmlall':'UTF-8'}</dd>
+        {/if}
+        {if $fulfillment_order.tracking_number}
+          <dt class="col-sm-5">{l s='Tracking number' d='Modules.Fulfillmentconnector.Admin'}</dt>
+          <dd class="col-sm-7">{$fulfillment_order.tracking_number|escape:'htmlall':'UTF-8'}</dd>
+        {/if}
+        {if $fulfillment_order.status_updated_at}
+          <dt class="col-sm-5">{l s='Last update' d='Modules.Fulfillmentconnector.Admin'}</dt>
+          <dd class="col-sm-7">{$fulfillment_order.status_updated_at|escape:'htmlall':'UTF-8'}</dd>
+        {/if}
+      </dl>
     {/if}
     {if $fulfillment_order.shipping}
       <dl class="row small mb-0">
