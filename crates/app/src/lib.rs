@@ -140,6 +140,7 @@ impl Application {
                 inbox: inbox.clone(),
                 queue: queue_port.clone(),
                 orders: Arc::new(SeaOrmOrderLinks::new(db.clone())),
+                stores: stores.clone(),
             };
             server =
                 Some(hub_http::serve(listener, state, operations.clone(), stores.clone(), settings.server.clone())?);

@@ -10,7 +10,7 @@ use anyhow::Context;
 use hub_domain::{
     JobQueue, StoreDirectory,
     catalog::{ProductLinks, ProductStates},
-    ingest::AcceptOrderEvent,
+    ingest::{AcceptOrderEvent, AcceptOrderStatusEvent},
     reconcile::{OrderReconciliation, Reconcile, RunLeases, StoreCatalog},
 };
 use hub_persistence::{
@@ -229,14 +229,18 @@ impl Reconciler {
             .with_page_pause(Duration::from_millis(settings.reconcile.page_pause_ms));
         if settings.reconcile.orders {
             // The webhook's own intake: the same inbox and queue, so replication cannot tell the two apart.
-            let accept = AcceptOrderEvent::new(Arc::new(SeaOrmInbox::new(db.clone())), queue);
-            reconcile = reconcile.with_orders(OrderReconciliation::new(
-                Arc::new(WebserviceClientOrders::new(webservices)),
-                Arc::new(SeaOrmWatermarks::orders(db.clone())),
-                Arc::new(SeaOrmOrderLinks::new(db.clone())),
-                accept,
-                chrono::Duration::hours(settings.reconcile.orders_lookback_hours as i64),
-            ));
+            let inbox: Arc<SeaOrmInbox> = Arc::new(SeaOrmInbox::new(db.clone()));
+            let accept = AcceptOrderEvent::new(inbox.clone(), queue.clone());
+            reconcile = reconcile.with_orders(
+                OrderReconciliation::new(
+                    Arc::new(WebserviceClientOrders::new(webservices)),
+                    Arc::new(SeaOrmWatermarks::orders(db.clone())),
+                    Arc::new(SeaOrmOrderLinks::new(db.clone())),
+                    accept,
+                    chrono::Duration::hours(settings.reconcile.orders_lookback_hours as i64),
+                )
+                .with_statuses(AcceptOrderStatusEvent::new(inbox, queue)),
+            );
         }
         Ok(Self { reconcile, leases: Arc::new(SeaOrmRunLeases::new(db)), owner, settings: settings.reconcile.clone() })
     }
@@ -367,6 +371,8 @@ pub async fn run_schedule(reconciler: Reconciler, mut shutdown: watch::Receiver<
                 orders_linked = report.orders_linked,
                 orders_queued = report.orders_queued,
                 orders_failed = report.orders_failed.len(),
+                order_states_queued = report.order_states_queued,
+                statuses_queued = report.statuses_queued,
                 failed_clients = report.failed_clients.len(),
                 "scheduled reconciliation done"
             ),

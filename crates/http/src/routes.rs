@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 use hub_domain::{
-    JobQueue, StoreCode, StoreRole,
+    JobQueue, StoreCode, StoreDirectory, StoreRole,
     ingest::{AcceptError, AcceptOrderEvent, AcceptOrderStatusEvent, AcceptProductEvent, Acceptance, Inbox},
     replication::OrderLinks,
 };
@@ -32,6 +32,8 @@ pub struct AppState {
     pub queue: Arc<dyn JobQueue>,
     /// Order links.
     pub orders: Arc<dyn OrderLinks>,
+    /// The stores (their order state maps).
+    pub stores: Arc<dyn StoreDirectory>,
 }
 
 fn accepted(
@@ -156,6 +158,21 @@ pub struct OrderLinkResponse {
     /// The shipping the source charged, tax included, a decimal string such as "8.40".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shipping_tax_incl: Option<String>,
+    /// The source order's state name, as the source reported it.
+    pub source_state_name: Option<String>,
+    /// What the source state means: `processing`, `shipped`, `delivered`, `cancelled`, `refunded`, or null.
+    pub source_stage: Option<String>,
+    /// The client order's state id, as last seen or set by the hub.
+    pub client_state: Option<String>,
+    /// What the client state means, as `source_stage`.
+    pub client_stage: Option<String>,
+    /// The tracking number of the source order's carrier, once the wholesaler set one.
+    pub tracking_number: Option<String>,
+    /// When the hub last carried a state or tracking number between the shops, RFC 3339.
+    pub status_updated_at: Option<String>,
+    /// Something for the wholesaler to handle, e.g. `cancelled at the retailer after the wholesaler shipped
+    /// it (…): not cancelled on the source`.
+    pub attention: Option<String>,
     /// Last change, RFC 3339.
     pub updated_at: String,
 }
@@ -181,7 +198,11 @@ pub async fn order_link(
         .await
         .map_err(|e| ApiError::Unavailable { message: e.to_string(), retry_after: 5 })?
         .ok_or_else(|| ApiError::NotFound(format!("no order {order_id} from store `{store}`")))?;
+    let source_stage = stage(state.stores.source().as_deref(), link.source_state.as_deref());
+    let client_stage = stage(state.stores.get(&store).as_deref(), link.client_state.as_deref());
     Ok(web::Json(OrderLinkResponse {
+        source_stage,
+        client_stage,
         client_store: link.client_store.to_string(),
         client_order_id: link.client_order_id,
         client_reference: link.client_reference,
@@ -193,8 +214,18 @@ pub async fn order_link(
         carrier_id: link.carrier_id,
         carrier_name: link.carrier_name,
         shipping_tax_incl: link.shipping_tax_incl.map(|m| m.to_string()),
+        source_state_name: link.source_state_name,
+        client_state: link.client_state,
+        tracking_number: link.tracking_number,
+        status_updated_at: link.status_updated_at.map(|t| t.to_rfc3339()),
+        attention: link.attention,
         updated_at: link.updated_at.to_rfc3339(),
     }))
+}
+
+/// What a store's state id means, by its order state map.
+fn stage(store: Option<&hub_domain::Store>, state: Option<&str>) -> Option<String> {
+    Some(store?.order_states.stage_of(state?)?.as_str().to_owned())
 }
 
 /// Liveness and readiness answer.

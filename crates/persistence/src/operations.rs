@@ -403,6 +403,13 @@ impl OperationsLog for SeaOrmOperations {
                     error: text("error"),
                     carrier: carrier_id.map(|id| (id, carrier_name.unwrap_or_default())),
                     shipping_tax_incl: get(r, 7)?,
+                    source_state: text("source_state").map(|s| (s, text("source_state_name"))),
+                    client_state: text("client_state"),
+                    tracking_number: text("tracking_number"),
+                    status_updated_at: text("status_updated_at")
+                        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                        .map(|t| t.with_timezone(&Utc)),
+                    attention: text("attention"),
                     updated_at: from_micros(get(r, 4)?),
                 })
             })

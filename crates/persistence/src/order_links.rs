@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hub_domain::{
     StorageError, StoreCode,
     replication::{OrderLink, OrderLinks},
@@ -118,5 +118,22 @@ impl OrderLinks for SeaOrmOrderLinks {
             }
         }
         Ok(None)
+    }
+
+    async fn created_since(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<OrderLink>, StorageError> {
+        let stmt = Statement::from_sql_and_values(
+            self.db.get_database_backend(),
+            "SELECT data FROM order_links WHERE status = 'created' AND updated_at_us >= ? \
+             ORDER BY updated_at_us DESC LIMIT ?",
+            vec![micros(since).into(), i64::from(limit).into()],
+        );
+        let rows = self.db.query_all_raw(stmt).await.map_err(storage_error)?;
+        rows.iter()
+            .filter_map(|r| r.try_get_by_index::<Option<String>>(0).transpose())
+            .map(|d| {
+                let d = d.map_err(storage_error)?;
+                serde_json::from_str(&d).map_err(|e| StorageError::Unexpected(format!("order_links: bad data: {e}")))
+            })
+            .collect()
     }
 }

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use hub_domain::{
-    Address, Customer, GatewayError, Money, OrderData, OrderLine, OrderedCombination, Sku, StoreCode,
+    Address, Customer, GatewayError, Money, OrderData, OrderLine, OrderStatusData, OrderedCombination, Sku, StoreCode,
     reconcile::{CatalogPage, ClientOrders, ListedOrder},
 };
 use serde_json::Value;
@@ -206,7 +206,7 @@ fn order_data(o: &Value, related: &Related) -> Result<OrderData, String> {
 
 #[async_trait]
 impl ClientOrders for WebserviceClientOrders {
-    async fn valid_orders_page(
+    async fn orders_page(
         &self,
         store: &StoreCode,
         since: NaiveDateTime,
@@ -219,7 +219,6 @@ impl ClientOrders for WebserviceClientOrders {
                 "orders",
                 vec![
                     ("date", "1".into()),
-                    ("filter[valid]", "[1]".into()),
                     ("filter[date_upd]", format!("[{},9999-12-31 23:59:59]", since.format(DATE))),
                     ("sort", "[date_upd_ASC,id_ASC]".into()),
                     ("display", "full".into()),
@@ -287,6 +286,32 @@ impl ClientOrders for WebserviceClientOrders {
             items.push(ListedOrder { id, date_upd, order: order_data(o, &related) });
         }
         Ok(CatalogPage { items, next, calls })
+    }
+
+    async fn order_statuses(&self, store: &StoreCode, ids: &[u64]) -> Result<(Vec<OrderStatusData>, u32), GatewayError> {
+        let c = self.gateway.client(store)?;
+        let mut calls = 0;
+        let rows = self
+            .by_id(c, "orders", ids.iter().copied(), "[id,id_cart,id_carrier,reference,current_state,shipping_number]", &mut calls)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for o in rows.values() {
+            let state = field(o, "current_state");
+            match OrderStatusData::new(
+                num(&o["id"]),
+                field(o, "reference"),
+                Some(num(&o["id_cart"])),
+                state,
+                None,
+                Some(field(o, "shipping_number")),
+                Some(num(&o["id_carrier"])),
+                None,
+            ) {
+                Ok(s) => out.push(s),
+                Err(e) => tracing::warn!(store = %store, order = num(&o["id"]), error = %e, "reconcile: unreadable order status"),
+            }
+        }
+        Ok((out, calls))
     }
 }
 

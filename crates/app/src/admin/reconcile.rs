@@ -109,13 +109,18 @@ pub(super) async fn run(settings: Settings, args: &ReconcileArgs) -> anyhow::Res
         report.syncs_queued
     );
     println!(
-        "orders: {} valid listed, {} already linked, {} replicated now (queued), {} handed over before and still \
-         queued, {} failed",
+        "orders: {} listed, {} already linked, {} replicated now (queued), {} handed over before and still \
+         queued, {} failed, {} cancellations handed over",
         report.orders_listed,
         report.orders_linked,
         report.orders_queued,
         report.orders_pending,
-        report.orders_failed.len()
+        report.orders_failed.len(),
+        report.order_states_queued
+    );
+    println!(
+        "order statuses: {} source orders compared, {} changed (queued), {} handed over before and still queued",
+        report.statuses_checked, report.statuses_queued, report.statuses_pending
     );
     let calls: Vec<String> = report.calls.iter().map(|(store, n)| format!("{store} {n}")).collect();
     println!(

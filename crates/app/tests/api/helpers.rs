@@ -357,3 +357,20 @@ pub fn send_signal(child: &std::process::Child, signal: &str) {
     let status = Command::new("kill").args([format!("-{signal}"), child.id().to_string()]).status().unwrap();
     assert!(status.success(), "kill -{signal} {}", child.id());
 }
+
+/// The admin token tests that read the dashboard configure.
+pub const ADMIN_TOKEN: &str = "admin-token-0123456789";
+
+/// Logs in to the dashboard of `app` with `token` as a browser does, then reads `path`.
+pub async fn dashboard_page(app: &TestApp, token: &str, path: &str) -> String {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = browser
+        .post(format!("{}/dashboard/login", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    browser.get(format!("{}{path}", app.base)).header("cookie", cookie).send().await.unwrap().text().await.unwrap()
+}

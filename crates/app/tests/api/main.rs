@@ -8,6 +8,7 @@ mod helpers;
 mod ingest;
 mod instances;
 mod operations;
+mod order_status;
 mod orders;
 mod owed;
 mod queue_faults;

@@ -11,15 +11,15 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-struct Network {
-    source: Simulator,
-    r1: Simulator,
-    r2: Simulator,
+pub(crate) struct Network {
+    pub(crate) source: Simulator,
+    pub(crate) r1: Simulator,
+    pub(crate) r2: Simulator,
     /// Source product ids of WHS-0001 and WHS-0002.
-    products: (u64, u64),
+    pub(crate) products: (u64, u64),
 }
 
-async fn network() -> Network {
+pub(crate) async fn network() -> Network {
     let source =
         Simulator::start(SimConfig { connector_key: Some(SOURCE_KEY.into()), ..SimConfig::default() }).await.unwrap();
     let a = source.seed_product("WHS-0001", "Mug", "10.00", 50);
@@ -33,7 +33,7 @@ async fn network() -> Network {
     Network { source, r1, r2, products: (a, b) }
 }
 
-fn wire(s: &mut Settings, n: &Network) {
+pub(crate) fn wire(s: &mut Settings, n: &Network) {
     for store in &mut s.stores {
         let sim = match store.code.as_str() {
             "wholesaler" => &n.source,
@@ -47,7 +47,7 @@ fn wire(s: &mut Settings, n: &Network) {
     }
 }
 
-fn order(event_id: &str, order_id: u64, lines: Value) -> String {
+pub(crate) fn order(event_id: &str, order_id: u64, lines: Value) -> String {
     let mut o = order_event(event_id);
     o["order"]["id"] = order_id.into();
     o["order"]["lines"] = lines;
@@ -55,7 +55,7 @@ fn order(event_id: &str, order_id: u64, lines: Value) -> String {
     o.to_string()
 }
 
-fn two_skus() -> Value {
+pub(crate) fn two_skus() -> Value {
     json!([
         {"reference": "WHS-0001", "quantity": 2, "unit_price_tax_incl": "15.60"},
         {"reference": "WHS-0002", "quantity": 1, "unit_price_tax_incl": "7.80"}
@@ -63,7 +63,7 @@ fn two_skus() -> Value {
 }
 
 /// The source's orders, as its owner sees them.
-fn source_orders(sim: &Simulator) -> Vec<Value> {
+pub(crate) fn source_orders(sim: &Simulator) -> Vec<Value> {
     let (_, body) = sim.admin_call(
         "GET",
         "orders?display=[id,id_cart,current_state,valid,total_paid_tax_incl]&sort=[id_ASC]&output_format=JSON",
@@ -90,11 +90,11 @@ fn order_rows(sim: &Simulator, id: u64) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn stock(sim: &Simulator, product: u64) -> i64 {
+pub(crate) fn stock(sim: &Simulator, product: u64) -> i64 {
     sim.product_state(product).map(|s| s.2).unwrap_or(-1)
 }
 
-fn id_of(sim: &Simulator, reference: &str) -> u64 {
+pub(crate) fn id_of(sim: &Simulator, reference: &str) -> u64 {
     let (_, body) = sim.admin_call(
         "GET",
         &format!("products?filter[reference]=[{reference}]&display=[id]&output_format=JSON"),
@@ -604,7 +604,6 @@ async fn the_dashboards_orders_page_shows_each_orders_state_reason_source_order_
     let n = network().await;
     n.source.set_configuration("PS_CARRIER_DEFAULT", "2");
     let env = Env::new(Backend::Sqlite).await;
-    const ADMIN_TOKEN: &str = "admin-token-0123456789";
     let app = env
         .spawn_with(Mode::All, |s| {
             wire(s, &n);
@@ -622,24 +621,7 @@ async fn the_dashboards_orders_page_shows_each_orders_state_reason_source_order_
     .await;
     let source_order = source_orders(&n.source)[0]["id"].as_u64().unwrap();
 
-    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let login = browser
-        .post(format!("{}/dashboard/login", app.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("token={ADMIN_TOKEN}"))
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let page = browser
-        .get(format!("{}/dashboard/orders", app.base))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = dashboard_page(&app, ADMIN_TOKEN, "/dashboard/orders").await;
     let row =
         |id: &str| page.split("<tr>").find(|r| r.contains(&format!("<td>{id}</td>"))).unwrap_or_default().to_owned();
     let ok = row("111");

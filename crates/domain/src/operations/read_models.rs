@@ -207,6 +207,16 @@ pub struct OrderLinkRow {
     pub carrier: Option<(u64, String)>,
     /// The shipping the source charged, tax included.
     pub shipping_tax_incl: Option<String>,
+    /// The source order's state: id, and name when the source reported it.
+    pub source_state: Option<(String, Option<String>)>,
+    /// The client order's state as last seen or set.
+    pub client_state: Option<String>,
+    /// The source order's tracking number.
+    pub tracking_number: Option<String>,
+    /// When a state or tracking number was last carried between the shops.
+    pub status_updated_at: Option<DateTime<Utc>>,
+    /// Something for the wholesaler to handle.
+    pub attention: Option<String>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
 }

@@ -10,7 +10,10 @@ pub mod progress;
 pub mod run;
 pub mod source_pass;
 
-pub use orders::{OrderReconciliation, reconcile_event_id};
+pub use orders::{
+    OrderReconciliation, STATUS_LIMIT, STATUS_LOOKBACK, reconcile_event_id, reconcile_state_event_id,
+    reconcile_status_event_id,
+};
 pub use ports::{
     CatalogPage, CatalogWatermarks, ClientListing, ClientOrders, ListedOrder, OrderWatermarks, RunLeases,
     SourceListing, SourceStockRow, StoreCatalog,

@@ -16,10 +16,15 @@
 //!
 //! What the pass works with ([`OrderReconciliation`]) and its event ids are in [`super::orders`].
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 
 use super::{
-    orders::{OrderReconciliation, reconcile_event_id},
+    orders::{
+        OrderReconciliation, STATUS_LIMIT, STATUS_LOOKBACK, reconcile_event_id, reconcile_state_event_id,
+        reconcile_status_event_id,
+    },
     ports::ListedOrder,
     progress::{ReconcileProgress, Stage},
     run::{ClientFailure, Reconcile, ReconcileError, ReconcileReport},
@@ -28,7 +33,7 @@ use crate::{
     errors::StorageError,
     ingest::{AcceptError, Acceptance},
     model::{EventPayload, NewEvent, Store},
-    replication::OrderLinkStatus,
+    replication::{OrderLink, OrderLinkStatus},
 };
 
 impl Reconcile {
@@ -68,7 +73,7 @@ impl Reconcile {
         let mut offset = 0;
         loop {
             let page = self
-                .read_page(&store.code, || pass.orders.valid_orders_page(&store.code, since, offset, self.page_size))
+                .read_page(&store.code, || pass.orders.orders_page(&store.code, since, offset, self.page_size))
                 .await
                 .map_err(ClientFailure::Store)?;
             report.count_call(&store.code, page.calls);
@@ -99,8 +104,31 @@ impl Reconcile {
         let link = pass.links.get(&store.code, listed.id).await.map_err(|e| ClientFailure::Hub(e.into()))?;
         // A link waiting for payment was made from a webhook of the order before it was valid; it is valid
         // now, and the webhook saying so may be the one that was lost.
-        if link.is_some_and(|l| l.status != OrderLinkStatus::WaitingPayment) {
+        if let Some(link) = link.filter(|l| l.status != OrderLinkStatus::WaitingPayment) {
             report.orders_linked += 1;
+            // A replicated order the retailer cancelled or refunded since, whose webhook was lost.
+            if let (OrderLinkStatus::Created, false, Ok(order)) =
+                (link.status, link.client_call_off_handled, &listed.order)
+                && let Some(state) = order.state.as_deref()
+                && link.client_state.as_deref() != Some(state)
+                && store.order_states.stage_of(state).is_some_and(|s| s.is_called_off())
+            {
+                let event = NewEvent::new(
+                    reconcile_state_event_id(&store.code, listed.id, state),
+                    store.code.clone(),
+                    Utc::now(),
+                    None,
+                    EventPayload::Order(Box::new(order.clone())),
+                );
+                if self.hand_over(pass, store, &event).await? == HandedOver::Now {
+                    tracing::info!(store = %store.code, order = listed.id, state, "reconcile: retailer's state handed to replication");
+                    report.order_states_queued += 1;
+                }
+            }
+            return Ok(());
+        }
+        // Only a valid order is replicated (an invalid one is listed for the cancellations above).
+        if matches!(&listed.order, Ok(o) if o.valid == Some(false)) {
             return Ok(());
         }
         let order = match &listed.order {
@@ -118,24 +146,94 @@ impl Reconcile {
             None,
             EventPayload::Order(Box::new(order)),
         );
-        match pass.accept.execute(store, &event).await {
-            Ok(Acceptance::Queued) => {
+        match self.hand_over(pass, store, &event).await? {
+            HandedOver::Now => {
                 tracing::info!(store = %store.code, order = listed.id, event_id = %event.event_id, "reconcile: order handed to replication");
                 report.orders_queued += 1;
             }
+            // Handed over by an earlier run and not replicated yet (its job is queued or retrying).
+            HandedOver::Before => report.orders_pending += 1,
+        }
+        Ok(())
+    }
+
+    /// Accepts `event` of client `store` as its webhook would be.
+    async fn hand_over(
+        &self,
+        pass: &OrderReconciliation,
+        store: &Store,
+        event: &NewEvent,
+    ) -> Result<HandedOver, ClientFailure> {
+        match pass.accept.execute(store, event).await {
+            Ok(Acceptance::Queued) => Ok(HandedOver::Now),
             // Stored: the sweeper queues it once the queue is back.
             Err(AcceptError::NotQueued(e)) => {
-                tracing::warn!(store = %store.code, order = listed.id, error = %e, "reconcile: order stored, not queued yet");
-                report.orders_queued += 1;
+                tracing::warn!(store = %store.code, event_id = %event.event_id, error = %e, "reconcile: event stored, not queued yet");
+                Ok(HandedOver::Now)
             }
-            // Handed over by an earlier run and not replicated yet (its job is queued or retrying).
-            Ok(Acceptance::Duplicate) => report.orders_pending += 1,
+            Ok(Acceptance::Duplicate) => Ok(HandedOver::Before),
             Err(e @ (AcceptError::NotStored(_) | AcceptError::RoleNotAllowed { .. })) => {
-                return Err(ClientFailure::Hub(ReconcileError::Intake(e)));
+                Err(ClientFailure::Hub(ReconcileError::Intake(e)))
+            }
+        }
+    }
+
+    /// Compares the state and tracking number of the orders created on the source (changed in the last
+    /// [`STATUS_LOOKBACK`]) with their links, and hands each difference — a report of the source's
+    /// connector that was lost — to the return path, as the webhook would have.
+    pub(super) async fn reconcile_statuses(
+        &self,
+        source: &Store,
+        report: &mut ReconcileReport,
+    ) -> Result<(), ClientFailure> {
+        let Some(pass) = &self.orders else { return Ok(()) };
+        let Some(accept) = &pass.statuses else { return Ok(()) };
+        let hub = |e: StorageError| ClientFailure::Hub(e.into());
+        let links = pass.links.created_since(Utc::now() - STATUS_LOOKBACK, STATUS_LIMIT).await.map_err(hub)?;
+        let by_order: HashMap<u64, &OrderLink> =
+            links.iter().filter_map(|l| Some((l.source_order_id?, l))).collect();
+        if by_order.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<u64> = by_order.keys().copied().collect();
+        let (statuses, calls) = self
+            .read_page(&source.code, || pass.orders.order_statuses(&source.code, &ids))
+            .await
+            .map_err(ClientFailure::Store)?;
+        report.count_call(&source.code, calls);
+        for status in statuses {
+            let Some(link) = by_order.get(&status.source_order_id) else { continue };
+            report.statuses_checked += 1;
+            if link.source_state.as_deref() == Some(status.state.as_str()) && link.tracking_number == status.tracking_number {
+                continue;
+            }
+            let event = NewEvent::new(
+                reconcile_status_event_id(status.source_order_id, &status.state, status.tracking_number.as_deref()),
+                source.code.clone(),
+                Utc::now(),
+                None,
+                EventPayload::OrderStatus(Box::new(status)),
+            );
+            match accept.execute(source, &event).await {
+                Ok(Acceptance::Queued) | Err(AcceptError::NotQueued(_)) => {
+                    tracing::info!(event_id = %event.event_id, "reconcile: source order status handed to the return path");
+                    report.statuses_queued += 1;
+                }
+                Ok(Acceptance::Duplicate) => report.statuses_pending += 1,
+                Err(e @ (AcceptError::NotStored(_) | AcceptError::RoleNotAllowed { .. })) => {
+                    return Err(ClientFailure::Hub(ReconcileError::Intake(e)));
+                }
             }
         }
         Ok(())
     }
+}
+
+/// Whether an event was handed over now or by an earlier run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HandedOver {
+    Now,
+    Before,
 }
 
 #[cfg(test)]
@@ -288,7 +386,7 @@ mod tests {
     #[tokio::test]
     async fn an_order_without_a_link_becomes_one_inbox_event_queued_for_replication() {
         let mut orders = MockClientOrders::new();
-        orders.expect_valid_orders_page().returning(|_, _, offset, _| {
+        orders.expect_orders_page().returning(|_, _, offset, _| {
             Ok(CatalogPage {
                 items: if offset == 0 { vec![listed(7, at(10, 0, 0)), listed(8, at(10, 0, 5))] } else { vec![] },
                 next: None,
@@ -320,7 +418,7 @@ mod tests {
     async fn an_order_handed_over_by_an_earlier_run_is_not_queued_again() {
         let mut orders = MockClientOrders::new();
         orders
-            .expect_valid_orders_page()
+            .expect_orders_page()
             .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(7, at(10, 0, 0))], next: None, calls: 1 }));
         let mut watermarks = MockOrderWatermarks::new();
         watermarks.expect_get().returning(|_| Ok(None));
@@ -340,7 +438,7 @@ mod tests {
     async fn an_order_waiting_for_payment_is_handed_over_once_it_is_valid() {
         let mut orders = MockClientOrders::new();
         orders
-            .expect_valid_orders_page()
+            .expect_orders_page()
             .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(7, at(10, 0, 0))], next: None, calls: 1 }));
         let mut watermarks = MockOrderWatermarks::new();
         watermarks.expect_get().returning(|_| Ok(None));
@@ -359,7 +457,7 @@ mod tests {
         let mut orders = MockClientOrders::new();
         let mut seq = mockall::Sequence::new();
         orders
-            .expect_valid_orders_page()
+            .expect_orders_page()
             .withf(|_, since, offset, limit| {
                 let window = Utc::now().naive_utc() - *since;
                 *offset == 0 && *limit == 2 && window >= chrono::Duration::days(7) && window < chrono::Duration::days(8)
@@ -374,7 +472,7 @@ mod tests {
                 })
             });
         orders
-            .expect_valid_orders_page()
+            .expect_orders_page()
             .withf(|_, _, offset, _| *offset == 2)
             .times(1)
             .in_sequence(&mut seq)
@@ -401,7 +499,7 @@ mod tests {
     async fn a_page_the_hub_could_not_store_leaves_the_watermark_where_it_was() {
         let mut orders = MockClientOrders::new();
         orders
-            .expect_valid_orders_page()
+            .expect_orders_page()
             .returning(|_, _, _, _| Ok(CatalogPage { items: vec![listed(7, at(10, 0, 0))], next: None, calls: 1 }));
         let mut watermarks = MockOrderWatermarks::new();
         watermarks.expect_get().returning(|_| Ok(Some(at(9, 0, 0))));
@@ -417,7 +515,7 @@ mod tests {
     #[tokio::test]
     async fn an_order_that_cannot_be_built_is_reported_and_the_others_go_on() {
         let mut orders = MockClientOrders::new();
-        orders.expect_valid_orders_page().returning(|_, _, _, _| {
+        orders.expect_orders_page().returning(|_, _, _, _| {
             Ok(CatalogPage {
                 items: vec![
                     ListedOrder { id: 6, date_upd: at(9, 0, 0), order: Err("line 1: no reference".into()) },

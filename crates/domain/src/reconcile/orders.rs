@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::ports::{ClientOrders, OrderWatermarks};
 use crate::{
-    ingest::AcceptOrderEvent,
+    ingest::{AcceptOrderEvent, AcceptOrderStatusEvent},
     model::{EventId, StoreCode},
     replication::OrderLinks,
 };
@@ -19,6 +19,7 @@ pub struct OrderReconciliation {
     pub(super) links: Arc<dyn OrderLinks>,
     pub(super) accept: AcceptOrderEvent,
     pub(super) lookback: chrono::Duration,
+    pub(super) statuses: Option<AcceptOrderStatusEvent>,
 }
 
 impl OrderReconciliation {
@@ -32,8 +33,46 @@ impl OrderReconciliation {
         accept: AcceptOrderEvent,
         lookback: chrono::Duration,
     ) -> Self {
-        Self { orders, watermarks, links, accept, lookback }
+        Self { orders, watermarks, links, accept, lookback, statuses: None }
     }
+
+    /// Also compares the state and tracking number of every order created on the source and changed in the
+    /// last [`STATUS_LOOKBACK`] with what its link recorded, and hands a difference (a lost report of the
+    /// source's connector) to the return path through `statuses`, the webhook's own intake.
+    #[must_use]
+    pub fn with_statuses(mut self, statuses: AcceptOrderStatusEvent) -> Self {
+        self.statuses = Some(statuses);
+        self
+    }
+}
+
+/// How far back the statuses of created orders are compared: a dropshipped order is shipped and delivered
+/// within weeks.
+pub const STATUS_LOOKBACK: chrono::Duration = chrono::Duration::days(60);
+
+/// The most links one reconciliation compares statuses of.
+pub const STATUS_LIMIT: u32 = 20_000;
+
+/// FNV-1a, 64 bits: short deterministic ids.
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The inbox event id of a client order's state found by reconciliation (a cancellation whose webhook
+/// was lost): `reconcile-order-{store}-{id}-s{state}`, the store hashed when too long.
+pub fn reconcile_state_event_id(store: &StoreCode, order_id: u64, state: &str) -> EventId {
+    let state: String = state.chars().filter(char::is_ascii_digit).take(10).collect();
+    let plain = format!("reconcile-order-{store}-{order_id}-s{state}");
+    let id = if plain.len() <= 64 { plain } else { format!("reconcile-order-{:016x}-{order_id}-s{state}", fnv(store.as_str())) };
+    EventId::parse(&id).unwrap_or_else(|_| unreachable!("a reconcile event id is always valid: {id}"))
+}
+
+/// The inbox event id of a source order's status found by reconciliation:
+/// `reconcile-status-{order}-{state}-{hash of the tracking number}`.
+pub fn reconcile_status_event_id(source_order: u64, state: &str, tracking: Option<&str>) -> EventId {
+    let state: String = state.chars().filter(char::is_ascii_digit).take(10).collect();
+    let id = format!("reconcile-status-{source_order}-{state}-{:016x}", fnv(tracking.unwrap_or("")));
+    EventId::parse(&id).unwrap_or_else(|_| unreachable!("a reconcile event id is always valid: {id}"))
 }
 
 /// The inbox event id of a client order found by reconciliation: `reconcile-order-{store}-{id}`, or, when
@@ -43,10 +82,7 @@ pub fn reconcile_event_id(store: &StoreCode, order_id: u64) -> EventId {
     let id = if plain.len() <= 64 {
         plain
     } else {
-        let hash = store
-            .as_str()
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let hash = fnv(store.as_str());
         format!("reconcile-order-{hash:016x}-{order_id}")
     };
     // Lower-case letters, digits, '-' and '_' only, at most 16 + 64 (or 16 + 16) + 1 + 20 characters.

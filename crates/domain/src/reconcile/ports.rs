@@ -133,19 +133,31 @@ pub struct ListedOrder {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait ClientOrders: Send + Sync + 'static {
-    /// Up to `limit` valid orders of client `store` whose `date_upd` is at or after `since`, from `offset`,
-    /// in (`date_upd`, id) order, each with its customer, delivery address, country and currency resolved.
+    /// Up to `limit` orders of client `store` (valid or not: a cancellation makes an order invalid) whose
+    /// `date_upd` is at or after `since`, from `offset`, in (`date_upd`, id) order, each with its customer,
+    /// delivery address, country and currency resolved.
     ///
     /// # Errors
     /// Retryable transport failures; permanent ones for a store without a Webservice or a key the shop
     /// refuses.
-    async fn valid_orders_page(
+    async fn orders_page(
         &self,
         store: &StoreCode,
         since: NaiveDateTime,
         offset: u64,
         limit: u32,
     ) -> Result<CatalogPage<ListedOrder>, GatewayError>;
+
+    /// The state and tracking number of each of the orders `ids` of `store` (the source) that still exists,
+    /// as the source's connector would report them (without state name or time); with the calls made.
+    ///
+    /// # Errors
+    /// As [`orders_page`](Self::orders_page).
+    async fn order_statuses(
+        &self,
+        store: &StoreCode,
+        ids: &[u64],
+    ) -> Result<(Vec<crate::model::OrderStatusData>, u32), GatewayError>;
 }
 
 /// Per client, the `date_upd` up to which its orders have been reconciled.

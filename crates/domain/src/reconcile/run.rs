@@ -101,6 +101,14 @@ pub struct ReconcileReport {
     pub orders_pending: u64,
     /// Orders that cannot be replicated as listed, as (client, order id, reason).
     pub orders_failed: Vec<(StoreCode, u64, String)>,
+    /// Replicated orders the retailer cancelled or refunded without the hub hearing of it, handed over now.
+    pub order_states_queued: u64,
+    /// Orders created on the source whose state and tracking number were compared with their links.
+    pub statuses_checked: u64,
+    /// Of those, statuses that differed (a lost report of the source), handed to the return path now.
+    pub statuses_queued: u64,
+    /// Statuses an earlier run handed over that are not applied yet.
+    pub statuses_pending: u64,
     /// Webservice calls made, per store.
     pub calls: BTreeMap<StoreCode, u64>,
     /// How long the run took.
@@ -260,6 +268,15 @@ impl Reconcile {
                 Err(ClientFailure::Hub(e)) => return Err(e),
             }
         }
+        // The source's order statuses: the same order links, the source's Webservice.
+        match self.reconcile_statuses(&source, &mut report).await {
+            Ok(()) => {}
+            Err(ClientFailure::Store(e)) => {
+                tracing::warn!(store = %source.code, error = %e, "reconcile: source order statuses not read");
+                report.failed_clients.push((source.code.clone(), format!("order statuses: {e}")));
+            }
+            Err(ClientFailure::Hub(e)) => return Err(e),
+        }
         let updated = match request.kind {
             PassKind::Full => self.reconcile_source(&source.code, request.since, &mut report, progress).await?,
             PassKind::Incremental => self.source_changes(&source.code, &mut report, progress).await?,
@@ -310,6 +327,8 @@ impl Reconcile {
             orders_listed = report.orders_listed,
             orders_queued = report.orders_queued,
             orders_failed = report.orders_failed.len(),
+            order_states_queued = report.order_states_queued,
+            statuses_queued = report.statuses_queued,
             failed_clients = report.failed_clients.len(),
             "reconciliation done"
         );

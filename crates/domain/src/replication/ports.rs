@@ -154,6 +154,13 @@ pub trait OrderLinks: Send + Sync + 'static {
         source_order_id: u64,
         cart_id: Option<u64>,
     ) -> Result<Option<OrderLink>, StorageError>;
+
+    /// The links of orders created on the source and changed since `since`, at most `limit`, most recent
+    /// first: the orders whose state and tracking number a reconciliation compares.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn created_since(&self, since: DateTime<Utc>, limit: u32) -> Result<Vec<OrderLink>, StorageError>;
 }
 
 /// An order line resolved to the source's catalog.

@@ -397,6 +397,9 @@ mod tests {
             let link = self.0.lock().unwrap().clone();
             Ok(link.filter(|l| l.source_order_id == Some(order) || (cart.is_some() && l.source_cart_id == cart)))
         }
+        async fn created_since(&self, _: chrono::DateTime<Utc>, _: u32) -> Result<Vec<OrderLink>, StorageError> {
+            Ok(self.0.lock().unwrap().clone().into_iter().collect())
+        }
     }
 
     fn plan() -> OrderPlan {
