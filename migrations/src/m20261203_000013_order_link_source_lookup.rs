@@ -14,7 +14,9 @@ impl MigrationTrait for Migration {
             ("idx_order_links_source_cart", OrderLinks::SourceCartId),
         ] {
             manager
-                .create_index(Index::create().name(name).table(OrderLinks::Table).col(column).if_not_exists().to_owned())
+                .create_index(
+                    Index::create().name(name).table(OrderLinks::Table).col(column).if_not_exists().to_owned(),
+                )
                 .await?;
         }
         Ok(())

@@ -23,8 +23,7 @@ pub use jobs::{JobError, JobQueue, JobType, Outcome, SyncRequest};
 pub use lease::Timer;
 pub use model::{
     Address, CombinationCandidate, CombinationData, CombinationIdentity, CombinationMatch, Customer, EventId,
-    EventKind, EventPayload, EventStatus, Money, NewEvent, OrderData, OrderLine, OrderStage, OrderStateMap, OrderStatusData,
-    OrderedCombination, PriceRule,
-    ProductData, Secret, Sku, StaticStoreDirectory, Store, StoreCode, StoreDirectory, StoreRole, StoredEvent,
-    match_combination,
+    EventKind, EventPayload, EventStatus, Money, NewEvent, OrderData, OrderLine, OrderStage, OrderStateMap,
+    OrderStatusData, OrderedCombination, PriceRule, ProductData, Secret, Sku, StaticStoreDirectory, Store, StoreCode,
+    StoreDirectory, StoreRole, StoredEvent, match_combination,
 };

@@ -131,6 +131,38 @@ pub fn annotate(mut spec: Value) -> Value {
         json!({"pattern": "^[A-Za-z]{2}$", "example": "ES"}),
     );
     optional(&mut spec, o, &["order", "delivery_address"], &["company", "address2", "postcode", "phone"]);
+
+    let t = "OrderStatusEventBody";
+    merge(&mut spec, t, &["event_id"], json!({"minLength": 8, "maxLength": 64, "pattern": EVENT_ID}));
+    merge(&mut spec, t, &["occurred_at"], json!({"format": "date-time"}));
+    merge(&mut spec, t, &["sequence"], json!({"minimum": 1}));
+    merge(&mut spec, t, &["order", "id"], json!({"minimum": 1}));
+    merge(&mut spec, t, &["order", "reference"], json!({"minLength": 1, "maxLength": 32}));
+    merge(&mut spec, t, &["order", "state"], json!({"pattern": "^[0-9]{1,10}$", "example": "4"}));
+    // The connector sends null for what the order lacks (no tracking number yet, no carrier, a state
+    // without a name in the shop's language): the server takes null as absent.
+    merge(&mut spec, t, &["order", "cart_id"], json!({"minimum": 0, "nullable": true}));
+    merge(&mut spec, t, &["order", "carrier_id"], json!({"minimum": 0, "nullable": true}));
+    merge(&mut spec, t, &["order", "state_name"], json!({"maxLength": 64, "nullable": true}));
+    merge(&mut spec, t, &["order", "tracking_number"], json!({"maxLength": 64, "nullable": true}));
+    merge(&mut spec, t, &["order", "updated_at"], json!({"format": "date-time", "nullable": true}));
+
+    let r = "OrderLinkResponse";
+    for field in [
+        "source_order_id",
+        "source_reference",
+        "source_state",
+        "source_state_name",
+        "source_stage",
+        "client_state",
+        "client_stage",
+        "tracking_number",
+        "status_updated_at",
+        "attention",
+        "error",
+    ] {
+        merge(&mut spec, r, &[field], json!({"nullable": true}));
+    }
     spec
 }
 

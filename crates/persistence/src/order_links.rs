@@ -112,8 +112,9 @@ impl OrderLinks for SeaOrmOrderLinks {
             if let Some(row) = self.db.query_one_raw(stmt).await.map_err(storage_error)? {
                 let store: String = row.try_get_by_index(0).map_err(storage_error)?;
                 let order: i64 = row.try_get_by_index(1).map_err(storage_error)?;
-                let store = StoreCode::parse(&store)
-                    .map_err(|e| StorageError::Unexpected(format!("order_links: bad store `{store}`: {}", e.message)))?;
+                let store = StoreCode::parse(&store).map_err(|e| {
+                    StorageError::Unexpected(format!("order_links: bad store `{store}`: {}", e.message))
+                })?;
                 return self.get(&store, order as u64).await;
             }
         }

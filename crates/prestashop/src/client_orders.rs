@@ -283,16 +283,26 @@ impl ClientOrders for WebserviceClientOrders {
                 tracing::warn!(store = %store, order = id, "orders: unreadable date_upd; order skipped");
                 continue;
             };
-            items.push(ListedOrder { id, date_upd, order: order_data(o, &related) });
+            items.push(ListedOrder { id, valid: int(&o["valid"]) == 1, date_upd, order: order_data(o, &related) });
         }
         Ok(CatalogPage { items, next, calls })
     }
 
-    async fn order_statuses(&self, store: &StoreCode, ids: &[u64]) -> Result<(Vec<OrderStatusData>, u32), GatewayError> {
+    async fn order_statuses(
+        &self,
+        store: &StoreCode,
+        ids: &[u64],
+    ) -> Result<(Vec<OrderStatusData>, u32), GatewayError> {
         let c = self.gateway.client(store)?;
         let mut calls = 0;
         let rows = self
-            .by_id(c, "orders", ids.iter().copied(), "[id,id_cart,id_carrier,reference,current_state,shipping_number]", &mut calls)
+            .by_id(
+                c,
+                "orders",
+                ids.iter().copied(),
+                "[id,id_cart,id_carrier,reference,current_state,shipping_number]",
+                &mut calls,
+            )
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for o in rows.values() {
@@ -308,7 +318,9 @@ impl ClientOrders for WebserviceClientOrders {
                 None,
             ) {
                 Ok(s) => out.push(s),
-                Err(e) => tracing::warn!(store = %store, order = num(&o["id"]), error = %e, "reconcile: unreadable order status"),
+                Err(e) => {
+                    tracing::warn!(store = %store, order = num(&o["id"]), error = %e, "reconcile: unreadable order status")
+                }
             }
         }
         Ok((out, calls))

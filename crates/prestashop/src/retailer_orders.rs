@@ -61,12 +61,14 @@ impl RetailerShops for WebserviceGateway {
         })?;
         let path = format!("order_carriers/{id}");
         if c.supports_patch() {
-            let body = xml::object("order_carrier", &[("id", id.to_string()), ("tracking_number", tracking.to_owned())]);
+            let body =
+                xml::object("order_carrier", &[("id", id.to_string()), ("tracking_number", tracking.to_owned())]);
             c.send(Method::PATCH, &path, &[], Some(body)).await?;
         } else {
             let full = c.send(Method::GET, &path, &[], None).await?;
-            let body = xml::rewrite_for_put(&full.body, "order_carrier", &[("tracking_number", tracking.to_owned())], &[])
-                .map_err(GatewayError::Retryable)?;
+            let body =
+                xml::rewrite_for_put(&full.body, "order_carrier", &[("tracking_number", tracking.to_owned())], &[])
+                    .map_err(GatewayError::Retryable)?;
             c.send(Method::PUT, &path, &[], Some(body)).await?;
         }
         Ok(())

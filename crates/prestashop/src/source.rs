@@ -644,7 +644,6 @@ impl SourceShop for WebserviceSourceShop {
         Ok(())
     }
 
-
     async fn order_cart(
         &self,
         cart_id: u64,

@@ -51,6 +51,8 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
         self::assertStringStartsWith('3.', (string) ($document['openapi'] ?? ''));
         self::assertSame('#/components/schemas/ProductEventBody', $this->requestSchemaRef('/api/sync/product'));
         self::assertSame('#/components/schemas/OrderEventBody', $this->requestSchemaRef('/api/sync/order'));
+        self::assertSame('#/components/schemas/OrderStatusEventBody', $this->requestSchemaRef('/api/sync/order-status'));
+        self::assertSame(['event_id', 'occurred_at', 'order', 'sequence'], self::sorted($document['components']['schemas']['OrderStatusEventBody']['required']));
         self::assertSame(['event_id', 'occurred_at', 'product'], self::sorted($document['components']['schemas']['ProductEventBody']['required']));
         self::assertSame(['event_id', 'occurred_at', 'order'], self::sorted($document['components']['schemas']['OrderEventBody']['required']));
     }
@@ -78,6 +80,8 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
             'free order' => ['CLIENT', 'givenFreeOrder', 1],
             'order without date_add' => ['CLIENT', 'givenOrderWithoutDateAdd', 1],
             'combination lines, with and without reference, EAN or attributes' => ['CLIENT', 'givenOrderWithCombinationLines', 1],
+            'hub order shipped with a tracking number' => ['SOURCE', 'givenShippedHubOrder', 1],
+            'hub order cancelled, no tracking number, no carrier' => ['SOURCE', 'givenCancelledHubOrderWithoutCarrier', 1],
         ];
     }
 
@@ -372,6 +376,32 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
         );
         $response = $this->post($hub, 'order', $body);
         self::assertSame(202, $response['status'], $response['body']);
+    }
+
+    /**
+     * An order the hub placed on the SOURCE (module fulfillment_connector), shipped with a tracking number.
+     */
+    protected function givenShippedHubOrder(\Fulfillment_connector $module): void
+    {
+        \ObjectModel::$rows[\Order::class][31] = [
+            'reference' => 'KXBQWNRTA', 'id_cart' => '77', 'id_customer' => 3, 'id_carrier' => '2', 'current_state' => '4',
+            'module' => 'fulfillment_connector', 'date_add' => '2026-11-27 10:59:00', 'date_upd' => '2026-11-27 11:00:05',
+        ];
+        \ObjectModel::$rows[\OrderCarrier::class][5] = ['id_order' => '31', 'id_carrier' => '2', 'tracking_number' => '1Z999AA10123456784'];
+        \ObjectModel::$rows[\OrderState::class][4] = ['name' => [1 => 'Shipped', 2 => 'Expédié']];
+        $module->hookActionOrderStatusPostUpdate(['id_order' => 31, 'newOrderStatus' => new \OrderState(4)]);
+    }
+
+    /**
+     * A cancelled hub order whose state has no name here and which has no order carrier (nulls in the body).
+     */
+    protected function givenCancelledHubOrderWithoutCarrier(\Fulfillment_connector $module): void
+    {
+        \ObjectModel::$rows[\Order::class][32] = [
+            'reference' => 'PLMQWNRTA', 'id_cart' => '78', 'id_customer' => 3, 'id_carrier' => '0', 'current_state' => '6',
+            'module' => 'fulfillment_connector', 'date_add' => '2026-11-27 10:59:00', 'date_upd' => '2026-11-27 11:00:05',
+        ];
+        $module->hookActionOrderStatusPostUpdate(['id_order' => 32, 'newOrderStatus' => new \OrderState(6)]);
     }
 
     protected function givenOrderWithoutDateAdd(\Fulfillment_connector $module): void

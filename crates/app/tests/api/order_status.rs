@@ -43,9 +43,8 @@ fn json_of(sim: &Simulator, path: &str) -> Value {
 /// Gives the carrier of `order` at `sim` a tracking URL, so the shipped e-mail carries a follow-up link.
 fn set_carrier_url(sim: &Simulator, order: u64) {
     let carrier = json_of(sim, &format!("orders/{order}"))["order"]["id_carrier"].as_str().unwrap().to_owned();
-    let body = format!(
-        "<prestashop><carrier><id>{carrier}</id><url><![CDATA[{TRACK_URL}]]></url></carrier></prestashop>"
-    );
+    let body =
+        format!("<prestashop><carrier><id>{carrier}</id><url><![CDATA[{TRACK_URL}]]></url></carrier></prestashop>");
     let (status, answer) = sim.admin_call("PATCH", &format!("carriers/{carrier}"), Some(&body));
     assert_eq!(status, 200, "{answer}");
 }
@@ -277,8 +276,12 @@ async fn cancellation_before_shipment_cancels_the_source_order_and_restocks_ever
     let n = network().await;
     let env = Env::new(Backend::MariaDbRedis).await;
     let app = env.spawn_with(Mode::All, |s| wire(s, &n)).await;
-    app.post("/api/sync/product", Some(SOURCE_KEY), &product_event(&new_id(), "WHS-0001", "10.00", 50, "2026-11-27T09:00:00Z"))
-        .await;
+    app.post(
+        "/api/sync/product",
+        Some(SOURCE_KEY),
+        &product_event(&new_id(), "WHS-0001", "10.00", 50, "2026-11-27T09:00:00Z"),
+    )
+    .await;
     let (c1, c2) = (id_of(&n.r1, "WHS-0001"), id_of(&n.r2, "WHS-0001"));
     let r = replicated(&app, &n).await;
     eventually(30, "every retailer shows 48 after the order", || async {
@@ -289,7 +292,11 @@ async fn cancellation_before_shipment_cancels_the_source_order_and_restocks_ever
     processed(&app, &event).await;
     let orders = source_orders(&n.source);
     assert_eq!(orders.len(), 1);
-    assert_eq!((&orders[0]["current_state"], &orders[0]["valid"]), (&json!("6"), &json!("0")), "cancelled on the source");
+    assert_eq!(
+        (&orders[0]["current_state"], &orders[0]["valid"]),
+        (&json!("6"), &json!("0")),
+        "cancelled on the source"
+    );
     assert_eq!(stock(&n.source, n.products.0), 50, "PrestaShop restocked the source");
     eventually(30, "the restored stock reaches every retailer", || async {
         stock(&n.r1, c1) == 50 && stock(&n.r2, c2) == 50

@@ -470,7 +470,11 @@ async fn an_order_whose_webhook_never_arrived_is_replicated_once_by_hub_reconcil
     assert!(second.contains("orders: 2 listed, 1 already linked, 0 replicated now"), "{second}");
     let listed = r1.requests().into_iter().find(|r| r.path == "/api/orders").expect("an orders list");
     assert_eq!(listed.query_param("filter[date_upd]"), Some(format!("[{date_upd},9999-12-31 23:59:59]")));
-    assert_eq!(listed.query_param("filter[valid]"), None, "invalid orders are listed too: a cancellation makes one invalid");
+    assert_eq!(
+        listed.query_param("filter[valid]"),
+        None,
+        "invalid orders are listed too: a cancellation makes one invalid"
+    );
     let late = new_id();
     let mut webhook = order_event(&late);
     webhook["order"]["id"] = paid.into();

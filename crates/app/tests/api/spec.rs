@@ -18,7 +18,7 @@ async fn the_openapi_document_lists_both_webhooks_the_key_scheme_and_every_error
     assert_eq!(scheme["type"], "apiKey");
     assert_eq!(scheme["in"], "header");
     assert_eq!(scheme["name"], "X-API-KEY");
-    for path in ["/api/sync/product", "/api/sync/order"] {
+    for path in ["/api/sync/product", "/api/sync/order", "/api/sync/order-status"] {
         let op = &spec["paths"][path]["post"];
         assert!(op.is_object(), "{path} documented");
         assert!(op["requestBody"]["content"]["application/json"]["schema"]["$ref"].is_string(), "{path} body");
@@ -65,8 +65,14 @@ async fn the_openapi_document_lists_both_webhooks_the_key_scheme_and_every_error
     for field in ["status", "note", "client_product_id", "combinations", "applied", "pending"] {
         assert!(client_row["properties"][field].is_object(), "a client row shows {field}");
     }
-    for name in ["ProductEventBody", "OrderEventBody", "ErrorResponse", "AcceptedResponse"] {
+    for name in ["ProductEventBody", "OrderEventBody", "OrderStatusEventBody", "ErrorResponse", "AcceptedResponse"] {
         assert!(schemas.keys().any(|k| k.ends_with(name)), "schema {name}");
+    }
+    // The source's status report: its sequence is required, what an order may lack is nullable.
+    let status = &spec["components"]["schemas"]["OrderStatusEventBody"];
+    assert!(status["required"].as_array().unwrap().iter().any(|f| f == "sequence"), "{status}");
+    for field in ["tracking_number", "carrier_id", "cart_id", "state_name", "updated_at"] {
+        assert_eq!(status["properties"]["order"]["properties"][field]["nullable"], true, "order.{field} nullable");
     }
     // The validation rules garde enforces are published too.
     let product = &spec["components"]["schemas"]["ProductEventBody"]["properties"]["product"];

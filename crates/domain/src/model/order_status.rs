@@ -25,8 +25,13 @@ pub enum OrderStage {
 
 impl OrderStage {
     /// Every stage, in rank order.
-    pub const ALL: [OrderStage; 5] =
-        [OrderStage::Processing, OrderStage::Shipped, OrderStage::Delivered, OrderStage::Cancelled, OrderStage::Refunded];
+    pub const ALL: [OrderStage; 5] = [
+        OrderStage::Processing,
+        OrderStage::Shipped,
+        OrderStage::Delivered,
+        OrderStage::Cancelled,
+        OrderStage::Refunded,
+    ];
 
     /// The stable name.
     pub fn as_str(self) -> &'static str {

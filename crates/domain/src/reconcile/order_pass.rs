@@ -128,7 +128,7 @@ impl Reconcile {
             return Ok(());
         }
         // Only a valid order is replicated (an invalid one is listed for the cancellations above).
-        if matches!(&listed.order, Ok(o) if o.valid == Some(false)) {
+        if !listed.valid {
             return Ok(());
         }
         let order = match &listed.order {
@@ -190,8 +190,7 @@ impl Reconcile {
         let Some(accept) = &pass.statuses else { return Ok(()) };
         let hub = |e: StorageError| ClientFailure::Hub(e.into());
         let links = pass.links.created_since(Utc::now() - STATUS_LOOKBACK, STATUS_LIMIT).await.map_err(hub)?;
-        let by_order: HashMap<u64, &OrderLink> =
-            links.iter().filter_map(|l| Some((l.source_order_id?, l))).collect();
+        let by_order: HashMap<u64, &OrderLink> = links.iter().filter_map(|l| Some((l.source_order_id?, l))).collect();
         if by_order.is_empty() {
             return Ok(());
         }
@@ -204,7 +203,9 @@ impl Reconcile {
         for status in statuses {
             let Some(link) = by_order.get(&status.source_order_id) else { continue };
             report.statuses_checked += 1;
-            if link.source_state.as_deref() == Some(status.state.as_str()) && link.tracking_number == status.tracking_number {
+            if link.source_state.as_deref() == Some(status.state.as_str())
+                && link.tracking_number == status.tracking_number
+            {
                 continue;
             }
             let event = NewEvent::new(
@@ -302,7 +303,7 @@ mod tests {
     }
 
     fn listed(id: u64, date_upd: NaiveDateTime) -> ListedOrder {
-        ListedOrder { id, date_upd, order: Ok(order(id)) }
+        ListedOrder { id, valid: true, date_upd, order: Ok(order(id)) }
     }
 
     /// A run whose catalog passes see empty shops, with the orders pass on `orders`.
@@ -518,7 +519,12 @@ mod tests {
         orders.expect_orders_page().returning(|_, _, _, _| {
             Ok(CatalogPage {
                 items: vec![
-                    ListedOrder { id: 6, date_upd: at(9, 0, 0), order: Err("line 1: no reference".into()) },
+                    ListedOrder {
+                        id: 6,
+                        valid: true,
+                        date_upd: at(9, 0, 0),
+                        order: Err("line 1: no reference".into()),
+                    },
                     listed(7, at(10, 0, 0)),
                 ],
                 next: None,

@@ -63,7 +63,11 @@ fn fnv(text: &str) -> u64 {
 pub fn reconcile_state_event_id(store: &StoreCode, order_id: u64, state: &str) -> EventId {
     let state: String = state.chars().filter(char::is_ascii_digit).take(10).collect();
     let plain = format!("reconcile-order-{store}-{order_id}-s{state}");
-    let id = if plain.len() <= 64 { plain } else { format!("reconcile-order-{:016x}-{order_id}-s{state}", fnv(store.as_str())) };
+    let id = if plain.len() <= 64 {
+        plain
+    } else {
+        format!("reconcile-order-{:016x}-{order_id}-s{state}", fnv(store.as_str()))
+    };
     EventId::parse(&id).unwrap_or_else(|_| unreachable!("a reconcile event id is always valid: {id}"))
 }
 

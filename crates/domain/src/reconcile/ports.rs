@@ -117,11 +117,14 @@ pub trait StoreCatalog: Send + Sync + 'static {
     ) -> Result<CatalogPage<ClientListing>, GatewayError>;
 }
 
-/// A valid order of a client store as its Webservice lists it.
+/// An order of a client store as its Webservice lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedOrder {
     /// Order id on the client.
     pub id: u64,
+    /// Whether PrestaShop counts it as valid (paid): only a valid order the hub has no link for is
+    /// replicated.
+    pub valid: bool,
     /// Its `date_upd`, in the shop's own wall-clock time (PrestaShop stores it without a zone).
     pub date_upd: NaiveDateTime,
     /// The order as the connector's webhook would carry it, or why it cannot be built (a line without a

@@ -13,5 +13,5 @@ pub use ports::{
     OrderLink, OrderLinkStatus, OrderLinks, OrderPlan, Refusal, RetailerOrder, RetailerShops, SourceCarrier,
     SourceError, SourceLine, SourceOrder, SourceShop,
 };
-pub use status::{FollowSourceOrder, StatusOutcome};
 pub use replicate::{ReplicateOrder, Replication};
+pub use status::{FollowSourceOrder, StatusOutcome};

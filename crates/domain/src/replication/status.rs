@@ -23,8 +23,7 @@ use crate::{
     jobs::JobError,
     lease::{LEASE_TTL, Timer, renewing_lease},
     model::{
-        EventId, EventPayload, EventStatus, OrderStatusData, Store, StoreDirectory, StoreRole,
-        order_status::progress,
+        EventId, EventPayload, EventStatus, OrderStatusData, Store, StoreDirectory, StoreRole, order_status::progress,
     },
 };
 
@@ -122,11 +121,9 @@ impl FollowSourceOrder {
         sequence: Option<u64>,
     ) -> Result<StatusOutcome, JobError> {
         // Read again under the lease: another job of this order may have changed it.
-        let mut link = self
-            .links
-            .get(&found.client_store, found.client_order_id)
-            .await?
-            .ok_or_else(|| JobError::Retryable(format!("order link {}/{} vanished", found.client_store, found.client_order_id)))?;
+        let mut link = self.links.get(&found.client_store, found.client_order_id).await?.ok_or_else(|| {
+            JobError::Retryable(format!("order link {}/{} vanished", found.client_store, found.client_order_id))
+        })?;
         match (link.status, link.source_order_id) {
             (OrderLinkStatus::Pending, _) | (_, None) => {
                 return Err(JobError::Retryable(format!(
@@ -191,7 +188,9 @@ impl FollowSourceOrder {
                 Ok(()) => link.client_tracking = Some(tracking),
                 Err(GatewayError::Retryable(m)) => return Err(JobError::Retryable(m)),
                 Err(GatewayError::Permanent(m) | GatewayError::Gone(m)) => {
-                    return self.refused(link, format!("tracking number {tracking} refused by the retailer's shop: {m}")).await;
+                    return self
+                        .refused(link, format!("tracking number {tracking} refused by the retailer's shop: {m}"))
+                        .await;
                 }
             }
         } else if link.tracking_number.is_some() {
@@ -207,7 +206,10 @@ impl FollowSourceOrder {
                     Err(GatewayError::Retryable(m)) => return Err(JobError::Retryable(m)),
                     Err(GatewayError::Permanent(m) | GatewayError::Gone(m)) => {
                         return self
-                            .refused(link, format!("state {state} ({}) refused by the retailer's shop: {m}", stage.as_str()))
+                            .refused(
+                                link,
+                                format!("state {state} ({}) refused by the retailer's shop: {m}", stage.as_str()),
+                            )
                             .await;
                     }
                 }

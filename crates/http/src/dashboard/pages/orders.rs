@@ -42,7 +42,8 @@ pub(crate) async fn orders_page(req: HttpRequest, ops: web::Data<Operations>) ->
             Some((id, None)) => format!("#{}", esc(id)),
             None => "—".to_owned(),
         };
-        let attention = l.attention.as_deref().map_or_else(String::new, |a| format!("<span class=\"bad\">{}</span>", esc(a)));
+        let attention =
+            l.attention.as_deref().map_or_else(String::new, |a| format!("<span class=\"bad\">{}</span>", esc(a)));
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td><td>{source}</td><td class=\"{class}\">{}</td><td>{}</td><td>{carrier}</td>\
