@@ -2,12 +2,14 @@
 //!
 //! * The order: `GET orders/{id}` (its `current_state`, and `shipping_number`, the tracking number of its
 //!   order carrier that PrestaShop computes for the Webservice); 404 → no such order.
-//! * The tracking number: the order's first `order_carriers` row (the one `Order::getIdOrderCarrier` and
-//!   the shipped e-mail's `{followup}` read), PATCHed on 8.0+ or GET-modify-PUT before. No e-mail: the
-//!   back office's "in transit" mail is not sent through the Webservice.
+//! * The tracking number: the order's first `order_carriers` row (the one `Order::getIdOrderCarrier` reads),
+//!   PATCHed on 8.0+ or GET-modify-PUT before, with `sendemail=1`: `OrderCarrier::updateWs` then sends the
+//!   customer the `in_transit` e-mail with the tracking link (the carrier's URL with the number in place of
+//!   `@`; none when the carrier has no URL) — the e-mail the back office sends when a tracking number is
+//!   typed. PrestaShop 8.2.1's default `shipped` template carries no tracking link (seen on the real shops,
+//!   docs/real-shops.md).
 //! * The state: `POST order_histories?sendemail=1`, PrestaShop's own state change (`OrderHistory::addWs`):
-//!   hooks, stock moves, invoice, and the e-mail of the state (`shipped`, with the tracking link) to the
-//!   customer (FACTS.md §5.5).
+//!   hooks, stock moves, invoice, and the e-mail of the state (`shipped`…) to the customer (FACTS.md §5.5).
 
 use async_trait::async_trait;
 use hub_domain::{
@@ -63,13 +65,13 @@ impl RetailerShops for WebserviceGateway {
         if c.supports_patch() {
             let body =
                 xml::object("order_carrier", &[("id", id.to_string()), ("tracking_number", tracking.to_owned())]);
-            c.send(Method::PATCH, &path, &[], Some(body)).await?;
+            c.send(Method::PATCH, &path, &[("sendemail", "1".into())], Some(body)).await?;
         } else {
             let full = c.send(Method::GET, &path, &[], None).await?;
             let body =
                 xml::rewrite_for_put(&full.body, "order_carrier", &[("tracking_number", tracking.to_owned())], &[])
                     .map_err(GatewayError::Retryable)?;
-            c.send(Method::PUT, &path, &[], Some(body)).await?;
+            c.send(Method::PUT, &path, &[("sendemail", "1".into())], Some(body)).await?;
         }
         Ok(())
     }

@@ -49,9 +49,14 @@ final class OrderPageHooks
         if ($settings->role !== Role::Client || !$settings->isComplete() || $settings->storeCode === '' || $idOrder <= 0) {
             return '';
         }
-        $this->context->smarty->assign([
-            'fulfillment_order' => ['id_order' => $idOrder] + $this->lookup->find($settings, $idOrder)->toArray(),
-        ]);
+        $order = ['id_order' => $idOrder] + $this->lookup->find($settings, $idOrder)->toArray();
+        // The hub knows this shop's state by its id: show the name this shop gives it.
+        $order['client_state_name'] = null;
+        if (is_string($order['client_state'] ?? null) && ctype_digit($order['client_state'])) {
+            $name = (new \OrderState((int) $order['client_state'], (int) $this->context->language->id))->name;
+            $order['client_state_name'] = is_string($name) && $name !== '' ? $name : null;
+        }
+        $this->context->smarty->assign(['fulfillment_order' => $order]);
 
         return (string) $this->module->display($this->module->getLocalPath() . $this->module->name . '.php', self::TEMPLATE);
     }

@@ -58,6 +58,7 @@ final class OrderPageTest extends ConnectorTestCase
             'tracking_number' => null,
             'status_updated_at' => null,
             'attention' => null,
+            'client_state_name' => null,
         ], $this->panel());
         self::assertCount(1, $this->http->requests);
         $request = $this->http->requests[0];
@@ -189,8 +190,12 @@ final class OrderPageTest extends ConnectorTestCase
             'carrier_name' => 'Colissimo',
         ])));
 
+        // This shop's name of its state 4, in the employee's language.
+        \ObjectModel::$rows[\OrderState::class][4] = ['name' => [1 => 'Shipped here', 2 => 'Enviado']];
+
         $this->module()->hookDisplayAdminOrderSide(['id_order' => 42]);
 
+        self::assertSame('Shipped here', $this->panel()['client_state_name'], 'the hub sends the id, the shop names it');
         self::assertSame([
             'source_state' => '11',
             'shipping' => ['carrier_name' => 'Colissimo'],
@@ -217,7 +222,7 @@ final class OrderPageTest extends ConnectorTestCase
 
         $this->module()->hookDisplayAdminOrderSide(['id_order' => 42]);
 
-        foreach (['source_state_name', 'client_state', 'tracking_number', 'status_updated_at', 'attention'] as $field) {
+        foreach (['source_state_name', 'client_state', 'tracking_number', 'status_updated_at', 'attention', 'client_state_name'] as $field) {
             self::assertNull($this->panel()[$field], $field);
         }
         self::assertSame('created', $this->panel()['state']);
@@ -249,7 +254,7 @@ final class OrderPageTest extends ConnectorTestCase
             'Attention ' . $hostile
         ))->toArray();
 
-        $html = self::render(['id_order' => 42] + $panel);
+        $html = self::render(['id_order' => 42, 'client_state_name' => null] + $panel);
 
         self::assertStringNotContainsString('<script>', $html);
         self::assertStringContainsString('role="alert" id="fulfillment-order-attention">Attention ' . $escaped . '</div>', $html);
@@ -259,11 +264,14 @@ final class OrderPageTest extends ConnectorTestCase
         }
         self::assertStringNotContainsString('<dd class="col-sm-7">11</dd>', $html, 'the state name, not the id');
 
-        $withoutName = self::render(['id_order' => 42, 'source_state_name' => null, 'client_state' => null, 'tracking_number' => null] + $panel);
+        $named = self::render(['id_order' => 42, 'client_state_name' => 'Expédié ' . $hostile, 'client_state' => '4'] + $panel);
+        self::assertStringContainsString('<dd class="col-sm-7">Exp&eacute;di&eacute; ' . $escaped . ' (#4)</dd>', $named, "this shop's name of its state, then its id");
+
+        $withoutName = self::render(['id_order' => 42, 'source_state_name' => null, 'client_state' => null, 'client_state_name' => null, 'tracking_number' => null] + $panel);
         self::assertStringContainsString('<dd class="col-sm-7">11</dd>', $withoutName, 'else the state id');
         self::assertStringNotContainsString('Tracking number', $withoutName);
 
-        $bare = self::render(['id_order' => 42] + (new OrderReplication('pending', 200))->toArray());
+        $bare = self::render(['id_order' => 42, 'client_state_name' => null] + (new OrderReplication('pending', 200))->toArray());
         self::assertStringNotContainsString('fulfillment-order-status', $bare);
         self::assertStringNotContainsString('fulfillment-order-attention', $bare);
     }

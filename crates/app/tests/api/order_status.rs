@@ -177,10 +177,11 @@ async fn shipped_with_tracking_reaches_the_client_order(backend: Backend) {
 
     assert_eq!(n.r1.order_state(r.client), Some(4), "the retailer's order is shipped");
     assert_eq!(n.r1.tracking_number(r.client).as_deref(), Some("1Z999AA10123456784"), "on its order carrier");
-    let shipped = mails_of(&n.r1, r.client, "shipped");
-    assert_eq!(shipped.len(), 1, "the shop's own shipped e-mail went to the customer: {:?}", n.r1.mails());
-    assert_eq!(shipped[0].followup, "https://track.example/parcel?n=1Z999AA10123456784", "with the tracking link");
-    assert_eq!(shipped[0].shipping_number, "1Z999AA10123456784");
+    // As when the retailer ships in its back office: the tracking link, then the shipped e-mail.
+    let in_transit = mails_of(&n.r1, r.client, "in_transit");
+    assert_eq!(in_transit.len(), 1, "the tracking e-mail went to the customer: {:?}", n.r1.mails());
+    assert_eq!(in_transit[0].followup, "https://track.example/parcel?n=1Z999AA10123456784", "with the tracking link");
+    assert_eq!(mails_of(&n.r1, r.client, "shipped").len(), 1, "and the shop's own shipped e-mail");
 
     let l = link(&app, r.client).await;
     assert_eq!(
@@ -382,6 +383,7 @@ async fn duplicates_and_a_worker_killed_mid_update_move_the_retailers_order_once
     .await;
     assert_eq!(history(&n.r1, r.client), vec!["2", "4"], "moved exactly once");
     assert_eq!(mails_of(&n.r1, r.client, "shipped").len(), 1, "one shipped e-mail");
+    assert_eq!(mails_of(&n.r1, r.client, "in_transit").len(), 1, "one tracking e-mail");
     assert_eq!(n.r1.tracking_number(r.client).as_deref(), Some("TRK-KILL"));
     restarted.kill().unwrap();
     restarted.wait().unwrap();

@@ -345,7 +345,8 @@ pub trait RetailerShops: Send + Sync + 'static {
     /// Gateway failures.
     async fn order(&self, store: &StoreCode, order_id: u64) -> Result<Option<RetailerOrder>, GatewayError>;
 
-    /// Sets the tracking number on the order's carrier (no e-mail: the shipped state's e-mail carries it).
+    /// Sets the tracking number on the order's carrier, with the e-mail the shop sends the customer for a
+    /// new tracking number (PrestaShop's `in_transit`, with the tracking link).
     ///
     /// # Errors
     /// Gateway failures; [`GatewayError::Permanent`] when the order has no carrier to carry it.

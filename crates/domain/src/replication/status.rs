@@ -1,6 +1,7 @@
 //! The return path, source → client: the source reports a state or a tracking number of an order the hub
-//! created there, and the retailer's order follows — the tracking number on its carrier first, then its
-//! state, so that the shop's own "shipped" e-mail to the customer carries the tracking link.
+//! created there, and the retailer's order follows as if the retailer had shipped it: the tracking number
+//! on its carrier first (the shop e-mails the customer the tracking link), then its state (the shop's own
+//! e-mail of that state).
 //!
 //! Guarantees, as for replication:
 //! * **Exactly once, in order.** The link's lease serialises every job of one order. A report older than

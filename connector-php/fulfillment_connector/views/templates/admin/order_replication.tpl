@@ -61,8 +61,8 @@
           <dd class="col-sm-7">{$fulfillment_order.source_state|escape:'htmlall':'UTF-8'}</dd>
         {/if}
         {if $fulfillment_order.client_state}
-          <dt class="col-sm-5">{l s='State set here by the hub' d='Modules.Fulfillmentconnector.Admin'}</dt>
-          <dd class="col-sm-7">{$fulfillment_order.client_state|escape:'htmlall':'UTF-8'}</dd>
+          <dt class="col-sm-5">{l s='This shop\'s state, as the hub last saw or set it' d='Modules.Fulfillmentconnector.Admin'}</dt>
+          <dd class="col-sm-7">{if $fulfillment_order.client_state_name}{$fulfillment_order.client_state_name|escape:'htmlall':'UTF-8'} (#{$fulfillment_order.client_state|escape:'htmlall':'UTF-8'}){else}{$fulfillment_order.client_state|escape:'htmlall':'UTF-8'}{/if}</dd>
         {/if}
         {if $fulfillment_order.tracking_number}
           <dt class="col-sm-5">{l s='Tracking number' d='Modules.Fulfillmentconnector.Admin'}</dt>
