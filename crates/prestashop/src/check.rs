@@ -115,6 +115,8 @@ fn needs(source: bool, patch: bool, orders: bool) -> Vec<(&'static str, &'static
             ("carts", "POST"),
             ("orders", "GET"),
             ("orders", "POST"),
+            // A retailer's cancellation cancels the source order.
+            ("order_histories", "POST"),
         ]
     } else {
         let mut needs = vec![
@@ -123,16 +125,15 @@ fn needs(source: bool, patch: bool, orders: bool) -> Vec<(&'static str, &'static
             ("combinations", "GET"),
             ("stock_availables", "GET"),
             ("stock_availables", write),
+            // The return path: the source's state and tracking number onto the retailer's order.
+            ("orders", "GET"),
+            ("order_carriers", "GET"),
+            ("order_carriers", write),
+            ("order_histories", "POST"),
         ];
         if orders {
             // Reconciliation of orders reads them with what the webhook would carry.
-            needs.extend([
-                ("orders", "GET"),
-                ("customers", "GET"),
-                ("addresses", "GET"),
-                ("countries", "GET"),
-                ("currencies", "GET"),
-            ]);
+            needs.extend([("customers", "GET"), ("addresses", "GET"), ("countries", "GET"), ("currencies", "GET")]);
         }
         needs
     }
@@ -212,11 +213,25 @@ mod tests {
     }
 
     #[test]
-    fn a_client_key_needs_to_read_orders_only_when_they_are_reconciled() {
+    fn a_client_key_needs_to_read_customers_and_currencies_only_when_orders_are_reconciled() {
         assert!(needs(false, true, true).contains(&("orders", "GET")));
         assert!(needs(false, true, true).contains(&("currencies", "GET")));
-        assert!(!needs(false, true, false).contains(&("orders", "GET")));
+        assert!(!needs(false, true, false).contains(&("currencies", "GET")));
         assert!(needs(false, true, false).contains(&("stock_availables", "PATCH")));
+    }
+
+    #[test]
+    fn the_return_path_needs_to_move_the_retailers_orders_and_cancel_the_sources() {
+        for patch in [true, false] {
+            let client = needs(false, patch, false);
+            let write = if patch { "PATCH" } else { "PUT" };
+            for need in
+                [("orders", "GET"), ("order_carriers", "GET"), ("order_carriers", write), ("order_histories", "POST")]
+            {
+                assert!(client.contains(&need), "{need:?}");
+            }
+        }
+        assert!(needs(true, true, false).contains(&("order_histories", "POST")));
     }
 
     #[test]
