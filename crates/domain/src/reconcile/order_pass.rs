@@ -356,31 +356,8 @@ mod tests {
 
     fn link(id: u64, status: OrderLinkStatus) -> OrderLink {
         OrderLink {
-            client_store: StoreCode::parse("retail-1").unwrap(),
-            client_order_id: id,
-            client_reference: format!("REF{id}"),
             status,
-            source_cart_id: None,
-            source_order_id: None,
-            source_reference: None,
-            source_state: None,
-            error: None,
-            stock_echo_pending: false,
-            carrier_id: None,
-            carrier_name: None,
-            shipping_tax_incl: None,
-            source_state_name: None,
-            tracking_number: None,
-            client_state: None,
-            client_tracking: None,
-            status_sequence: None,
-            status_at: None,
-            client_update_pending: false,
-            client_call_off_handled: false,
-            status_updated_at: None,
-            attention: None,
-            event_id: "evt-webhook-1".into(),
-            updated_at: Utc::now(),
+            ..OrderLink::new(StoreCode::parse("retail-1").unwrap(), id, format!("REF{id}"), "evt-webhook-1".into())
         }
     }
 

@@ -2,6 +2,7 @@
 //! stock that order took there is echoed back to every retailer.
 
 mod call_off;
+mod order_lease;
 pub mod ports;
 pub mod replicate;
 pub mod status;

@@ -110,6 +110,39 @@ pub struct OrderLink {
     pub updated_at: DateTime<Utc>,
 }
 
+impl OrderLink {
+    /// A new link of client order `client_order_id` of `client_store`, `pending`, brought by `event_id`.
+    pub fn new(client_store: StoreCode, client_order_id: u64, client_reference: String, event_id: String) -> Self {
+        Self {
+            client_store,
+            client_order_id,
+            client_reference,
+            status: OrderLinkStatus::Pending,
+            source_cart_id: None,
+            source_order_id: None,
+            source_reference: None,
+            source_state: None,
+            error: None,
+            stock_echo_pending: false,
+            carrier_id: None,
+            carrier_name: None,
+            shipping_tax_incl: None,
+            source_state_name: None,
+            tracking_number: None,
+            client_state: None,
+            client_tracking: None,
+            status_sequence: None,
+            status_at: None,
+            client_update_pending: false,
+            client_call_off_handled: false,
+            status_updated_at: None,
+            attention: None,
+            event_id,
+            updated_at: Utc::now(),
+        }
+    }
+}
+
 /// The order links.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::{
+    order_lease::under_order_lease,
     ports::{OrderLink, OrderLinkStatus, OrderLinks, OrderPlan, Refusal, SourceError, SourceOrder, SourceShop},
     status::{FollowSourceOrder, StatusOutcome},
 };
@@ -18,7 +19,7 @@ use crate::{
     errors::GatewayError,
     ingest::Inbox,
     jobs::{JobError, JobQueue},
-    lease::{LEASE_TTL, Timer, renewing_lease},
+    lease::Timer,
     model::{EventId, EventPayload, EventStatus, OrderData, StoreCode, StoreDirectory, StoreRole},
 };
 
@@ -107,24 +108,16 @@ impl ReplicateOrder {
             .get(&client)
             .filter(|s| s.role == StoreRole::Client)
             .ok_or_else(|| JobError::Permanent(format!("store {client} is not a client store")))?;
-        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let owner = format!("{}#{}", self.owner, RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-        if !self.links.lease(&client, order.client_order_id, &owner, LEASE_TTL).await? {
-            return Err(JobError::Retryable(format!(
-                "order {client}/{} is being replicated elsewhere",
-                order.client_order_id
-            )));
-        }
-        let result = renewing_lease(
+        let result = under_order_lease(
+            self.links.as_ref(),
             self.timer.as_ref(),
-            LEASE_TTL,
+            &client,
+            order.client_order_id,
+            &self.owner,
+            "replicated",
             self.replicate(id, &client, &order, store.forward_only_valid),
-            || self.links.lease(&client, order.client_order_id, &owner, LEASE_TTL),
         )
         .await;
-        if let Err(e) = self.links.release(&client, order.client_order_id, &owner).await {
-            tracing::warn!(store = %client, order = order.client_order_id, error = %e, "could not release the order lease");
-        }
         if result.is_ok() {
             self.inbox.mark_processed(id).await?;
         }
@@ -139,32 +132,8 @@ impl ReplicateOrder {
         forward_only_valid: bool,
     ) -> Result<Replication, JobError> {
         let existing = self.links.get(client, order.client_order_id).await?;
-        let mut link = existing.clone().unwrap_or_else(|| OrderLink {
-            client_store: client.clone(),
-            client_order_id: order.client_order_id,
-            client_reference: order.reference.clone(),
-            status: OrderLinkStatus::Pending,
-            source_cart_id: None,
-            source_order_id: None,
-            source_reference: None,
-            source_state: None,
-            error: None,
-            stock_echo_pending: false,
-            carrier_id: None,
-            carrier_name: None,
-            shipping_tax_incl: None,
-            source_state_name: None,
-            tracking_number: None,
-            client_state: None,
-            client_tracking: None,
-            status_sequence: None,
-            status_at: None,
-            client_update_pending: false,
-            client_call_off_handled: false,
-            status_updated_at: None,
-            attention: None,
-            event_id: id.to_string(),
-            updated_at: Utc::now(),
+        let mut link = existing.clone().unwrap_or_else(|| {
+            OrderLink::new(client.clone(), order.client_order_id, order.reference.clone(), id.to_string())
         });
         if let (OrderLinkStatus::Created, Some(o)) = (link.status, link.source_order_id) {
             tracing::info!(store = %client, order = order.client_order_id, source_order = o, "already replicated");
@@ -467,31 +436,8 @@ mod tests {
     async fn a_retry_after_a_crash_finds_the_order_of_its_cart_instead_of_creating_another() {
         let links = Arc::new(MemLinks::default());
         let mut pending = OrderLink {
-            client_store: StoreCode::parse("retail-1").unwrap(),
-            client_order_id: 42,
-            client_reference: "XKBKNABJK".into(),
-            status: OrderLinkStatus::Pending,
             source_cart_id: Some(77),
-            source_order_id: None,
-            source_reference: None,
-            source_state: None,
-            error: None,
-            stock_echo_pending: false,
-            carrier_id: None,
-            carrier_name: None,
-            shipping_tax_incl: None,
-            source_state_name: None,
-            tracking_number: None,
-            client_state: None,
-            client_tracking: None,
-            status_sequence: None,
-            status_at: None,
-            client_update_pending: false,
-            client_call_off_handled: false,
-            status_updated_at: None,
-            attention: None,
-            event_id: "order-evt-1".into(),
-            updated_at: Utc::now(),
+            ..OrderLink::new(StoreCode::parse("retail-1").unwrap(), 42, "XKBKNABJK".into(), "order-evt-1".into())
         };
         pending.status = OrderLinkStatus::Pending;
         *links.0.lock().unwrap() = Some(pending);
@@ -556,31 +502,10 @@ mod tests {
 
     fn link_with_cart(status: OrderLinkStatus) -> OrderLink {
         OrderLink {
-            client_store: StoreCode::parse("retail-1").unwrap(),
-            client_order_id: 42,
-            client_reference: "XKBKNABJK".into(),
             status,
             source_cart_id: Some(77),
-            source_order_id: None,
-            source_reference: None,
-            source_state: None,
             error: Some("payment_error: source order 9 is in state 8".into()),
-            stock_echo_pending: false,
-            carrier_id: None,
-            carrier_name: None,
-            shipping_tax_incl: None,
-            source_state_name: None,
-            tracking_number: None,
-            client_state: None,
-            client_tracking: None,
-            status_sequence: None,
-            status_at: None,
-            client_update_pending: false,
-            client_call_off_handled: false,
-            status_updated_at: None,
-            attention: None,
-            event_id: "order-evt-1".into(),
-            updated_at: Utc::now(),
+            ..OrderLink::new(StoreCode::parse("retail-1").unwrap(), 42, "XKBKNABJK".into(), "order-evt-1".into())
         }
     }
 

@@ -17,12 +17,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::ports::{OrderLink, OrderLinkStatus, OrderLinks, RetailerShops};
+use super::{
+    order_lease::under_order_lease,
+    ports::{OrderLink, OrderLinkStatus, OrderLinks, RetailerShops},
+};
 use crate::{
     errors::GatewayError,
     ingest::Inbox,
     jobs::JobError,
-    lease::{LEASE_TTL, Timer, renewing_lease},
+    lease::Timer,
     model::{
         EventId, EventPayload, EventStatus, OrderStatusData, Store, StoreDirectory, StoreRole, order_status::progress,
     },
@@ -92,21 +95,16 @@ impl FollowSourceOrder {
             ))
         })?;
         let (client, order) = (link.client_store.clone(), link.client_order_id);
-        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let owner = format!("{}#s{}", self.owner, RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-        if !self.links.lease(&client, order, &owner, LEASE_TTL).await? {
-            return Err(JobError::Retryable(format!("order {client}/{order} is being handled elsewhere")));
-        }
-        let result = renewing_lease(
+        let result = under_order_lease(
+            self.links.as_ref(),
             self.timer.as_ref(),
-            LEASE_TTL,
+            &client,
+            order,
+            &self.owner,
+            "handled",
             self.apply(&source, &link, &report, stored.event.occurred_at, stored.event.sequence),
-            || self.links.lease(&client, order, &owner, LEASE_TTL),
         )
         .await;
-        if let Err(e) = self.links.release(&client, order, &owner).await {
-            tracing::warn!(store = %client, order, error = %e, "could not release the order lease");
-        }
         if result.is_ok() {
             self.inbox.mark_processed(id).await?;
         }
