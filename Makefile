@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help run test test-rust test-connector lint fmt bench chaos connector-zip clean screenshots up down deploy-check
+.PHONY: help run test test-rust test-connector test-containers lint fmt bench chaos connector-zip clean screenshots up down up-local down-local deploy-check
 
 help: ## This list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,6 +51,17 @@ up: ## Build and start deploy/docker-compose.yml: MySQL, Redis, migrate, hub-api
 
 down: ## Stop and remove the compose stack's containers (its volumes, i.e. the data, are kept)
 	$${DOCKER_COMPOSE:-docker compose} -f deploy/docker-compose.yml down
+
+up-local: ## Here (no image pulls, no bridge): build images from Debian's packages, start deploy/docker-compose.local.yml (MariaDB, Redis, migrate, api, 2 workers, 2 simulated shops)
+	deploy/local/dockerd.sh
+	deploy/local/build-images.sh
+	docker-compose -p fulfillment-hub-local -f deploy/docker-compose.local.yml up -d
+
+down-local: ## Stop and remove the local stack's containers (its volumes, i.e. the data, are kept)
+	docker-compose -p fulfillment-hub-local -f deploy/docker-compose.local.yml down
+
+test-containers: ## The container stack end to end (deploy/local/e2e.sh): webhooks, an order, a worker killed mid-burst, down/up; root, Docker
+	deploy/local/e2e.sh
 
 deploy-check: ## Validate deploy/ offline: compose schema, Dockerfiles, Kubernetes manifests (deploy/validate.sh)
 	deploy/validate.sh

@@ -18,12 +18,12 @@ COPY bins ./bins
 COPY migrations ./migrations
 # A workspace member: cargo reads its manifest; nothing of it is built here.
 COPY tests/chaos ./tests/chaos
-# TLS is rustls (reqwest, sqlx): no OpenSSL at build or run time.
+# The one recipe for the binaries, shared with the images built from Debian's packages (deploy/local/).
+COPY deploy/build-binaries.sh ./deploy/build-binaries.sh
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
     --mount=type=cache,target=/usr/local/cargo/git,sharing=locked \
     --mount=type=cache,target=/src/target,sharing=locked \
-    cargo build --release --locked -p hub-api -p hub-worker -p hub \
-    && install -D -m 0755 -t /out target/release/hub-api target/release/hub-worker target/release/hub
+    deploy/build-binaries.sh /out hub-api hub-worker hub
 
 # glibc, libgcc, CA certificates and a non-root user (65532); no shell, no package manager.
 FROM gcr.io/distroless/cc-debian12:nonroot AS runtime

@@ -64,8 +64,10 @@ step "compose: policy (internal network, persistence, healthchecks, migrate firs
   "$bin/python" deploy/checks/compose.py deploy/docker-compose.yml "$work/docker-compose.interpolated.yml"
 step "compose: schema after \${VAR:-default} interpolation" \
   "$bin/check-jsonschema" --builtin-schema vendor.compose-spec "$work/docker-compose.interpolated.yml"
+step "compose: the local stack (deploy/docker-compose.local.yml) against the Compose Specification schema" \
+  "$bin/check-jsonschema" --builtin-schema vendor.compose-spec deploy/docker-compose.local.yml
 step "dockerfiles: hadolint" \
-  "$bin/hadolint" deploy/hub-api.Dockerfile deploy/hub-worker.Dockerfile
+  "$bin/hadolint" deploy/hub-api.Dockerfile deploy/hub-worker.Dockerfile deploy/local/*.Dockerfile
 step "dockerfiles: policy (multi-stage, non-root, healthcheck)" \
   "$bin/python" deploy/checks/dockerfiles.py deploy/hub-api.Dockerfile deploy/hub-worker.Dockerfile
 step "kubernetes: schemas of 1.30 (the oldest supported), strict" \
@@ -76,7 +78,7 @@ step "kubernetes: policy (probes, requests, HPAs, non-root, grace period)" \
   "$bin/python" deploy/checks/k8s.py deploy/k8s
 step "kubernetes: kustomization rendered offline" kubectl_kustomize
 step "shell: shellcheck" \
-  "$bin/shellcheck" deploy/validate.sh deploy/compose/mysql-init/*.sh
+  "$bin/shellcheck" deploy/validate.sh deploy/compose/mysql-init/*.sh deploy/build-binaries.sh deploy/local/*.sh
 
 echo
 if [ "$failed" -gt 0 ]; then

@@ -57,9 +57,13 @@ def main() -> None:
         report.check(re.search(r"\bAS builder$", first[0][1], re.I), f"{where}: the first stage is not `AS builder`")
         report.check(re.match(r"rust:", first[0][1]), f"{where}: the builder is not a rust image")
         run = " ".join(a for i, a in first if i == "RUN")
-        report.check("cargo build --release --locked" in run, f"{where}: the builder does not run cargo build --release --locked")
+        # The one recipe (deploy/build-binaries.sh), which the images built from Debian's packages use too.
+        report.check("deploy/build-binaries.sh /out" in run, f"{where}: the builder does not run deploy/build-binaries.sh /out")
         for pkg in ("hub-api", "hub-worker", "hub"):
-            report.check(re.search(rf"-p {pkg}(\s|$)", run), f"{where}: the builder does not build -p {pkg}")
+            report.check(re.search(rf"build-binaries\.sh /out[^&;]*\s{pkg}(\s|$)", run), f"{where}: the builder does not build {pkg}")
+        recipe = (REPO / "deploy" / "build-binaries.sh").read_text()
+        report.check("cargo build $flag --locked" in recipe and "release) flag=--release" in recipe,
+                     "deploy/build-binaries.sh: does not build --release --locked by default")
         builders[where] = first
         for i, a in first:
             if i == "COPY" and "--from" not in a:

@@ -183,6 +183,29 @@ fn unauthorized() -> Answer {
     json(401, r#"{"error":"unauthorized"}"#.to_owned())
 }
 
+/// Whether `path` is the shop's home page (`IndexController`): `/` or `/index.php` without a front
+/// controller.
+pub(crate) fn is_home(path: &str) -> bool {
+    path == "/" || path == "/index.php"
+}
+
+/// The front office's home page, shortened: 200, as a real shop answers `/` (what a container's health
+/// check of a shop asks for).
+pub(crate) fn home_page(head: bool) -> Answer {
+    Answer {
+        status: 200,
+        headers: vec![
+            ("X-Powered-By".into(), "PHP/8.2.36".into()),
+            ("Content-Type".into(), "text/html; charset=utf-8".into()),
+        ],
+        body: b"<!doctype html>\n<html lang=\"en\"><head><title>PrestaShop (simulated)</title></head>\
+<body id=\"index\"></body></html>\n"
+            .to_vec(),
+        http10: false,
+        head,
+    }
+}
+
 /// The theme's "page not found" (`PageNotFoundController`), shortened.
 fn not_found_page() -> Answer {
     Answer {

@@ -637,6 +637,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_home_page_answers_200_and_an_unknown_page_404_as_a_shop_does() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let sim = Simulator::start(SimConfig::default()).await.expect("start");
+        let get = |path: &str| {
+            let url = format!("{}{path}", sim.base_url());
+            async move { reqwest::get(url).await.map(|r| r.status().as_u16()).unwrap_or(0) }
+        };
+        assert_eq!(get("/").await, 200);
+        assert_eq!(get("/index.php").await, 200);
+        assert_eq!(get("/index.php?fc=module&module=nope&controller=x").await, 404, "a module the shop lacks");
+        assert_eq!(get("/api/").await, 401, "the Webservice still wants its key");
+    }
+
+    #[tokio::test]
     async fn order_carriers_schema_lists_the_fields_of_ordercarrier_definition() {
         let sim = Simulator::start(SimConfig::default()).await.expect("start");
         let (_, blank) = sim.admin_call("GET", "order_carriers?schema=blank", None);

@@ -33,13 +33,16 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// Routes one request: module front controllers (`/index.php?fc=module&…`, `/module/…`) to the
-    /// connector, everything else to the Webservice dispatcher.
+    /// connector, the home page (`/`, `/index.php`) to the front office, everything else to the Webservice
+    /// dispatcher.
     pub(crate) fn handle(&self, req: &Incoming<'_>) -> Answer {
         if Connector::routes(req) {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
             self.connector.handle(&self.ws, req, now)
+        } else if crate::connector::is_home(req.path) {
+            crate::connector::home_page(req.method.eq_ignore_ascii_case("HEAD"))
         } else {
             self.ws.handle(req)
         }
