@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the stack's images from Debian's packages, for a machine that cannot pull public images
 # (deploy/docker-compose.local.yml): a bookworm base (debootstrap --variant=minbase, then docker import),
-# the hub's runtime image (hub-api, hub-worker, hub, prestashop-sim), MariaDB and Redis.
+# the hub's runtime image (hub-api, hub-worker, hub, prestashop-sim), a simulated shop on it, MariaDB and Redis.
 #
 #   deploy/local/build-images.sh          # HUB_BUILD_PROFILE=release by default (see deploy/build-binaries.sh)
 #
@@ -34,7 +34,7 @@ mkdir -p "$context/bin"
 deploy/build-binaries.sh "$context/bin" hub-api hub-worker hub prestashop-sim
 cp deploy/local/*.Dockerfile deploy/local/mariadb-entrypoint.sh "$context/"
 
-for image in hub mariadb redis; do
+for image in hub prestashop-sim mariadb redis; do
   log "image fulfillment-hub/$image:local"
   docker build -q --network host -f "$context/$image.Dockerfile" -t "fulfillment-hub/$image:local" "$context" >/dev/null
 done
