@@ -46,11 +46,19 @@ screenshots: ## Refresh docs/screenshots/ from the dashboard's browser test (nee
 connector-zip: ## Build connector-php/dist/fulfillment_connector.zip, the installable module
 	connector-php/bin/build-zip.sh
 
-up: ## Build and start deploy/docker-compose.yml: MySQL, Redis, migrate, hub-api, hub-worker, 2 shops
+up: ## Build and start deploy/docker-compose.yml: MySQL, Redis, migrate, hub-api, hub-worker, 2 shops (LOCAL=1: make up-local)
+ifdef LOCAL
+	$(MAKE) --no-print-directory up-local
+else
 	$${DOCKER_COMPOSE:-docker compose} -f deploy/docker-compose.yml up -d --build
+endif
 
-down: ## Stop and remove the compose stack's containers (its volumes, i.e. the data, are kept)
+down: ## Stop and remove the compose stack's containers (its volumes, i.e. the data, are kept) (LOCAL=1: make down-local)
+ifdef LOCAL
+	$(MAKE) --no-print-directory down-local
+else
 	$${DOCKER_COMPOSE:-docker compose} -f deploy/docker-compose.yml down
+endif
 
 up-local: ## Here (no image pulls, no bridge): build images from Debian's packages, start deploy/docker-compose.local.yml (MariaDB, Redis, migrate, api, 2 workers, 2 simulated shops)
 	deploy/local/dockerd.sh
