@@ -50,6 +50,11 @@ pub struct QueueSettings {
     /// How long it keeps a dead job (one that failed for good; the hub's `failed_jobs` table keeps it for
     /// an operator regardless).
     pub keep_dead_secs: u64,
+    /// Embedded (SQLite) queue: a worker of this process whose heartbeat in the queue file is older than
+    /// this, while the process runs, is wedged — it has stopped polling without failing — and is dropped and
+    /// started again (its jobs go back to the queue). At least 3 × `heartbeat_secs × missed_heartbeats`
+    /// is sensible; 0 turns the watchdog off.
+    pub watchdog_secs: u64,
 }
 
 impl Default for QueueSettings {
@@ -64,6 +69,7 @@ impl Default for QueueSettings {
             missed_heartbeats: 10,
             keep_done_secs: 3600,
             keep_dead_secs: 7 * 24 * 3600,
+            watchdog_secs: 30,
         }
     }
 }
@@ -428,6 +434,37 @@ impl JobQueue for ApalisJobQueue {
     }
 }
 
+/// Resolves, with the seconds of silence, once the embedded queue file at `url` shows no heartbeat of the
+/// worker `name` for `after`; never for a worker that keeps beating. It waits `after` before its first look
+/// (a worker started again registers meanwhile) and then looks every `after / 6` through a connection of its
+/// own, opened read-only for each look: a wedge that holds the queue's pool must not blind it.
+pub(crate) async fn wedged(url: &str, name: &str, after: Duration) -> u64 {
+    use sqlx::{ConnectOptions, Connection};
+    tokio::time::sleep(after).await;
+    let mut tick = tokio::time::interval((after / 6).max(Duration::from_millis(200)));
+    loop {
+        tick.tick().await;
+        let Ok(opts) = SqliteConnectOptions::from_str(url) else { continue };
+        let Ok(mut conn) = opts.read_only(true).busy_timeout(Duration::from_secs(2)).connect().await else { continue };
+        let silent: Option<(i64,)> =
+            sqlx::query_as("SELECT CAST(strftime('%s', 'now') AS INTEGER) - last_seen FROM Workers WHERE id = ?")
+                .bind(name)
+                .fetch_optional(&mut conn)
+                .await
+                .ok()
+                .flatten();
+        let _ = conn.close().await;
+        if let Some((silent,)) = silent
+            && silent >= 0
+            // Heartbeats are whole seconds apart on a whole-second clock: silence of exactly `after` may be one
+            // beat's rounding.
+            && silent as u64 > after.as_secs()
+        {
+            return silent as u64;
+        }
+    }
+}
+
 async fn sqlx_count(pool: &SqlitePool, queue: &str) -> Result<(i64,), apalis_sqlite::SqlxError> {
     sqlx::query_as("SELECT COUNT(*) FROM Jobs WHERE job_type = ? AND status = 'Pending'")
         .bind(queue)
@@ -518,5 +555,63 @@ mod tests {
         for p in [path, garbage] {
             let _ = std::fs::remove_file(p);
         }
+    }
+
+    /// The watchdog's look at a worker's heartbeat, through a connection of its own, while another connection
+    /// holds the queue file's write lock (a wedge may): a silent worker is found, a beating one never.
+    #[tokio::test]
+    async fn a_worker_silent_longer_than_the_watchdog_allows_is_found_a_beating_one_never() {
+        let path = temp_file("watchdog");
+        let url = format!("sqlite://{}", path.display());
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true))
+            .await
+            .unwrap();
+        SqliteStorage::setup(&pool).await.unwrap();
+        for (id, ago) in [("silent-sync", 120), ("beating-sync", 0)] {
+            sqlx::query(
+                "INSERT INTO Workers (id, worker_type, storage_name, layers, last_seen, started_at) \
+                 VALUES (?, 'q', 'SqliteStorage', '', strftime('%s', 'now') - ?, strftime('%s', 'now') - ?)",
+            )
+            .bind(id)
+            .bind(ago)
+            .bind(ago)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        let beat = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                loop {
+                    let _ =
+                        sqlx::query("UPDATE Workers SET last_seen = strftime('%s', 'now') WHERE id = 'beating-sync'")
+                            .execute(&pool)
+                            .await;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            })
+        };
+        let silent = tokio::time::timeout(Duration::from_secs(10), wedged(&url, "silent-sync", Duration::from_secs(1)))
+            .await
+            .expect("the silent worker is found");
+        assert!(silent >= 119, "{silent} s of silence");
+        let beating =
+            tokio::time::timeout(Duration::from_secs(5), wedged(&url, "beating-sync", Duration::from_secs(2))).await;
+        assert!(beating.is_err(), "a worker that keeps beating is never called wedged");
+        beat.abort();
+        // Seen through the queue's write lock held by another connection.
+        let mut holder = SqliteConnection::connect_with(&SqliteConnectOptions::from_str(&url).unwrap()).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+        sqlx::query("UPDATE Workers SET last_seen = last_seen WHERE id = 'silent-sync'")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let found =
+            tokio::time::timeout(Duration::from_secs(10), wedged(&url, "silent-sync", Duration::from_secs(1))).await;
+        assert!(found.is_ok(), "found while the write lock is held");
+        sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+        let _ = std::fs::remove_file(path);
     }
 }

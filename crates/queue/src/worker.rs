@@ -428,14 +428,30 @@ macro_rules! spawn_worker {
                         Storages::Sqlite { pool, .. } => {
                             let storage = SqliteStorage::<Payload<$job>>::new(&pool)
                                 .with_config(sqlite_config(&config.0, &config.1));
-                            WorkerBuilder::new(name)
+                            let watchdog = Duration::from_secs(config.0.watchdog_secs);
+                            let run = WorkerBuilder::new(name.clone())
                                 .backend(storage.with_codec(JobPayloadCodec).poll_with_interval(poll))
                                 .data(ctx)
                                 .concurrency(settings.concurrency)
                                 .retry(retry)
                                 .build($handler)
-                                .run_until(stopped(shutdown))
-                                .await
+                                .run_until(stopped(shutdown));
+                            if watchdog.is_zero() {
+                                run.await
+                            } else {
+                                // Seen on a real shop (docs/real-shops.md): an embedded worker that stopped
+                                // polling and heart-beating without failing. Dropping it hands its jobs back.
+                                tokio::select! {
+                                    result = run => result,
+                                    silent = crate::backend::wedged(&config.0.url, &name, watchdog) => {
+                                        tracing::error!(
+                                            worker = %name, silent_secs = silent,
+                                            "worker stopped polling and heart-beating: restarting it"
+                                        );
+                                        Ok(())
+                                    }
+                                }
+                            }
                         }
                     }
                 }

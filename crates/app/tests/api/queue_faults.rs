@@ -11,7 +11,7 @@ use std::{
 use hub_app::Mode;
 use hub_domain::{JobQueue, JobType, Sku, StoreCode, SyncRequest};
 use hub_queue::ApalisJobQueue;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 
 use crate::helpers::*;
 
@@ -351,4 +351,64 @@ async fn a_job_that_fails_for_good_while_the_database_is_down_is_kept_as_failed_
     assert_eq!(job, "sync_product_to_store");
     assert!(payload.contains(r#""store":"retail-1""#) && payload.contains(r#""sku":"WHS-DOWN""#), "{payload}");
     assert!(error.contains("database unavailable"), "the last error: {error}");
+}
+
+const WATCHDOG_SECS: u64 = 3;
+
+/// The watchdog of the embedded queue (seen on a real shop, docs/real-shops.md: workers that stopped polling
+/// and heart-beating without failing). Here every worker's heartbeat is held back by another connection that
+/// keeps the queue file's write lock for 6 s; the watchdog (3 s) drops the silent workers and starts them
+/// again, and once the lock is gone they register anew and the queue runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embedded_worker_that_stops_heart_beating_is_started_again_and_its_queue_runs() {
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env.spawn_with(Mode::All, |s| s.queue.watchdog_secs = WATCHDOG_SECS).await;
+    let settings = env.settings();
+    let queue = sea_orm::Database::connect(settings.queue.url.as_str()).await.unwrap();
+    let worker = format!("{}-fan-out", settings.worker.name());
+    let started = |db: DatabaseConnection, id: String| async move {
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                "SELECT started_at FROM Workers WHERE id = ?",
+                vec![id.into()],
+            ))
+            .await
+            .unwrap()?;
+        row.try_get_by_index::<i64>(0).ok()
+    };
+    let mut first = None;
+    for _ in 0..50 {
+        first = started(queue.clone(), worker.clone()).await;
+        if first.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let first = first.expect("the fan-out worker registered");
+
+    let held = queue.begin().await.unwrap();
+    held.execute_unprepared("UPDATE Workers SET last_seen = last_seen").await.unwrap();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    held.commit().await.unwrap();
+
+    eventually(30, "the silent worker was started again (registered anew)", || {
+        let (db, id) = (queue.clone(), worker.clone());
+        async move { started(db, id).await.is_some_and(|t| t > first) }
+    })
+    .await;
+    let event = new_id();
+    let r = app
+        .post(
+            "/api/sync/product",
+            Some(SOURCE_KEY),
+            &product_event(&event, "WATCHDOG-1", "1.00", 1, "2026-11-27T09:00:00Z"),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    eventually(30, "the restarted workers run the queue", || async {
+        app.status_of(&event).await == Some(hub_domain::EventStatus::Processed)
+    })
+    .await;
+    app.stop().await;
 }
