@@ -181,6 +181,14 @@ pub struct StoreSettings {
     /// Client stock buffer: units held back.
     #[serde(default)]
     pub stock_buffer: i64,
+    /// Client: the lowest margin over the source price, percent, as a decimal string (`"15"`): a price the
+    /// markup puts under it is raised to it.
+    #[serde(default)]
+    pub min_margin_percent: Option<String>,
+    /// Client: the cents every price ends in, rounded up to (`"0.99"`: 13.20 → 13.99; `"0.00"`: whole
+    /// amounts).
+    #[serde(default)]
+    pub price_ending: Option<String>,
     /// Concurrency, rate, timeout and circuit breaker for calls to its Webservice.
     #[serde(default)]
     pub limits: hub_prestashop::StoreLimits,
@@ -326,7 +334,36 @@ impl Settings {
                         SettingsError(format!("stores[{i}].markup_percent: a decimal between -100 and 10000"))
                     })?,
             };
-            if s.role == StoreRole::Source && (s.markup_percent.is_some() || s.stock_buffer != 0) {
+            let min_margin = match &s.min_margin_percent {
+                None => None,
+                Some(m) => Some(
+                    m.parse::<Decimal>()
+                        .ok()
+                        .filter(|d| *d >= Decimal::ZERO && *d < Decimal::from(10_000))
+                        .ok_or_else(|| {
+                            SettingsError(format!("stores[{i}].min_margin_percent: a decimal between 0 and 10000"))
+                        })?,
+                ),
+            };
+            let ending = match &s.price_ending {
+                None => None,
+                Some(e) => Some(
+                    e.parse::<Decimal>()
+                        .ok()
+                        .filter(|d| *d >= Decimal::ZERO && *d < Decimal::ONE && d.scale() <= 2)
+                        .ok_or_else(|| {
+                            SettingsError(format!(
+                                "stores[{i}].price_ending: the cents a price ends in, from \"0.00\" to \"0.99\""
+                            ))
+                        })?,
+                ),
+            };
+            if s.role == StoreRole::Source
+                && (s.markup_percent.is_some()
+                    || s.stock_buffer != 0
+                    || s.min_margin_percent.is_some()
+                    || s.price_ending.is_some())
+            {
                 return Err(SettingsError(format!("stores[{i}].markup_percent: only client stores have a price rule")));
             }
             if s.stock_buffer < 0 {
@@ -349,7 +386,12 @@ impl Settings {
                     s.api_key.clone(),
                     s.signing_secret.clone(),
                     s.active,
-                    PriceRule { markup_percent: markup, stock_buffer: s.stock_buffer },
+                    PriceRule {
+                        markup_percent: markup,
+                        stock_buffer: s.stock_buffer,
+                        min_margin_percent: min_margin,
+                        price_ending: ending,
+                    },
                 )
                 .with_forward_only_valid(s.forward_only_valid)
                 .with_order_states(s.order_states.clone()),
@@ -447,6 +489,24 @@ mod tests {
         assert_eq!(maps.get(&StoreCode::parse("retail-1").unwrap()).and_then(|m| m.get(&2)), Some(&3));
         let e = load(&mapped.replace("\"2\" = 3", "\"post\" = 3")).unwrap_err();
         assert!(e.to_string().contains("stores[1].orders.carrier_map"), "{e}");
+    }
+
+    #[test]
+    fn a_clients_minimum_margin_and_price_ending_are_read_and_bad_ones_named() {
+        let with = |extra: &str| format!("{STORES}        {extra}\n");
+        let s = load(&with("min_margin_percent = \"15\"\n        price_ending = \"0.99\"")).unwrap();
+        let client = s.store_directory().unwrap().get(&StoreCode::parse("retail-1").unwrap()).unwrap();
+        assert_eq!(client.price_rule.price_for(&hub_domain::Money::parse("10.00").unwrap()).to_string(), "13.99");
+        for (bad, field) in [
+            ("price_ending = \"1.00\"", "stores[1].price_ending"),
+            ("price_ending = \"0.999\"", "stores[1].price_ending"),
+            ("price_ending = \"-0.01\"", "stores[1].price_ending"),
+            ("min_margin_percent = \"-5\"", "stores[1].min_margin_percent"),
+            ("min_margin_percent = \"lots\"", "stores[1].min_margin_percent"),
+        ] {
+            let e = load(&with(bad)).unwrap_err();
+            assert!(e.to_string().contains(field), "{bad}: {e}");
+        }
     }
 
     #[test]

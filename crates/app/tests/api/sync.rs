@@ -558,3 +558,40 @@ async fn demo_combinations_sharing_the_parent_reference_sync_by_their_attribute_
     }
     app.stop().await;
 }
+
+/// A retailer's price rule beyond its markup: a floor at its minimum margin, then the price ending, the same
+/// engine for every price the sync writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retailers_minimum_margin_and_price_ending_shape_the_price_it_gets() {
+    let (r1, r2) = shops().await;
+    let p1 = r1.seed_product("WHS-0001", "Mug at retail 1", "9.00", 0);
+    let p2 = r2.seed_product("WHS-0001", "Mug at retail 2", "9.00", 0);
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &r1, &r2);
+            for store in &mut s.stores {
+                match store.code.as_str() {
+                    // +30 %, then up to .99.
+                    "retail-1" => store.price_ending = Some("0.99".into()),
+                    // No markup, but never under a 20 % margin, in whole amounts.
+                    "retail-2" => {
+                        store.min_margin_percent = Some("20".into());
+                        store.price_ending = Some("0.00".into());
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await;
+    post_product(&app, "WHS-0001", "10.10", 5, "2026-11-27T09:59:58Z").await;
+    eventually(20, "retail-1 shows 13.99 (10.10 + 30 % = 13.13, up to .99)", || async {
+        r1.product_state(p1).is_some_and(|s| s.0 == "13.990000")
+    })
+    .await;
+    eventually(20, "retail-2 shows 13.00 (floor 12.12, up to a whole amount)", || async {
+        r2.product_state(p2).is_some_and(|s| s.0 == "13.000000")
+    })
+    .await;
+    app.stop().await;
+}

@@ -292,7 +292,7 @@ mod tests {
             Secret::new("client-key-0123456789"),
             None,
             true,
-            PriceRule { markup_percent: Decimal::from(30), stock_buffer: 2 },
+            PriceRule { markup_percent: Decimal::from(30), stock_buffer: 2, ..PriceRule::default() },
         );
         Arc::new(StaticStoreDirectory::new(vec![client]).unwrap())
     }

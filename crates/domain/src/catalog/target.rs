@@ -17,12 +17,13 @@ pub struct Target {
 }
 
 impl Target {
-    /// Applies `store`'s price rule and stock buffer to `product`.
+    /// Applies `store`'s price rule ([`PriceRule::price_for`](crate::model::PriceRule::price_for)) and stock
+    /// buffer to `product`.
     pub fn for_client(product: &ProductData, store: &Store) -> Self {
         let buffer = store.price_rule.stock_buffer.max(0);
         let sellable = |q: i64| q.saturating_sub(buffer).max(0);
         Self {
-            price: product.price.with_markup_percent(store.price_rule.markup_percent),
+            price: store.price_rule.price_for(&product.price),
             active: product.active,
             quantity: sellable(product.quantity),
             combinations: product.combinations.iter().map(|c| (c.clone(), sellable(c.quantity))).collect(),

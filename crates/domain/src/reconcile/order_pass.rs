@@ -267,7 +267,7 @@ mod tests {
             Secret::new(format!("{code}-key-0123456789")),
             None,
             true,
-            PriceRule { markup_percent: Decimal::ZERO, stock_buffer: 0 },
+            PriceRule { markup_percent: Decimal::ZERO, stock_buffer: 0, ..PriceRule::default() },
         )
     }
 
