@@ -265,7 +265,8 @@ mod tests {
     fn a_price_is_marked_up_then_floored_by_the_minimum_margin_then_rounded_up_to_its_ending() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
         // (source, markup %, minimum margin %, ending) → price
-        let cases: &[(&str, &str, Option<&str>, Option<&str>, &str)] = &[
+        type Case<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str);
+        let cases: &[Case] = &[
             ("10.00", "30", None, None, "13.00"),
             ("10.00", "30", None, Some("0.99"), "13.99"),
             ("13.99", "0", None, Some("0.99"), "13.99"),
