@@ -5,6 +5,7 @@
 mod auth;
 mod capture;
 mod catalog_pages;
+mod catalog_publishing;
 mod connector;
 mod controls;
 mod every_capture_replays;
