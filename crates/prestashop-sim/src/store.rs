@@ -195,6 +195,8 @@ pub(crate) struct Store {
     pub next_order_detail: u64,
     /// Every mail `Mail::Send` sent, in order (PrestaShop's `mail` log table with `PS_LOG_EMAILS`).
     pub mails: Vec<crate::SentMail>,
+    /// Product images uploaded through `/api/images/products/{id}`: image id → (product, bytes as sent).
+    pub image_files: BTreeMap<u64, (u64, Vec<u8>)>,
 }
 
 impl Store {
@@ -207,6 +209,7 @@ impl Store {
             next_invoice: 1,
             next_order_detail: 1,
             mails: Vec::new(),
+            image_files: BTreeMap::new(),
         };
         s.seed_reference_data();
         s

@@ -224,3 +224,6 @@ replay!(schema_synopsis_categories, Setup::None);
 replay!(schema_synopsis_tax_rule_groups, Setup::None);
 replay!(tax_rule_group_1, Setup::None);
 replay!(tax_rule_groups_full, Setup::None);
+replay!(images_of_product_1, Setup::Catalog);
+replay!(images_of_product_without_images, Setup::NewProduct);
+replay!(images_of_unknown_product, Setup::None);

@@ -10,6 +10,7 @@ mod connector;
 mod controls;
 mod every_capture_replays;
 mod formats;
+mod images;
 mod orders;
 mod reads;
 mod support;
