@@ -137,6 +137,7 @@ fn one(
         _ => {}
     }
     pre_insert(store, res, method, &obj)?;
+    attribute_add(store, res, method, &mut obj);
     if res.name == "categories" && method == WriteMethod::Post {
         // `Category::add` → `calcLevelDepth`: a parent that does not exist throws, uncaught.
         let parent = store.get("categories", obj.int("id_parent").max(0) as u64).ok_or(WsError::PhpFatal)?;
@@ -223,6 +224,31 @@ fn category_link_rewrite(node: &Node, obj: &mut Record) -> Result<(), WsError> {
     }
     obj.fields.insert("link_rewrite", Value::Lang(rewrite));
     Ok(())
+}
+
+/// `AttributeGroup::add`/`update`: `is_color_group` = `group_type == 'color'` (a PHP bool, so the answer
+/// shows "1" or ""); `add` of a group or a value with no positive `position` takes the highest position
+/// (of all groups, or of the value's group) + 1, 0 for the first.
+fn attribute_add(store: &Store, res: &Resource, method: WriteMethod, obj: &mut Record) {
+    if res.name == "product_options" {
+        let color = obj.get("group_type") == "color";
+        obj.set(res.field("is_color_group").map_or("is_color_group", |f| f.name), if color { "1" } else { "" });
+    }
+    if method != WriteMethod::Post || util::php_int(obj.get("position")) > 0 {
+        return;
+    }
+    let highest = match res.name {
+        "product_options" => store.rows_where("product_options", |_| true).map(|r| r.int("position")).max(),
+        "product_option_values" => {
+            let group = obj.int("id_attribute_group");
+            store
+                .rows_where("product_option_values", move |r| r.int("id_attribute_group") == group)
+                .map(|r| r.int("position"))
+                .max()
+        }
+        _ => return,
+    };
+    obj.set(res.field("position").map_or("position", |f| f.name), highest.map_or(0, |h| h + 1).to_string());
 }
 
 fn assign_lang(store: &Store, obj: &mut Record, f: &'static Field, present: Option<&Node>, method: WriteMethod) {

@@ -124,3 +124,33 @@ async fn tax_rule_groups_are_read_only() {
     assert_eq!(list["tax_rule_groups"].as_array().map(Vec::len), Some(5), "{list}");
     assert_eq!(list["tax_rule_groups"][0]["name"], "FR Taux standard (20%)");
 }
+
+#[tokio::test]
+async fn a_new_option_group_and_value_take_the_captured_positions() {
+    let shop = Shop::new().await;
+    crate::support::demo_catalog(&shop).await;
+    let r = shop.send("POST", "/api/product_options", &body_file("product_option_post.xml")).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let c = Capture::load("post_product_option");
+    for f in ["is_color_group", "group_type", "position"] {
+        let want = c.response_body.split(&format!("<{f}><![CDATA[")).nth(1).and_then(|s| s.split("]]>").next());
+        assert_eq!(Some(r.field(f).as_str()), want, "{f}: {}", r.body);
+    }
+    let v = shop
+        .send(
+            "POST",
+            "/api/product_option_values",
+            &format!(
+                "<prestashop><product_option_value><id_attribute_group>{}</id_attribute_group>\
+                 <name><language id=\"1\">Box of 12</language></name></product_option_value></prestashop>",
+                r.id()
+            ),
+        )
+        .await;
+    assert_eq!(v.status, 201, "{}", v.body);
+    let c = Capture::load("post_product_option_value");
+    for f in ["color", "position"] {
+        let want = c.response_body.split(&format!("<{f}><![CDATA[")).nth(1).and_then(|s| s.split("]]>").next());
+        assert_eq!(Some(v.field(f).as_str()), want, "{f}: {}", v.body);
+    }
+}
