@@ -138,8 +138,12 @@ fn one(
     }
     pre_insert(store, res, method, &obj)?;
     attribute_add(store, res, method, &mut obj);
-    if res.name == "categories" && method == WriteMethod::Post {
-        // `Category::add` → `calcLevelDepth`: a parent that does not exist throws, uncaught.
+    if res.name == "categories" {
+        // `Category::add`/`update` → `calcLevelDepth`: a parent that does not exist (or the category
+        // itself, on update) throws, uncaught.
+        if method != WriteMethod::Post && obj.int("id_parent") == obj.int("id") {
+            return Err(WsError::PhpFatal);
+        }
         let parent = store.get("categories", obj.int("id_parent").max(0) as u64).ok_or(WsError::PhpFatal)?;
         obj.set("level_depth", (parent.int("level_depth") + 1).to_string());
     }
