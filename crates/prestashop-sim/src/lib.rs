@@ -23,6 +23,7 @@
 mod connector;
 mod control;
 mod error;
+mod images;
 mod orders;
 mod query;
 mod render;

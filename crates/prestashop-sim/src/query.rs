@@ -177,6 +177,11 @@ impl ListQuery {
             Some(raw) => parse_sort(res, raw, &available)?,
             None => Vec::new(),
         };
+        // The list joins `category_shop`, which has a `position` too: `ORDER BY position` is ambiguous and
+        // the database exception goes uncaught (captured: a bare 500).
+        if res.name == "categories" && sort.iter().any(|(f, _)| f.name == "position") {
+            return Err(WsError::PhpFatal);
+        }
         let limit = match p.get("limit") {
             Some(raw) => Some(parse_limit(raw)?),
             None => None,

@@ -639,6 +639,45 @@ static ORDER_STATE_FIELDS: &[Field] = &[
     lang("template").max(64).fmt("isTplName"),
 ];
 
+/// `Category` (8.2.1 `Category::$definition` and `$webserviceParameters`): `nleft`/`nright` are hidden,
+/// `level_depth` and `nb_products_recursive` are not writable.
+static CATEGORY_FIELDS: &[Field] = &[
+    int("id"),
+    int("id_parent").fmt("isUnsignedInt").link("categories"),
+    int("level_depth").fmt("isUnsignedInt").flag(NOT_WRITABLE),
+    int("nb_products_recursive").flag(NOT_FILTERABLE | GETTER | NOT_WRITABLE),
+    boolean("active").req(),
+    id("id_shop_default"),
+    boolean("is_root_category"),
+    int("position"),
+    date_add(),
+    date_upd(),
+    lang("name").req().max(128).fmt("isCatalogName"),
+    lang("link_rewrite").req().max(128).fmt("isLinkRewrite"),
+    lang("description").max(4_194_303).fmt("isCleanHtml"),
+    lang("additional_description").max(4_194_303).fmt("isCleanHtml"),
+    lang("meta_title").max(255).fmt("isGenericName"),
+    lang("meta_description").max(512).fmt("isGenericName"),
+    lang("meta_keywords").max(255).fmt("isGenericName"),
+];
+
+/// `getChildrenWs` (active children by position) and `getProductsWs` (the `category_product` rows): both
+/// computed, and a body carrying them is ignored (no `setWs…` setter exists).
+static CATEGORY_ASSOCS: &[Assoc] = &[
+    assoc("categories", "category", "categories", &[af("id")], Computed),
+    assoc("products", "product", "products", &[af("id")], Computed),
+];
+
+/// `TaxRulesGroup` (8.2.1): served read-only here.
+static TAX_RULE_GROUP_FIELDS: &[Field] = &[
+    int("id"),
+    text("name").req().max(64).fmt("isGenericName"),
+    boolean("active"),
+    boolean("deleted"),
+    date_add(),
+    date_upd(),
+];
+
 static OPTION_FIELDS: &[Field] = &[
     int("id"),
     boolean("is_color_group"),
@@ -688,6 +727,16 @@ pub(crate) static RESOURCES: &[Resource] = &[
         description: "Customer's carts",
         fields: CART_FIELDS,
         assocs: CART_ASSOCS,
+        forbidden: &[],
+        writable: true,
+    },
+    Resource {
+        name: "categories",
+        singular: "category",
+        class: "Category",
+        description: "The product categories",
+        fields: CATEGORY_FIELDS,
+        assocs: CATEGORY_ASSOCS,
         forbidden: &[],
         writable: true,
     },
@@ -840,6 +889,16 @@ pub(crate) static RESOURCES: &[Resource] = &[
         assocs: &[],
         forbidden: &["POST", "DELETE"],
         writable: true,
+    },
+    Resource {
+        name: "tax_rule_groups",
+        singular: "tax_rule_group",
+        class: "TaxRulesGroup",
+        description: "Tax rule groups",
+        fields: TAX_RULE_GROUP_FIELDS,
+        assocs: &[],
+        forbidden: &[],
+        writable: false,
     },
 ];
 

@@ -195,6 +195,8 @@ pub(crate) struct Store {
     pub next_order_detail: u64,
     /// Every mail `Mail::Send` sent, in order (PrestaShop's `mail` log table with `PS_LOG_EMAILS`).
     pub mails: Vec<crate::SentMail>,
+    /// Product images uploaded through `/api/images/products/{id}`: image id → (product, bytes as sent).
+    pub image_files: BTreeMap<u64, (u64, Vec<u8>)>,
 }
 
 impl Store {
@@ -207,6 +209,7 @@ impl Store {
             next_invoice: 1,
             next_order_detail: 1,
             mails: Vec::new(),
+            image_files: BTreeMap::new(),
         };
         s.seed_reference_data();
         s
@@ -315,6 +318,114 @@ impl Store {
                 ],
             );
         }
+        let now = util::now();
+        // The category tree of an 8.2.1 install with demo data (as captured: categories_full_json): Root 1
+        // and Home 2 (the shop's root category) from the installer, the demo tree under Home.
+        let categories: &[(u64, &str, &str, &str, &str, &str, &str)] = &[
+            (1, "0", "0", "0", "Root", "root", ""),
+            (2, "1", "1", "0", "Home", "home", ""),
+            (
+                3,
+                "2",
+                "2",
+                "0",
+                "Clothes",
+                "clothes",
+                "<p>Discover our favorites fashionable discoveries, a selection of cool items to integrate in your wardrobe. Compose a unique style with personality which matches your own.</p>",
+            ),
+            (
+                4,
+                "3",
+                "3",
+                "0",
+                "Men",
+                "men",
+                "<p>T-shirts, sweaters, hoodies and men's accessories. From basics to original creations, for every style. </p>",
+            ),
+            (
+                5,
+                "3",
+                "3",
+                "1",
+                "Women",
+                "women",
+                "<p>T-shirts, sweaters, hoodies and women's accessories. From basics to original creations, for every style. </p>",
+            ),
+            (
+                6,
+                "2",
+                "2",
+                "1",
+                "Accessories",
+                "accessories",
+                "<p>Items and accessories for your desk, kitchen or living room. Make your house a home with our eye-catching designs. </p>",
+            ),
+            (
+                7,
+                "6",
+                "3",
+                "0",
+                "Stationery",
+                "stationery",
+                "<p>Notebooks, agendas, office accessories and more. Everything you need to combine the pleasant and the useful, either at work or at home. </p>",
+            ),
+            (
+                8,
+                "6",
+                "3",
+                "1",
+                "Home Accessories",
+                "home-accessories",
+                "<p>Details matter! Liven up your interior with our selection of home accessories. </p>",
+            ),
+            (
+                9,
+                "2",
+                "2",
+                "2",
+                "Art",
+                "art",
+                "<p>Framed poster and vector images, all you need to give personality to your walls or bring your creative projects to life.</p>",
+            ),
+        ];
+        for &(id, parent, depth, position, name, rewrite, description) in categories {
+            self.seed(
+                "categories",
+                id,
+                &[
+                    ("id_parent", parent),
+                    ("level_depth", depth),
+                    ("active", "1"),
+                    ("id_shop_default", "1"),
+                    ("is_root_category", if id == 2 { "1" } else { "0" }),
+                    ("position", position),
+                    ("date_add", &now),
+                    ("date_upd", &now),
+                    ("name", name),
+                    ("link_rewrite", rewrite),
+                    ("description", description),
+                    ("additional_description", ""),
+                    ("meta_title", ""),
+                    ("meta_description", ""),
+                    ("meta_keywords", ""),
+                ],
+            );
+        }
+        // The tax rule groups of a French 8.2.1 install (as captured: tax_rule_groups_full).
+        let groups = [
+            "FR Taux standard (20%)",
+            "FR Taux réduit (10%)",
+            "FR Taux réduit (5.5%)",
+            "FR Taux super réduit (2.1%)",
+            "EU VAT For Virtual Products",
+        ];
+        for (i, name) in groups.into_iter().enumerate() {
+            self.seed(
+                "tax_rule_groups",
+                i as u64 + 1,
+                &[("name", name), ("active", "1"), ("deleted", "0"), ("date_add", &now), ("date_upd", &now)],
+            );
+        }
         // Demo data (install fixtures `delivery.xml`, `carrier_zone.xml`): "My carrier" has prices for
         // Europe (zone 1) and North America (zone 2), not for Europe non-EU (zone 7, GB here). Carrier 1 is
         // free, so it has no price rows. The sim's price is flat per carrier (see `shipping_price`).
@@ -336,7 +447,6 @@ impl Store {
         // PS_CARRIER_DEFAULT: 1, as the captured 8.2.1 demo behaved — an order whose cart named no
         // delivery option got carrier 1 although carrier 2 served its address (post_order_ok,
         // post_order_carrier2), and `Cart::getDeliveryOption` picks PS_CARRIER_DEFAULT first.
-        let now = util::now();
         self.seed(
             "configurations",
             1,
@@ -501,6 +611,12 @@ impl Store {
                 Value::text(pos.max(1).to_string())
             }
             ("products", "manufacturer_name") => Value::text(""),
+            // `getWsNbProductsRecursive`: the distinct products of the category and of its active
+            // descendants, or -1 when there are none.
+            ("categories", "nb_products_recursive") => {
+                let n = self.category_products_recursive(id);
+                Value::text(if n == 0 { "-1".to_owned() } else { n.to_string() })
+            }
             ("products", "type") => Value::text(match (rec.get("product_type"), rec.get("is_virtual")) {
                 ("virtual", _) | (_, "1") => "virtual",
                 ("pack", _) => "pack",
@@ -564,12 +680,45 @@ impl Store {
                 }
                 ids.into_iter().map(|v| vec![("id", v.to_string())]).collect()
             }
+            // `getChildrenWs`: the active children, by position.
+            ("categories", "categories") => {
+                let mut kids: Vec<&Record> = self
+                    .rows_where("categories", |r| r.int("id_parent") == id && id > 0 && r.get("active") == "1")
+                    .collect();
+                kids.sort_by_key(|r| (r.int("position"), r.int("id")));
+                kids.into_iter().map(|r| vec![("id", r.get("id").to_owned())]).collect()
+            }
+            // `getProductsWs`: the `category_product` rows, i.e. the products whose `categories` name it.
+            ("categories", "products") => self
+                .rows_where("products", |p| id > 0 && in_category(p, id))
+                .map(|r| vec![("id", r.get("id").to_owned())])
+                .collect(),
             ("product_options", "product_option_values") => self
                 .rows_where("product_option_values", |r| r.int("id_attribute_group") == id && id > 0)
                 .map(|r| vec![("id", r.get("id").to_owned())])
                 .collect(),
             _ => rec.assocs.get(name).cloned().unwrap_or_default(),
         }
+    }
+
+    /// The number of distinct products in category `id` or in one of its active descendants.
+    pub(crate) fn category_products_recursive(&self, id: i64) -> usize {
+        if id <= 0 {
+            return 0;
+        }
+        let mut tree = vec![id];
+        let mut i = 0;
+        while i < tree.len() {
+            let parent = tree[i];
+            let kids: Vec<i64> = self
+                .rows_where("categories", |r| r.int("id_parent") == parent && r.get("active") == "1")
+                .map(|r| r.int("id"))
+                .filter(|k| !tree.contains(k))
+                .collect();
+            tree.extend(kids);
+            i += 1;
+        }
+        self.rows_where("products", |p| tree.iter().any(|&c| in_category(p, c))).count()
     }
 
     /// The records of `resource` matching `pred`, by id.
@@ -682,6 +831,11 @@ impl Store {
 }
 
 /// The value of sub-field `name` in an association row.
+/// Whether product `p` is in category `id` (its `categories` association, PrestaShop's `category_product`).
+fn in_category(p: &Record, id: i64) -> bool {
+    p.assocs.get("categories").is_some_and(|rows| rows.iter().any(|r| util::php_int(row_get(r, "id")) == id))
+}
+
 pub(crate) fn row_get<'a>(row: &'a Row, name: &str) -> &'a str {
     row.iter().find(|(k, _)| *k == name).map_or("", |(_, v)| v.as_str())
 }

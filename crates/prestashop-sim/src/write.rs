@@ -112,6 +112,9 @@ fn one(
             }
         }
     }
+    if res.name == "categories" && method == WriteMethod::Post {
+        category_link_rewrite(node, &mut obj)?;
+    }
     before_save(res, method, &mut obj);
     validate::object(res, &obj, store.languages.first().copied().unwrap_or(1))?;
     match (res.name, method) {
@@ -134,6 +137,16 @@ fn one(
         _ => {}
     }
     pre_insert(store, res, method, &obj)?;
+    attribute_add(store, res, method, &mut obj);
+    if res.name == "categories" {
+        // `Category::add`/`update` → `calcLevelDepth`: a parent that does not exist (or the category
+        // itself, on update) throws, uncaught.
+        if method != WriteMethod::Post && obj.int("id_parent") == obj.int("id") {
+            return Err(WsError::PhpFatal);
+        }
+        let parent = store.get("categories", obj.int("id_parent").max(0) as u64).ok_or(WsError::PhpFatal)?;
+        obj.set("level_depth", (parent.int("level_depth") + 1).to_string());
+    }
     if method == WriteMethod::Post {
         id = store.next_id(res.name);
         obj.set("id", id.to_string());
@@ -172,6 +185,74 @@ fn one(
         orders::in_transit_mail(store, id)?;
     }
     Ok(obj)
+}
+
+/// `Category::modifierWsLinkRewrite` (POST): for each language of `name`, an empty `link_rewrite` becomes
+/// `str2url(name)` and an invalid one `str2url(link_rewrite)`. It loops over `name` and writes into
+/// `link_rewrite` as arrays, so a body whose `name` (or `link_rewrite`) is absent or not given per
+/// language trips PHP warnings, which the Webservice answers as 500 with one code 3 per warning.
+fn category_link_rewrite(node: &Node, obj: &mut Record) -> Result<(), WsError> {
+    let per_lang = |n: Option<&Node>| n.is_some_and(|n| n.children.iter().any(|c| c.name == "language"));
+    const FILE: &str = "/var/www/prestashop/classes/Category.php";
+    if !per_lang(node.child("name")) {
+        return Err(WsError::Errors {
+            status: 500,
+            list: vec![(
+                3,
+                format!(
+                    "[PHP Warning #2] foreach() argument must be of type array|object, string given ({FILE}, line 2068)"
+                ),
+            )],
+        });
+    }
+    let names = match obj.fields.get("name") {
+        Some(Value::Lang(m)) => m.clone(),
+        _ => BTreeMap::new(),
+    };
+    if !per_lang(node.child("link_rewrite")) {
+        let warning =
+            format!("[PHP Warning #2] Only the first byte will be assigned to the string offset ({FILE}, line 2070)");
+        return Err(WsError::Errors { status: 500, list: names.keys().map(|_| (3, warning.clone())).collect() });
+    }
+    let mut rewrite = match obj.fields.get("link_rewrite") {
+        Some(Value::Lang(m)) => m.clone(),
+        _ => BTreeMap::new(),
+    };
+    for (l, name) in names {
+        let slot = rewrite.entry(l).or_default();
+        if slot.is_empty() {
+            *slot = str2url(&name);
+        } else if !validate::check("isLinkRewrite", slot) {
+            *slot = str2url(slot);
+        }
+    }
+    obj.fields.insert("link_rewrite", Value::Lang(rewrite));
+    Ok(())
+}
+
+/// `AttributeGroup::add`/`update`: `is_color_group` = `group_type == 'color'` (a PHP bool, so the answer
+/// shows "1" or ""); `add` of a group or a value with no positive `position` takes the highest position
+/// (of all groups, or of the value's group) + 1, 0 for the first.
+fn attribute_add(store: &Store, res: &Resource, method: WriteMethod, obj: &mut Record) {
+    if res.name == "product_options" {
+        let color = obj.get("group_type") == "color";
+        obj.set(res.field("is_color_group").map_or("is_color_group", |f| f.name), if color { "1" } else { "" });
+    }
+    if method != WriteMethod::Post || util::php_int(obj.get("position")) > 0 {
+        return;
+    }
+    let highest = match res.name {
+        "product_options" => store.rows_where("product_options", |_| true).map(|r| r.int("position")).max(),
+        "product_option_values" => {
+            let group = obj.int("id_attribute_group");
+            store
+                .rows_where("product_option_values", move |r| r.int("id_attribute_group") == group)
+                .map(|r| r.int("position"))
+                .max()
+        }
+        _ => return,
+    };
+    obj.set(res.field("position").map_or("position", |f| f.name), highest.map_or(0, |h| h + 1).to_string());
 }
 
 fn assign_lang(store: &Store, obj: &mut Record, f: &'static Field, present: Option<&Node>, method: WriteMethod) {
@@ -364,6 +445,9 @@ fn before_save(res: &Resource, method: WriteMethod, obj: &mut Record) {
                 }
             }
         }
+        ("categories", WriteMethod::Post) if !has(obj, "id_shop_default") => {
+            obj.set(res.field("id_shop_default").map_or("id_shop_default", |f| f.name), "1");
+        }
         ("carts", WriteMethod::Post) => {
             for k in ["id_shop_group", "id_shop"] {
                 if !has(obj, k) {
@@ -410,6 +494,15 @@ fn pre_insert(store: &Store, res: &Resource, method: WriteMethod, obj: &Record) 
 
 fn after_save(store: &mut Store, res: &Resource, method: WriteMethod, id: u64, obj: &mut Record) {
     match res.name {
+        // `addPosition(getLastPosition(id_parent))`: stored at the end of its siblings, while the answer
+        // shows the object as it was before (empty `position`).
+        "categories" if method == WriteMethod::Post => {
+            let parent = obj.int("id_parent");
+            let siblings = store.rows_where("categories", |c| c.int("id_parent") == parent).count();
+            if let Some(c) = store.get_mut("categories", id) {
+                c.set("position", siblings.saturating_sub(1).to_string());
+            }
+        }
         "products" if method == WriteMethod::Post => {
             store.create_stock_row(id as i64, 0);
         }

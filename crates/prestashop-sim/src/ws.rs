@@ -10,6 +10,7 @@ use std::{
 use crate::{
     KeySpec,
     error::{WsError, did_you_mean},
+    images,
     query::{Display, ListQuery, Params, parse_display},
     render::{self, AssocSel, Ctx, Format, Listed, View},
     schema::{self, RESOURCES, Resource},
@@ -176,6 +177,9 @@ impl Webservice {
                 .collect();
             return Ok((200, Some(render::api_root(&self.base, fmt, &listed))));
         };
+        if name == "images" {
+            return self.images(req, method, segments, access);
+        }
         let Some(res) = schema::resource(name) else {
             let names: Vec<&str> = RESOURCES.iter().map(|r| r.name).collect();
             return Err(WsError::new(
@@ -253,6 +257,47 @@ impl Webservice {
                 write::delete(&mut store, res, &ids)?;
                 Ok((200, None))
             }
+        }
+    }
+
+    /// `/api/images/products/{id}` (see `images`); any other image path answers as an image type that
+    /// does not exist (code 48), as the simulator models product images only.
+    fn images(
+        &self,
+        req: &Incoming<'_>,
+        method: &str,
+        segments: &[&str],
+        access: &Access<'_>,
+    ) -> Result<(u16, Option<String>), WsError> {
+        if !access.resource("images") {
+            return Err(WsError::new(
+                401,
+                26,
+                "Resource of type \"images\" is not allowed with this authentication key",
+            ));
+        }
+        if !METHODS.contains(&method) {
+            return Err(WsError::new(405, 23, format!("Method {method} is not valid")));
+        }
+        if !access.method("images", method) {
+            return Err(WsError::new(
+                405,
+                25,
+                format!("Method {method} is not allowed for the resource images with this authentication key"),
+            ));
+        }
+        let kind = segments.get(1).copied().unwrap_or("");
+        if kind != "products" || segments.len() != 3 {
+            return Err(WsError::new(400, 48, format!("Image of type \"{kind}\" does not exist")));
+        }
+        let id: u64 = segments[2].parse().map_err(|_| WsError::NotFound)?;
+        match method {
+            "GET" | "HEAD" => images::list(&self.store(), &self.base, id).map(|b| (200, Some(b))),
+            "POST" => {
+                let ct = req.header("content-type").unwrap_or("");
+                images::upload(&mut self.store(), &self.base, id, ct, req.body).map(|b| (200, Some(b)))
+            }
+            _ => Err(WsError::new(405, 77, format!("Method {method} is not allowed for an image resource"))),
         }
     }
 

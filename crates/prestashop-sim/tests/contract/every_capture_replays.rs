@@ -20,6 +20,10 @@ enum Setup {
     PartialStockPut,
     /// The retailer customer already exists.
     CustomerExists,
+    /// Category 10 posted as in `post_category`.
+    NewCategory,
+    /// The demo catalog, then product option 5 posted as in `post_product_option`.
+    NewOption,
     /// The order scenario with these carts already ordered.
     Orders(&'static [u64]),
 }
@@ -43,6 +47,15 @@ async fn prepare(shop: &Shop, setup: Setup) {
         }
         Setup::CustomerExists => {
             let r = shop.send("POST", "/api/customers", &body_file("customer_post.xml")).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+        }
+        Setup::NewCategory => {
+            let r = shop.send("POST", "/api/categories", &body_file("category_post.xml")).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+        }
+        Setup::NewOption => {
+            demo_catalog(shop).await;
+            let r = shop.send("POST", "/api/product_options", &body_file("product_option_post.xml")).await;
             assert_eq!(r.status, 201, "{}", r.body);
         }
         Setup::Orders(carts) => order_flow(shop, carts).await,
@@ -194,3 +207,23 @@ replay!(xml_empty_list, Setup::None);
 replay!(xml_product_6, Setup::Catalog);
 replay!(xml_stock_available_6, Setup::Catalog);
 replay!(xml_stock_by_product, Setup::Catalog);
+replay!(categories_full_json, Setup::Catalog);
+replay!(categories_list, Setup::None);
+replay!(category_2, Setup::Catalog);
+replay!(category_after_posts, Setup::NewCategory);
+replay!(post_category, Setup::None);
+replay!(post_category_missing_active, Setup::None);
+// The warnings quote the shop's own path to `classes/Category.php`.
+replay!(post_category_missing_name, Setup::None, Rules { skip_messages: vec![3], ..Rules::default() });
+replay!(post_category_without_link_rewrite, Setup::None, Rules { skip_messages: vec![3], ..Rules::default() });
+replay!(post_product_option, Setup::Catalog);
+replay!(post_product_option_value, Setup::NewOption);
+replay!(schema_blank_categories, Setup::None);
+replay!(schema_blank_tax_rule_groups, Setup::None);
+replay!(schema_synopsis_categories, Setup::None);
+replay!(schema_synopsis_tax_rule_groups, Setup::None);
+replay!(tax_rule_group_1, Setup::None);
+replay!(tax_rule_groups_full, Setup::None);
+replay!(images_of_product_1, Setup::Catalog);
+replay!(images_of_product_without_images, Setup::NewProduct);
+replay!(images_of_unknown_product, Setup::None);

@@ -5,10 +5,12 @@
 mod auth;
 mod capture;
 mod catalog_pages;
+mod catalog_publishing;
 mod connector;
 mod controls;
 mod every_capture_replays;
 mod formats;
+mod images;
 mod orders;
 mod reads;
 mod support;
