@@ -56,13 +56,7 @@ async fn upload(shop: &Shop, path: &str, field: &str, filename: &str, ctype: &st
         .send()
         .await
         .expect("upload");
-    let status = r.status().as_u16();
-    let headers = r
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
-    Resp { status, headers, body: r.text().await.unwrap_or_default() }
+    Resp::read(r).await
 }
 
 async fn catalog() -> Shop {

@@ -27,6 +27,17 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// Status, headers and body text of an answer.
+    pub async fn read(r: reqwest::Response) -> Self {
+        let status = r.status().as_u16();
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        Resp { status, headers, body: r.text().await.unwrap_or_default() }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
@@ -130,14 +141,7 @@ impl Shop {
             req = req.body(b.to_owned());
         }
         let r = req.send().await.unwrap_or_else(|e| panic!("{method} {path_and_query}: {e}"));
-        let status = r.status().as_u16();
-        let headers = r
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
-        let body = r.text().await.unwrap_or_default();
-        Resp { status, headers, body }
+        Resp::read(r).await
     }
 
     pub async fn get(&self, pq: &str) -> Resp {
