@@ -75,7 +75,6 @@ log "up (from nothing)"
 up_at=$SECONDS
 compose up -d
 healthy "$up_at"
-docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^fulfillment-hub/' | sort
 for s in "${services[@]}" migrate; do
   user=$(docker inspect -f '{{.Config.User}}' "$(container "$s")")
   case "$user" in ""|0|root|0:0|root:root) fail "$s runs as root ($user)" ;; esac

@@ -63,10 +63,8 @@ pub async fn sync_product(
     body: Webhook<ProductEventBody>,
     state: web::Data<AppState>,
 ) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
-    let id = body.event.event_id.as_str().to_owned();
     let result = state.accept_product.execute(&body.store, &body.event).await;
-    log_acceptance("product", &body, &result);
-    accepted(&id, result)
+    answer("product", &body, result)
 }
 
 /// An order was placed at a client store.
@@ -83,10 +81,8 @@ pub async fn sync_order(
     body: Webhook<OrderEventBody>,
     state: web::Data<AppState>,
 ) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
-    let id = body.event.event_id.as_str().to_owned();
     let result = state.accept_order.execute(&body.store, &body.event).await;
-    log_acceptance("order", &body, &result);
-    accepted(&id, result)
+    answer("order", &body, result)
 }
 
 /// The source store reports the state or tracking number of an order the hub created there.
@@ -104,10 +100,18 @@ pub async fn sync_order_status(
     body: Webhook<OrderStatusEventBody>,
     state: web::Data<AppState>,
 ) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
-    let id = body.event.event_id.as_str().to_owned();
     let result = state.accept_status.execute(&body.store, &body.event).await;
-    log_acceptance("order_status", &body, &result);
-    accepted(&id, result)
+    answer("order_status", &body, result)
+}
+
+/// Logs and counts what accepting `body` did, and answers it.
+fn answer<T>(
+    kind: &str,
+    body: &Webhook<T>,
+    result: Result<Acceptance, AcceptError>,
+) -> Result<AcceptedJson<AcceptedResponse>, ApiError> {
+    log_acceptance(kind, body, &result);
+    accepted(body.event.event_id.as_str(), result)
 }
 
 fn log_acceptance<T>(kind: &str, body: &Webhook<T>, result: &Result<Acceptance, AcceptError>) {

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::*,
-    orders::{Network, id_of, network, order, source_orders, stock, wire},
+    orders::{Network, id_of, network, order, order_link, source_orders, stock, wire},
     reconcile::{hub_reconcile, with_webservices},
 };
 
@@ -94,18 +94,6 @@ fn status_body(event_id: &str, sequence: u64, r: &Replicated, state: &str, track
     .to_string()
 }
 
-async fn link(app: &TestApp, client_order: u64) -> Value {
-    app.http
-        .get(format!("{}/api/orders/retail-1/{client_order}", app.base))
-        .header("X-API-KEY", CLIENT_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 /// Places an order of two WHS-0001 at retail-1, posts its webhook as retail-1's connector does, and waits
 /// for its source order.
 async fn replicated(app: &TestApp, n: &Network) -> Replicated {
@@ -122,7 +110,7 @@ async fn replicated(app: &TestApp, n: &Network) -> Replicated {
     assert_eq!(app.post("/api/sync/order", Some(CLIENT_KEY), &body.to_string()).await.status(), 202);
     let mut source = 0;
     for _ in 0..300 {
-        let l = link(app, placed.id).await;
+        let l = order_link(app, placed.id).await;
         if l["status"] == "created" {
             source = l["source_order_id"].as_u64().unwrap();
             break;
@@ -183,7 +171,7 @@ async fn shipped_with_tracking_reaches_the_client_order(backend: Backend) {
     assert_eq!(in_transit[0].followup, "https://track.example/parcel?n=1Z999AA10123456784", "with the tracking link");
     assert_eq!(mails_of(&n.r1, r.client, "shipped").len(), 1, "and the shop's own shipped e-mail");
 
-    let l = link(&app, r.client).await;
+    let l = order_link(&app, r.client).await;
     assert_eq!(
         (&l["source_state"], &l["source_state_name"], &l["source_stage"], &l["client_state"], &l["client_stage"]),
         (&json!("4"), &json!("Shipped"), &json!("shipped"), &json!("4"), &json!("shipped"))
@@ -229,7 +217,7 @@ async fn an_older_status_after_a_newer_one_changes_nothing() {
     processed(&app, &shipped).await;
     assert_eq!(n.r1.order_state(r.client), Some(5), "still delivered");
     assert_eq!(n.r1.tracking_number(r.client).as_deref(), Some("TRK-2"), "the newer tracking number stays");
-    let l = link(&app, r.client).await;
+    let l = order_link(&app, r.client).await;
     assert_eq!((&l["source_state"], &l["tracking_number"]), (&json!("5"), &json!("TRK-2")));
     assert_eq!(history(&n.r1, r.client), vec!["2", "5"], "one move only");
     app.stop().await;
@@ -250,7 +238,7 @@ async fn a_state_the_retailer_moved_further_is_not_overwritten() {
     assert_eq!(n.r1.order_state(r.client), Some(5), "the retailer's later state is kept");
     assert!(mails_of(&n.r1, r.client, "shipped").is_empty(), "no shipped e-mail for a delivered order");
     assert_eq!(n.r1.tracking_number(r.client).as_deref(), Some("TRK-9"), "the tracking number still helps");
-    let l = link(&app, r.client).await;
+    let l = order_link(&app, r.client).await;
     assert_eq!((&l["source_state"], &l["client_state"]), (&json!("4"), &json!("5")));
     app.stop().await;
 }
@@ -303,7 +291,7 @@ async fn cancellation_before_shipment_cancels_the_source_order_and_restocks_ever
         stock(&n.r1, c1) == 50 && stock(&n.r2, c2) == 50
     })
     .await;
-    let l = link(&app, r.client).await;
+    let l = order_link(&app, r.client).await;
     assert_eq!((&l["source_state"], &l["client_state"], &l["attention"]), (&json!("6"), &json!("6"), &Value::Null));
     // The same cancellation again (a repeated webhook, another event of the same state) changes nothing.
     let again = cancelled(&app, &r, &n).await;
@@ -328,7 +316,7 @@ async fn cancellation_after_shipment_is_flagged_not_applied() {
     processed(&app, &event).await;
     assert_eq!(n.source.order_state(r.source), Some(4), "a shipped order is not cancelled on the source");
     assert_eq!(stock(&n.source, n.products.0), stock_before, "nor restocked");
-    let l = link(&app, r.client).await;
+    let l = order_link(&app, r.client).await;
     let attention = l["attention"].as_str().unwrap_or_default();
     assert!(
         attention.starts_with("cancelled at the retailer after the wholesaler shipped it (source state 4, shipped)"),

@@ -459,7 +459,7 @@ pub(crate) fn combination_stock(sim: &Simulator, product: u64, combination: u64)
     v["stock_availables"][0]["quantity"].as_str().unwrap().parse().unwrap()
 }
 
-async fn order_link(app: &TestApp, id: u64) -> Value {
+pub(crate) async fn order_link(app: &TestApp, id: u64) -> Value {
     app.http
         .get(format!("{}/api/orders/retail-1/{id}", app.base))
         .header("X-API-KEY", CLIENT_KEY)
