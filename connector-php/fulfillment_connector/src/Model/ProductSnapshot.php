@@ -25,6 +25,7 @@ final class ProductSnapshot
      * @param string $price tax excluded, as PrestaShop stores it ("11.900000")
      * @param string $dateUpd local shop time `Y-m-d H:i:s`
      * @param list<CombinationSnapshot> $combinations
+     * @param list<int> $categories the default category first, then the others in ascending order
      */
     public function __construct(
         public readonly int $id,
@@ -35,6 +36,7 @@ final class ProductSnapshot
         public readonly bool $active,
         public readonly string $dateUpd,
         public readonly array $combinations,
+        public readonly array $categories,
     ) {
     }
 }

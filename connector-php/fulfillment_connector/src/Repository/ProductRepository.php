@@ -35,6 +35,7 @@ final class ProductRepository
     {
         \Cache::clean('objectmodel_Product_' . $idProduct . '_*');
         \Cache::clean('StockAvailable::getQuantityAvailableByProduct_' . $idProduct . '-*');
+        \Cache::clean('Product::getProductCategories_' . $idProduct);
 
         $product = new \Product($idProduct, false, $idLang, $idShop);
         if (!\Validate::isLoadedObject($product)) {
@@ -49,13 +50,15 @@ final class ProductRepository
             (int) \StockAvailable::getQuantityAvailableByProduct($idProduct, 0, $idShop),
             (bool) $product->active,
             (string) $product->date_upd,
-            $this->combinations($product, $idProduct, $idShop, $idLang)
+            $this->combinations($product, $idProduct, $idShop, $idLang),
+            self::categories($product->id_category_default, \Product::getProductCategories($idProduct))
         );
     }
 
     /**
      * A snapshot of a product being deleted, taken from the object the delete hook carries: it is
-     * reported inactive with no stock so that retailers stop selling it.
+     * reported inactive with no stock so that retailers stop selling it, and in no category (its
+     * category_product rows are deleted with it).
      */
     public function deletedSnapshot(\Product $product, int $idLang, \DateTimeImmutable $deletedAt): ProductSnapshot
     {
@@ -69,6 +72,7 @@ final class ProductRepository
             0,
             false,
             $local->format('Y-m-d H:i:s'),
+            [],
             []
         );
     }
@@ -93,6 +97,28 @@ final class ProductRepository
         }
 
         return $combinations;
+    }
+
+    /**
+     * The default category first, even when category_product lacks it, then the others in ascending
+     * order, each once. PrestaShop returns the ids as the database does (strings, in no set order) and
+     * the default as NULL or 0 when there is none.
+     *
+     * @param mixed $idCategoryDefault
+     * @param array<mixed> $idCategories
+     *
+     * @return list<int>
+     */
+    private static function categories($idCategoryDefault, array $idCategories): array
+    {
+        $default = is_numeric($idCategoryDefault) ? (int) $idCategoryDefault : 0;
+        $others = array_filter(
+            array_unique(array_map('intval', $idCategories)),
+            static fn (int $id): bool => $id > 0 && $id !== $default
+        );
+        sort($others);
+
+        return $default > 0 ? [$default, ...$others] : $others;
     }
 
     /**

@@ -32,7 +32,7 @@ final class ProductPayloadBuilder
      * into the database), `$changedAt`, the time of the change: the hub requires a timestamp.
      *
      * @return array<string, mixed> in contract order: id, reference, name, price, quantity, active,
-     *                              updated_at, combinations
+     *                              updated_at, combinations, categories
      *
      * @throws UnsyncableEntityException when the product has no usable reference, or no date at all
      */
@@ -66,6 +66,8 @@ final class ProductPayloadBuilder
             'active' => $product->active,
             'updated_at' => $this->updatedAt($product, $timezone, $changedAt),
             'combinations' => $combinations,
+            // A JSON list whatever the keys: the hub selects and prices products by these ids.
+            'categories' => array_values($product->categories),
         ];
     }
 

@@ -379,6 +379,28 @@ final class PayloadsMatchHubSchemaTest extends RealHubTestCase
     }
 
     /**
+     * The product's categories (the default first, then the others ascending) are a list of integers
+     * in the schema the hub publishes, and the hub accepts the mug's body with them. A hub that does not
+     * publish `categories` ignores them: the hub must know the field before it can select and price
+     * products by category.
+     */
+    public function testProductCategoriesArePublishedAsIntegersAndTheHubAcceptsThem(): void
+    {
+        $hub = self::hub();
+        $body = $this->mugBody();
+
+        self::assertSame([4, 2, 3], json_decode($body, true)['product']['categories']);
+        $product = $this->resolve(self::document()['components']['schemas']['ProductEventBody'], ['product']);
+        self::assertArrayHasKey('categories', $product['properties'] ?? [], 'the hub does not publish product.categories');
+        $categories = $this->resolve(self::document()['components']['schemas']['ProductEventBody'], ['product', 'categories']);
+        self::assertSame('array', $categories['type'] ?? null);
+        self::assertSame('integer', $this->resolve($categories, ['[]'])['type'] ?? null);
+        self::assertSame([], self::validator()->validate(self::decode($body), ['$ref' => $this->requestSchemaRef('/api/sync/product')]));
+        $response = $this->post($hub, 'product', $body);
+        self::assertSame(202, $response['status'], $response['body']);
+    }
+
+    /**
      * An order the hub placed on the SOURCE (module fulfillment_connector), shipped with a tracking number.
      */
     protected function givenShippedHubOrder(\Fulfillment_connector $module): void

@@ -24,6 +24,13 @@ class Product extends ObjectModel
      */
     public static array $combinationRows = [];
 
+    /**
+     * @standin id => the `id_category` of its category_product rows, in the database's (unspecified) order
+     *
+     * @var array<int, list<int>>
+     */
+    public static array $categoryRows = [];
+
     /** @standin how many times a product was read from the "database" */
     public static int $loads = 0;
 
@@ -33,6 +40,7 @@ class Product extends ObjectModel
     public $price = 0;
     public $active = true;
     public $date_upd;
+    public $id_category_default;
 
     public function __construct($id_product = null, $full = false, $id_lang = null, $id_shop = null, Context $context = null)
     {
@@ -54,6 +62,19 @@ class Product extends ObjectModel
         $this->price = $row['price'];
         $this->active = $row['active'];
         $this->date_upd = $row['date_upd'];
+        // A column that may be NULL; PrestaShop hands it over as the database returns it.
+        $this->id_category_default = $row['id_category_default'] ?? null;
+    }
+
+    /** As PrestaShop 8.2.1: cached for the request, ids as the database returns them (strings). */
+    public static function getProductCategories($id_product = '')
+    {
+        $cacheId = 'Product::getProductCategories_' . (int) $id_product;
+        if (!Cache::isStored($cacheId)) {
+            Cache::store($cacheId, array_map('strval', self::$categoryRows[(int) $id_product] ?? []));
+        }
+
+        return Cache::retrieve($cacheId);
     }
 
     public function getAttributeCombinations($id_lang = null, $groupByIdAttributeGroup = true)

@@ -53,6 +53,7 @@ abstract class ConnectorTestCase extends TestCase
         \PrestaShopLogger::$logs = [];
         \Product::$rows = [];
         \Product::$combinationRows = [];
+        \Product::$categoryRows = [];
         \Product::$loads = 0;
         \StockAvailable::$quantities = [];
         \ObjectModel::$rows = [];
@@ -129,7 +130,8 @@ abstract class ConnectorTestCase extends TestCase
     }
 
     /**
-     * The mug of the contract example: product 6, reference WHS-0001, 300 in stock, two sizes.
+     * The mug of the contract example: product 6, reference WHS-0001, 300 in stock, two sizes, in
+     * categories 2, 3 and 4 (its default).
      */
     protected function givenMugInCatalog(): void
     {
@@ -140,7 +142,9 @@ abstract class ConnectorTestCase extends TestCase
             'active' => '1',
             // Europe/Madrid is UTC+1 in November.
             'date_upd' => '2026-11-27 10:59:58',
+            'id_category_default' => '4',
         ];
+        \Product::$categoryRows[6] = [3, 4, 2];
         \Product::$combinationRows[6] = [
             ['id_product' => 6, 'id_product_attribute' => 13, 'reference' => 'WHS-0001-S', 'ean13' => '', 'group_name' => 'Size', 'attribute_name' => 'S'],
             ['id_product' => 6, 'id_product_attribute' => 14, 'reference' => '', 'ean13' => '8412345678905', 'group_name' => 'Size', 'attribute_name' => 'M'],

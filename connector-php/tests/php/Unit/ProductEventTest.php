@@ -39,7 +39,8 @@ final class ProductEventTest extends ConnectorTestCase
         $expected = '{"event_id":"' . $eventId . '","occurred_at":"2026-11-27T10:00:00.123456Z","sequence":' . $rows[0]['id_outbox'] . ','
             . '"product":{"id":6,"reference":"WHS-0001","name":"Mug","price":"11.90","quantity":300,"active":true,'
             . '"updated_at":"2026-11-27T09:59:58Z",'
-            . '"combinations":[{"id":13,"reference":"WHS-0001-S","ean13":"","attributes":{"Size":"S"},"quantity":10}]}}';
+            . '"combinations":[{"id":13,"reference":"WHS-0001-S","ean13":"","attributes":{"Size":"S"},"quantity":10}],'
+            . '"categories":[4,2,3]}}';
 
         self::assertCount(1, $this->http->requests);
         self::assertSame('POST', $this->http->requests[0]['method']);
@@ -67,14 +68,14 @@ final class ProductEventTest extends ConnectorTestCase
     public function testASimpleProductHasAnEmptyCombinationListAndAnEmptyAttributeMapStaysAnObject(): void
     {
         $builder = new ProductPayloadBuilder();
-        $simple = new ProductSnapshot(7, 'WHS-0002', 'Plate', '4', 12, false, '2026-01-01 00:00:00', []);
+        $simple = new ProductSnapshot(7, 'WHS-0002', 'Plate', '4', 12, false, '2026-01-01 00:00:00', [], []);
         $noAttributes = new ProductSnapshot(8, 'WHS-0003', 'Bowl', '4', 12, true, '2026-01-01 00:00:00', [
             new CombinationSnapshot(20, 'WHS-0003-A', '', [], 3),
-        ]);
+        ], []);
 
         self::assertSame(
             '{"id":7,"reference":"WHS-0002","name":"Plate","price":"4.00","quantity":12,"active":false,'
-            . '"updated_at":"2025-12-31T23:00:00Z","combinations":[]}',
+            . '"updated_at":"2025-12-31T23:00:00Z","combinations":[],"categories":[]}',
             Format::json($builder->build($simple))
         );
         self::assertStringContainsString('"attributes":{}', Format::json($builder->build($noAttributes)));
@@ -87,16 +88,53 @@ final class ProductEventTest extends ConnectorTestCase
         \StockAvailable::getQuantityAvailableByProduct(6, 0, 1);
         \StockAvailable::getQuantityAvailableByProduct(6, 13, 1);
         new \Product(6, false, 1, 1);
-        // Then the stock and the price changed.
+        \Product::getProductCategories(6);
+        // Then the stock, the price and the categories changed.
         \StockAvailable::$quantities['6-0'] = 280;
         \StockAvailable::$quantities['6-13'] = 0;
         \Product::$rows[6]['price'] = '12.500000';
+        \Product::$rows[6]['id_category_default'] = '3';
+        \Product::$categoryRows[6] = [3, 5];
 
         $payload = (new ProductPayloadBuilder())->build((new ProductRepository())->snapshot(6, 1, 1));
 
         self::assertSame(280, $payload['quantity']);
         self::assertSame(0, $payload['combinations'][0]['quantity']);
         self::assertSame('12.50', $payload['price']);
+        self::assertSame([3, 5], $payload['categories']);
+    }
+
+    /**
+     * @return array<string, array{0: ?string, 1: list<int>, 2: string}> id_category_default, category_product rows, categories sent
+     */
+    public static function categoryVariants(): array
+    {
+        return [
+            'the default first, the others ascending' => ['4', [3, 4, 2], '[4,2,3]'],
+            'the default already the lowest' => ['2', [9, 2, 10], '[2,9,10]'],
+            'the default not among the rows is still first' => ['7', [5, 3], '[7,3,5]'],
+            'one category' => ['2', [2], '[2]'],
+            'no default: ascending' => [null, [12, 11], '[11,12]'],
+            'duplicate rows are sent once' => ['4', [4, 3, 3, 4], '[4,3]'],
+            'in no category' => [null, [], '[]'],
+            'in no category, default 0' => ['0', [], '[]'],
+        ];
+    }
+
+    /**
+     * @dataProvider categoryVariants
+     *
+     * @param list<int> $rows
+     */
+    public function testCategoriesAreIntegersWithTheDefaultFirstThenTheOthersAscending(?string $default, array $rows, string $expected): void
+    {
+        $this->givenMugInCatalog();
+        \Product::$rows[6]['id_category_default'] = $default;
+        \Product::$categoryRows[6] = $rows;
+
+        $payload = (new ProductPayloadBuilder())->build((new ProductRepository())->snapshot(6, 1, 1));
+
+        self::assertSame($expected, Format::json($payload['categories']));
     }
 
     public function testNameIsTheShopDefaultLanguageAndIsCutTo255Characters(): void
@@ -112,7 +150,7 @@ final class ProductEventTest extends ConnectorTestCase
     public function testAProductWithoutReferenceCannotBeSynchronised(): void
     {
         $this->expectException(UnsyncableEntityException::class);
-        (new ProductPayloadBuilder())->build(new ProductSnapshot(9, '', 'No ref', '1', 1, true, '2026-01-01 00:00:00', []));
+        (new ProductPayloadBuilder())->build(new ProductSnapshot(9, '', 'No ref', '1', 1, true, '2026-01-01 00:00:00', [], []));
     }
 
     public function testAProductWithoutUpdateDateIsSentWithTheTimeOfTheChange(): void
@@ -135,7 +173,7 @@ final class ProductEventTest extends ConnectorTestCase
     public function testWithoutAnyDateTheBuilderRefusesRatherThanSendingNull(): void
     {
         $this->expectException(UnsyncableEntityException::class);
-        (new ProductPayloadBuilder())->build(new ProductSnapshot(9, 'REF', 'No date', '1', 1, true, '', []));
+        (new ProductPayloadBuilder())->build(new ProductSnapshot(9, 'REF', 'No date', '1', 1, true, '', [], []));
     }
 
     public function testAMissingProductIsReportedAsNotFound(): void

@@ -104,6 +104,9 @@ final class ProductHooksTest extends ConnectorTestCase
         $sent = json_decode((string) $this->http->requests[0]['body'], true)['product'];
         self::assertSame(['WHS-0001', false, 0, []], [$sent['reference'], $sent['active'], $sent['quantity'], $sent['combinations']]);
         self::assertSame('2026-11-27T10:00:00Z', $sent['updated_at']);
+        // The mug was in categories 2, 3 and 4; its category_product rows are gone with it.
+        self::assertSame([], $sent['categories']);
+        self::assertStringEndsWith('"combinations":[],"categories":[]}}', (string) $this->http->requests[0]['body']);
     }
 
     public function testAProductWithoutReferenceIsLoggedAndDoesNotBlockTheOthers(): void
