@@ -36,7 +36,7 @@ class Fulfillment_connector extends PaymentModule
     {
         $this->name = 'fulfillment_connector';
         $this->tab = 'administration';
-        $this->version = '1.3.0';
+        $this->version = '1.4.0';
         $this->author = 'Fulfillment Hub';
         $this->need_instance = 0;
         $this->ps_versions_compliancy = ['min' => '8.0.0', 'max' => '9.99.99'];

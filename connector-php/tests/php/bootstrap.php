@@ -37,6 +37,7 @@ require FULFILLMENT_TESTS_MODULE_DIR . '/controllers/front/carttotal.php';
 require FULFILLMENT_TESTS_MODULE_DIR . '/upgrade/upgrade-1.1.0.php';
 require FULFILLMENT_TESTS_MODULE_DIR . '/upgrade/upgrade-1.2.0.php';
 require FULFILLMENT_TESTS_MODULE_DIR . '/upgrade/upgrade-1.3.0.php';
+require FULFILLMENT_TESTS_MODULE_DIR . '/upgrade/upgrade-1.4.0.php';
 
 spl_autoload_register(static function (string $class): void {
     $prefix = 'FulfillmentConnector\\Tests\\';

@@ -29,7 +29,7 @@ final class PaymentModuleTest extends ConnectorTestCase
         self::assertInstanceOf(\PaymentModule::class, $module);
         self::assertTrue($module->currencies);
         self::assertSame('checkbox', $module->currencies_mode);
-        self::assertSame('1.3.0', $module->version);
+        self::assertSame('1.4.0', $module->version);
     }
 
     public function testInstallAddsTheRestrictionsOfPaymentModuleInstallAndKeepsEverythingElse(): void

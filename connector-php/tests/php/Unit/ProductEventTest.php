@@ -182,6 +182,24 @@ final class ProductEventTest extends ConnectorTestCase
         (new ProductRepository())->snapshot(404, 1, 1);
     }
 
+    public function testTheUpgradeTo140ChangesNoHookAndIsTheModulesVersion(): void
+    {
+        \Db::getInstance()->execute('DROP TABLE ps_fulfillment_outbox');
+        self::assertTrue($this->module()->install());
+        \Module::$registeredHooks = [];
+
+        self::assertTrue(upgrade_module_1_4_0($this->module()));
+
+        self::assertSame([], \Module::$registeredHooks, 'categories come through the product hooks already registered');
+        self::assertSame('1.4.0', $this->module()->version);
+        $upgrades = array_map(
+            static fn (string $file): string => substr(basename($file, '.php'), strlen('upgrade-')),
+            glob(FULFILLMENT_TESTS_MODULE_DIR . '/upgrade/upgrade-*.php') ?: []
+        );
+        usort($upgrades, 'version_compare');
+        self::assertSame('1.4.0', end($upgrades), 'the newest upgrade script is the module version');
+    }
+
     public function testPricesAreLosslessDecimalStringsWithAtLeastTwoDecimals(): void
     {
         self::assertSame('11.90', Format::price('11.900000'));
