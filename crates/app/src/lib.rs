@@ -14,7 +14,9 @@ use std::{net::TcpListener, sync::Arc, time::Duration};
 use anyhow::Context;
 use hub_domain::{
     JobQueue, StoreDirectory, Timer,
-    catalog::{FanOutProduct, ProductLinks, ProductStates, StoreGateway, SweepOwedSyncs, SyncProductToStore},
+    catalog::{
+        FanOutProduct, ProductLinks, ProductStates, Publisher, StoreGateway, SweepOwedSyncs, SyncProductToStore,
+    },
     ingest::{AcceptOrderEvent, AcceptOrderStatusEvent, AcceptProductEvent, Inbox, SweepInbox},
     operations::{FailedJobs, LocateSku, OperationsLog, Telemetry},
     replication::{FollowSourceOrder, OrderLinks, ReplicateOrder, SourceShop},
@@ -189,6 +191,20 @@ impl Application {
                     .with_follow(follow),
                 ))
             });
+            // Publishing reads the source's products: only with a source Webservice.
+            let publisher = stores.source().filter(|s| webservices.client(&s.code).is_ok()).map(|source| {
+                Arc::new(Publisher::new(
+                    Arc::new(hub_prestashop::WebserviceSheets::new(webservices.clone(), source.code.clone())),
+                    Arc::new(webservices.clone()),
+                    links.clone(),
+                ))
+            });
+            let mut sync =
+                SyncProductToStore::new(states.clone(), links, gateway, stores.clone(), timer, settings.worker.name())
+                    .with_link_verify_after(Duration::from_secs(settings.sync.link_verify_secs));
+            if let Some(publisher) = publisher {
+                sync = sync.with_publisher(publisher);
+            }
             let handlers = JobHandlers {
                 fan_out: Arc::new(FanOutProduct::new(
                     inbox.clone(),
@@ -196,17 +212,7 @@ impl Application {
                     queue_port.clone(),
                     stores.clone(),
                 )),
-                sync: Arc::new(
-                    SyncProductToStore::new(
-                        states.clone(),
-                        links,
-                        gateway,
-                        stores.clone(),
-                        timer,
-                        settings.worker.name(),
-                    )
-                    .with_link_verify_after(Duration::from_secs(settings.sync.link_verify_secs)),
-                ),
+                sync: Arc::new(sync),
                 replicate,
                 inbox: inbox.clone(),
                 telemetry: telemetry.clone(),

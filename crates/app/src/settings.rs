@@ -9,7 +9,10 @@ use figment::{
     Figment,
     providers::{Env, Format, Toml},
 };
-use hub_domain::{PriceRule, Secret, StaticStoreDirectory, Store, StoreCode, StoreRole};
+use hub_domain::{
+    PriceRule, Secret, Sku, StaticStoreDirectory, Store, StoreCode, StoreRole,
+    model::{CatalogPolicy, CategoryPriceRule, Selection},
+};
 use hub_http::HttpSettings;
 use hub_queue::{QueueSettings, WorkerSettings};
 use rust_decimal::Decimal;
@@ -202,6 +205,169 @@ pub struct StoreSettings {
     /// list of state ids (the first is the one the hub sets); PrestaShop's defaults 3, 4, 5, 6, 7.
     #[serde(default)]
     pub order_states: hub_domain::OrderStateMap,
+    /// Client: which source products it carries, and whether missing ones are created on it.
+    #[serde(default)]
+    pub catalog: CatalogSettings,
+    /// Client: price rules by source category, in order of precedence (the first naming one of a product's
+    /// categories wins; else the store's own `markup_percent`, `min_margin_percent`, `price_ending`).
+    #[serde(default)]
+    pub price_rules: Vec<CategoryRuleSettings>,
+}
+
+/// A client's catalog (`[stores.catalog]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// Create selected products the client lacks (else only products it has, by reference, are updated).
+    #[serde(default)]
+    pub publish: bool,
+    /// Source category ids whose products it carries (with `products`; neither: every product).
+    #[serde(default)]
+    pub categories: Vec<u64>,
+    /// References it carries whatever their categories.
+    #[serde(default)]
+    pub products: Vec<String>,
+    /// References it never carries.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Source category ids whose products it never carries.
+    #[serde(default)]
+    pub exclude_categories: Vec<u64>,
+    /// `once`: descriptive content written when the product is created, then the retailer's; `follow`:
+    /// written again when the source product changes. Price, stock and active always follow.
+    #[serde(default)]
+    pub content: hub_domain::model::ContentPolicy,
+    /// The client category under which source category paths are recreated.
+    #[serde(default = "home_category")]
+    pub root_category: u64,
+    /// The source language (ISO code) whose texts fill client languages the source lacks.
+    #[serde(default = "english")]
+    pub fallback_language: String,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self {
+            publish: false,
+            categories: Vec::new(),
+            products: Vec::new(),
+            exclude: Vec::new(),
+            exclude_categories: Vec::new(),
+            content: hub_domain::model::ContentPolicy::Once,
+            root_category: home_category(),
+            fallback_language: english(),
+        }
+    }
+}
+
+fn home_category() -> u64 {
+    2
+}
+
+fn english() -> String {
+    "en".into()
+}
+
+/// A client price rule for some source categories (`[[stores.price_rules]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryRuleSettings {
+    /// Source category ids (a product in any of them).
+    pub categories: Vec<u64>,
+    /// Markup, percent, decimal string.
+    pub markup_percent: String,
+    /// Minimum margin, percent; absent: the store's.
+    #[serde(default)]
+    pub min_margin_percent: Option<String>,
+    /// Price ending; absent: the store's.
+    #[serde(default)]
+    pub price_ending: Option<String>,
+}
+
+fn markup(field: &str, raw: &str) -> Result<Decimal, SettingsError> {
+    raw.parse::<Decimal>()
+        .ok()
+        .filter(|d| *d > Decimal::from(-100) && *d < Decimal::from(10_000))
+        .ok_or_else(|| SettingsError(format!("{field}: a decimal between -100 and 10000")))
+}
+
+fn min_margin(field: &str, raw: Option<&String>) -> Result<Option<Decimal>, SettingsError> {
+    raw.map(|m| {
+        m.parse::<Decimal>()
+            .ok()
+            .filter(|d| *d >= Decimal::ZERO && *d < Decimal::from(10_000))
+            .ok_or_else(|| SettingsError(format!("{field}: a decimal between 0 and 10000")))
+    })
+    .transpose()
+}
+
+fn price_ending(field: &str, raw: Option<&String>) -> Result<Option<Decimal>, SettingsError> {
+    raw.map(|e| {
+        e.parse::<Decimal>()
+            .ok()
+            .filter(|d| *d >= Decimal::ZERO && *d < Decimal::ONE && d.scale() <= 2)
+            .ok_or_else(|| SettingsError(format!("{field}: the cents a price ends in, from \"0.00\" to \"0.99\"")))
+    })
+    .transpose()
+}
+
+impl StoreSettings {
+    /// The catalog policy and category rules of store `i`.
+    fn catalog(&self, i: usize) -> Result<(CatalogPolicy, Vec<CategoryPriceRule>), SettingsError> {
+        let c = &self.catalog;
+        let is_default = !c.publish
+            && c.categories.is_empty()
+            && c.products.is_empty()
+            && c.exclude.is_empty()
+            && c.exclude_categories.is_empty();
+        if self.role == StoreRole::Source && (!is_default || !self.price_rules.is_empty()) {
+            return Err(SettingsError(format!(
+                "stores[{i}].catalog: only client stores have a catalog or price rules"
+            )));
+        }
+        for (j, r) in c.products.iter().chain(&c.exclude).enumerate() {
+            Sku::parse(r)
+                .map_err(|e| SettingsError(format!("stores[{i}].catalog: reference {j} `{r}`: {}", e.message)))?;
+        }
+        let iso = c.fallback_language.trim().to_lowercase();
+        if iso.len() != 2 || !iso.bytes().all(|b| b.is_ascii_lowercase()) {
+            return Err(SettingsError(format!(
+                "stores[{i}].catalog.fallback_language: a two-letter ISO code such as \"en\""
+            )));
+        }
+        if c.root_category == 0 {
+            return Err(SettingsError(format!("stores[{i}].catalog.root_category: a category id (2 is Home)")));
+        }
+        let policy = CatalogPolicy {
+            selection: Selection::new(
+                c.categories.iter().copied(),
+                c.products.iter().cloned(),
+                c.exclude.iter().cloned(),
+                c.exclude_categories.iter().copied(),
+            ),
+            publish: c.publish,
+            content: c.content,
+            root_category: c.root_category,
+            fallback_language: iso,
+        };
+        let mut rules = Vec::with_capacity(self.price_rules.len());
+        for (j, r) in self.price_rules.iter().enumerate() {
+            let field = |f: &str| format!("stores[{i}].price_rules[{j}].{f}");
+            if r.categories.is_empty() {
+                return Err(SettingsError(format!("{}: at least one source category id", field("categories"))));
+            }
+            rules.push(CategoryPriceRule {
+                categories: r.categories.iter().copied().collect(),
+                rule: PriceRule {
+                    markup_percent: markup(&field("markup_percent"), &r.markup_percent)?,
+                    stock_buffer: 0,
+                    min_margin_percent: min_margin(&field("min_margin_percent"), r.min_margin_percent.as_ref())?,
+                    price_ending: price_ending(&field("price_ending"), r.price_ending.as_ref())?,
+                },
+            });
+        }
+        Ok((policy, rules))
+    }
 }
 
 fn yes() -> bool {
@@ -326,38 +492,11 @@ impl Settings {
                 StoreCode::parse(&s.code).map_err(|e| SettingsError(format!("stores[{i}].code: {}", e.message)))?;
             let markup = match &s.markup_percent {
                 None => Decimal::ZERO,
-                Some(m) => m
-                    .parse::<Decimal>()
-                    .ok()
-                    .filter(|d| *d > Decimal::from(-100) && *d < Decimal::from(10_000))
-                    .ok_or_else(|| {
-                        SettingsError(format!("stores[{i}].markup_percent: a decimal between -100 and 10000"))
-                    })?,
+                Some(m) => markup(&format!("stores[{i}].markup_percent"), m)?,
             };
-            let min_margin = match &s.min_margin_percent {
-                None => None,
-                Some(m) => Some(
-                    m.parse::<Decimal>()
-                        .ok()
-                        .filter(|d| *d >= Decimal::ZERO && *d < Decimal::from(10_000))
-                        .ok_or_else(|| {
-                            SettingsError(format!("stores[{i}].min_margin_percent: a decimal between 0 and 10000"))
-                        })?,
-                ),
-            };
-            let ending = match &s.price_ending {
-                None => None,
-                Some(e) => Some(
-                    e.parse::<Decimal>()
-                        .ok()
-                        .filter(|d| *d >= Decimal::ZERO && *d < Decimal::ONE && d.scale() <= 2)
-                        .ok_or_else(|| {
-                            SettingsError(format!(
-                                "stores[{i}].price_ending: the cents a price ends in, from \"0.00\" to \"0.99\""
-                            ))
-                        })?,
-                ),
-            };
+            let min_margin = min_margin(&format!("stores[{i}].min_margin_percent"), s.min_margin_percent.as_ref())?;
+            let ending = price_ending(&format!("stores[{i}].price_ending"), s.price_ending.as_ref())?;
+            let (catalog, category_rules) = s.catalog(i)?;
             if s.role == StoreRole::Source
                 && (s.markup_percent.is_some()
                     || s.stock_buffer != 0
@@ -394,7 +533,9 @@ impl Settings {
                     },
                 )
                 .with_forward_only_valid(s.forward_only_valid)
-                .with_order_states(s.order_states.clone()),
+                .with_order_states(s.order_states.clone())
+                .with_catalog(catalog)
+                .with_category_rules(category_rules),
             );
         }
         StaticStoreDirectory::new(stores).map_err(|e| SettingsError(e.to_string()))

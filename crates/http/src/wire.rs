@@ -102,6 +102,11 @@ pub struct ProductBody {
     #[garde(dive)]
     #[serde(default)]
     pub combinations: Vec<CombinationBody>,
+    /// Source category ids, its default category first (connector 1.4.0 and later; absent: unknown, which a
+    /// store selecting by category does not carry, and category price rules do not apply).
+    #[garde(length(max = 1000))]
+    #[serde(default)]
+    pub categories: Vec<u64>,
 }
 
 /// A combination of the product.
@@ -156,7 +161,8 @@ impl WebhookBody for ProductEventBody {
             parse_time(&p.updated_at),
             combinations,
         )
-        .map_err(|e| e.within("product"))?;
+        .map_err(|e| e.within("product"))?
+        .with_categories(p.categories);
         Ok(NewEvent::new(
             EventId::parse(&self.event_id).map_err(|e| e.within("event_id"))?,
             store,

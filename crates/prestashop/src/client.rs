@@ -63,6 +63,15 @@ pub struct Answer {
     pub status: StatusCode,
     /// Body text.
     pub body: String,
+    /// The body as it came (an image's file); empty unless asked for with [`WebserviceClient::send_binary`].
+    pub bytes: Vec<u8>,
+}
+
+/// A request body and its content type.
+#[derive(Debug)]
+struct Payload {
+    content_type: String,
+    bytes: Vec<u8>,
 }
 
 const VERSION_UNKNOWN: u8 = 0;
@@ -222,9 +231,47 @@ impl WebserviceClient {
         query: &[(&str, String)],
         body: Option<String>,
     ) -> Result<Answer, GatewayError> {
-        let url = reqwest::Url::parse_with_params(&format!("{}/api/{path}", self.base), query)
-            .map_err(|e| GatewayError::Permanent(format!("store {}: bad Webservice URL: {e}", self.store)))?;
-        self.send_to(method, url, path, Vec::new(), true, body, true).await
+        let url = self.api_url(path, query)?;
+        let body = body.map(|b| Payload { content_type: "text/xml".into(), bytes: b.into_bytes() });
+        self.send_to(method, url, path, Vec::new(), true, body, Mode::Text).await
+    }
+
+    fn api_url(&self, path: &str, query: &[(&str, String)]) -> Result<reqwest::Url, GatewayError> {
+        reqwest::Url::parse_with_params(&format!("{}/api/{path}", self.base), query)
+            .map_err(|e| GatewayError::Permanent(format!("store {}: bad Webservice URL: {e}", self.store)))
+    }
+
+    /// `GET /api/{path}` whose answer is a file (an image): the body comes back as bytes in
+    /// [`Answer::bytes`]. Same caps, breaker and classification as [`send`](Self::send).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn send_binary(&self, path: &str) -> Result<Answer, GatewayError> {
+        let url = self.api_url(path, &[])?;
+        self.send_to(Method::GET, url, path, Vec::new(), true, None, Mode::Binary).await
+    }
+
+    /// `POST /api/{path}` of `file` as the `multipart/form-data` field `field` (an image upload).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn upload(&self, path: &str, field: &str, filename: &str, file: &[u8]) -> Result<Answer, GatewayError> {
+        let url = self.api_url(path, &[])?;
+        let boundary = format!("----fulfillment-hub-{:016x}", rand::random::<u64>());
+        let mime = match filename.rsplit('.').next() {
+            Some("png") => "image/png",
+            Some("gif") => "image/gif",
+            Some("webp") => "image/webp",
+            _ => "image/jpeg",
+        };
+        let mut bytes = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: {mime}\r\n\r\n"
+        )
+        .into_bytes();
+        bytes.extend_from_slice(file);
+        bytes.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let body = Payload { content_type: format!("multipart/form-data; boundary={boundary}"), bytes };
+        self.send_to(Method::POST, url, path, Vec::new(), true, Some(body), Mode::Text).await
     }
 
     /// Calls the shop's `fulfillment_connector` front controller `controller` (outside the Webservice),
@@ -239,7 +286,7 @@ impl WebserviceClient {
         headers: Vec<(&'static str, String)>,
     ) -> Result<Answer, GatewayError> {
         let url = self.connector_url(controller, query)?;
-        self.send_to(Method::GET, url, controller, headers, false, None, true).await
+        self.send_to(Method::GET, url, controller, headers, false, None, Mode::Text).await
     }
 
     /// Like [`send_to_connector`](Self::send_to_connector), but any HTTP answer, whatever its status, is
@@ -255,7 +302,7 @@ impl WebserviceClient {
         headers: Vec<(&'static str, String)>,
     ) -> Result<Answer, GatewayError> {
         let url = self.connector_url(controller, query)?;
-        self.send_to(Method::GET, url, controller, headers, false, None, false).await
+        self.send_to(Method::GET, url, controller, headers, false, None, Mode::Unclassified).await
     }
 
     fn connector_url(&self, controller: &str, query: &[(&str, String)]) -> Result<reqwest::Url, GatewayError> {
@@ -277,12 +324,12 @@ impl WebserviceClient {
         path: &str,
         headers: Vec<(&'static str, String)>,
         webservice_auth: bool,
-        body: Option<String>,
-        classify: bool,
+        body: Option<Payload>,
+        mode: Mode,
     ) -> Result<Answer, GatewayError> {
         let started = Instant::now();
         let mut status = None;
-        let result = self.exchange(&method, url, path, headers, webservice_auth, body, &mut status, classify).await;
+        let result = self.exchange(&method, url, path, headers, webservice_auth, body, &mut status, mode).await;
         self.observe(&method, path, status, started, result.as_ref().err());
         result
     }
@@ -295,10 +342,11 @@ impl WebserviceClient {
         path: &str,
         headers: Vec<(&'static str, String)>,
         webservice_auth: bool,
-        body: Option<String>,
+        body: Option<Payload>,
         answered: &mut Option<u16>,
-        classify: bool,
+        mode: Mode,
     ) -> Result<Answer, GatewayError> {
+        let classify = mode != Mode::Unclassified;
         self.check_breaker()?;
         let _slot = self.slots.acquire().await.map_err(|e| GatewayError::Retryable(e.to_string()))?;
         self.pace().await;
@@ -311,7 +359,7 @@ impl WebserviceClient {
             req = req.header(name, value);
         }
         if let Some(b) = body {
-            req = req.header(header::CONTENT_TYPE, "text/xml").body(b);
+            req = req.header(header::CONTENT_TYPE, b.content_type).body(b.bytes);
         }
         let started = Instant::now();
         let resp = match req.send().await {
@@ -332,7 +380,12 @@ impl WebserviceClient {
                 self.version.store(if major >= 8 { VERSION_8_PLUS } else { VERSION_PRE_8 }, Ordering::Relaxed);
             }
         }
-        let body = match resp.text().await {
+        let read = if mode == Mode::Binary && status.is_success() {
+            resp.bytes().await.map(|b| (String::new(), b.to_vec()))
+        } else {
+            resp.text().await.map(|t| (t, Vec::new()))
+        };
+        let (body, bytes) = match read {
             Ok(b) => b,
             Err(_) => {
                 self.record(false);
@@ -342,7 +395,7 @@ impl WebserviceClient {
         tracing::debug!(store = %self.store, %method, path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "webservice call");
         if status.is_success() || !classify {
             self.record(!status.is_server_error());
-            return Ok(Answer { status, body });
+            return Ok(Answer { status, body, bytes });
         }
         let detail = describe(&body);
         if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT
@@ -357,6 +410,17 @@ impl WebserviceClient {
         }
         Err(GatewayError::Permanent(format!("store {}: {method} {path}: {status}{detail}", self.store)))
     }
+}
+
+/// How an answer is read and classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Text, classified by status.
+    Text,
+    /// Bytes (a file), classified by status.
+    Binary,
+    /// Text, whatever the status.
+    Unclassified,
 }
 
 /// The shop's error codes and messages, for the job's last error.

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod check;
 pub mod client;
 pub mod client_orders;
+pub mod publishing;
 mod retailer_orders;
 pub mod source;
 pub mod xml;
@@ -26,6 +27,7 @@ use hub_domain::{
     GatewayError, Money, Secret, Sku, StoreCode,
     catalog::{Lookup, RemoteCombination, RemoteProduct, RemoteStockRow, StoreGateway},
 };
+pub use publishing::WebserviceSheets;
 use reqwest::Method;
 use serde_json::Value;
 pub use source::{SourceOrderSettings, WebserviceSourceShop};
@@ -54,6 +56,8 @@ pub struct WebserviceGateway {
     languages: Arc<HashMap<StoreCode, u64>>,
     /// Per store: its attribute names, read once and kept [`NAMES_TTL`].
     names: Arc<Mutex<HashMap<StoreCode, CachedNames>>>,
+    /// Per store: what publishing reads of it (languages, taxes, categories, attributes).
+    shops: Arc<publishing::ShopCache>,
 }
 
 /// A store's attribute names and when they were read.
@@ -97,7 +101,12 @@ impl WebserviceGateway {
                 (t.store, Arc::new(c))
             })
             .collect();
-        Ok(Self { clients: Arc::new(clients), languages: Arc::new(languages), names: Arc::default() })
+        Ok(Self {
+            clients: Arc::new(clients),
+            languages: Arc::new(languages),
+            names: Arc::default(),
+            shops: Arc::default(),
+        })
     }
 
     /// The client of `store`.
@@ -265,6 +274,11 @@ impl WebserviceGateway {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(store.clone(), CachedNames { read_at: Instant::now(), names: names.clone() });
         Ok(names)
+    }
+
+    /// Forgets `store`'s attribute names, so the next read learns values created since.
+    pub(crate) fn forget_attribute_names(&self, store: &StoreCode) {
+        self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(store);
     }
 
     /// Learns the shop's version when no answer told it yet (a worker restarted on cached links).

@@ -15,6 +15,8 @@ pub enum Node {
     Field(&'static str, String),
     /// `<name>…children…</name>`.
     Group(&'static str, Vec<Node>),
+    /// A language field: `<name><language id="1">value</language>…</name>`.
+    Lang(&'static str, Vec<(u64, String)>),
 }
 
 fn write_nodes(w: &mut Writer<Cursor<Vec<u8>>>, nodes: &[Node]) {
@@ -29,6 +31,17 @@ fn write_nodes(w: &mut Writer<Cursor<Vec<u8>>>, nodes: &[Node]) {
             Node::Group(name, children) => {
                 let _ = w.write_event(Event::Start(BytesStart::new(*name)));
                 write_nodes(w, children);
+                let _ = w.write_event(Event::End(BytesEnd::new(*name)));
+            }
+            Node::Lang(name, values) => {
+                let _ = w.write_event(Event::Start(BytesStart::new(*name)));
+                for (id, value) in values {
+                    let id = id.to_string();
+                    let _ =
+                        w.write_event(Event::Start(BytesStart::new("language").with_attributes([("id", id.as_str())])));
+                    let _ = w.write_event(Event::Text(BytesText::new(value)));
+                    let _ = w.write_event(Event::End(BytesEnd::new("language")));
+                }
                 let _ = w.write_event(Event::End(BytesEnd::new(*name)));
             }
         }

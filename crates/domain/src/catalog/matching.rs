@@ -27,6 +27,7 @@ pub(crate) fn unlinked(store: &Store, sku: &Sku, status: LinkStatus, note: &str,
         applied_event_id: Some(event_id.to_owned()),
         note: Some(note.to_owned()),
         verified_at: None,
+        publication: None,
     }
 }
 
@@ -104,6 +105,7 @@ pub(crate) fn link_to(
         applied_event_id: None,
         note,
         verified_at: Some(now),
+        publication: None,
     }
 }
 

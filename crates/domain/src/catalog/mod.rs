@@ -6,16 +6,23 @@ pub mod fan_out;
 pub mod matching;
 pub mod owed;
 pub mod ports;
+pub mod publish;
+pub mod publishing;
 pub mod sync;
 pub mod target;
 
 pub use fan_out::{FanOut, FanOutProduct};
 pub use owed::SweepOwedSyncs;
 pub use ports::{
-    Applied, LinkStatus, Lookup, OwedSyncs, ProductLink, ProductLinks, ProductStates, RemoteCombination, RemoteProduct,
-    RemoteStockRow, SourceProductState, StoreGateway,
+    Applied, LinkStatus, Lookup, OwedSyncs, ProductLink, ProductLinks, ProductStates, Publication, RemoteCombination,
+    RemoteProduct, RemoteStockRow, SourceProductState, StoreGateway,
 };
 #[cfg(test)]
 pub use ports::{MockOwedSyncs, MockProductLinks, MockProductStates, MockStoreGateway};
+pub use publish::{Created, Publisher};
+pub use publishing::{
+    ClientCatalogs, ClientShop, LangTexts, NewAttribute, NewCombination, NewProduct, ProductSheet, ProductTexts,
+    Refusal, SheetAttribute, SheetCombination, SourceSheets, Texts, plan,
+};
 pub use sync::{LINK_VERIFY_AFTER, SyncOutcome, SyncProductToStore};
 pub use target::Target;

@@ -206,6 +206,9 @@ pub enum LinkStatus {
     /// Several products share the reference on the client (the note names them): reported, nothing
     /// written, never guessed; re-linked once the reference is unique again.
     Ambiguous,
+    /// The store publishes, and the product cannot be created there (the note says why: no matching tax
+    /// rules group, no language…): tried again with the SKU's next source change.
+    Refused,
 }
 
 impl LinkStatus {
@@ -215,6 +218,7 @@ impl LinkStatus {
             LinkStatus::Linked => "linked",
             LinkStatus::Unlinked => "unlinked",
             LinkStatus::Ambiguous => "ambiguous",
+            LinkStatus::Refused => "refused",
         }
     }
 }
@@ -244,6 +248,22 @@ pub struct ProductLink {
     /// its combinations re-matched); `None` for links recorded before the check existed.
     #[serde(default)]
     pub verified_at: Option<DateTime<Utc>>,
+    /// Set when the hub created the client product (publishing): how far the creation got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publication: Option<Publication>,
+}
+
+/// How far the hub got creating a product on a client. Recorded before each step, so a retry after a crash
+/// finds the product by its reference and finishes it (combinations matched by their attributes, images
+/// counted) instead of creating anything twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Publication {
+    /// The client product, once created.
+    pub product_id: Option<u64>,
+    /// Combinations and images are there too.
+    pub complete: bool,
+    /// The source `updated_at` whose descriptive content was last written.
+    pub content_of: Option<DateTime<Utc>>,
 }
 
 /// The links of source SKUs to client products.

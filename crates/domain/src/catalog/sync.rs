@@ -17,14 +17,18 @@ use chrono::Utc;
 
 use super::{
     matching::{join, link_to, unlinked},
-    ports::{LinkStatus, Lookup, ProductLink, ProductLinks, ProductStates, RemoteStockRow, StoreGateway},
+    ports::{
+        LinkStatus, Lookup, ProductLink, ProductLinks, ProductStates, Publication, RemoteStockRow, SourceProductState,
+        StoreGateway,
+    },
+    publish::{Created, Publisher, content_behind},
     target::Target,
 };
 use crate::{
     errors::{GatewayError, StorageError},
     jobs::JobError,
     lease::{LEASE_TTL, Timer, renewing_lease, wait_for_lease},
-    model::{Sku, Store, StoreCode, StoreDirectory, StoreRole},
+    model::{ContentPolicy, Sku, Store, StoreCode, StoreDirectory, StoreRole},
 };
 
 /// What a sync did.
@@ -43,6 +47,10 @@ pub enum SyncOutcome {
     Ambiguous,
     /// Nothing known about the SKU yet, or the store is no longer an active client.
     Skipped,
+    /// The SKU is not in the store's selection: nothing written.
+    NotSelected,
+    /// The store publishes and the product cannot be created there (recorded `refused` with the reason).
+    Refused,
 }
 
 /// Applies the latest source state of a SKU to one client store.
@@ -56,6 +64,7 @@ pub struct SyncProductToStore {
     owner: String,
     lease: Duration,
     verify_after: Duration,
+    publisher: Option<Arc<Publisher>>,
 }
 
 /// How old a link may get before a sync checks it against the client again, unless configured.
@@ -71,13 +80,30 @@ impl SyncProductToStore {
         timer: Arc<dyn Timer>,
         owner: String,
     ) -> Self {
-        Self { states, links, gateway, stores, timer, owner, lease: LEASE_TTL, verify_after: LINK_VERIFY_AFTER }
+        Self {
+            states,
+            links,
+            gateway,
+            stores,
+            timer,
+            owner,
+            lease: LEASE_TTL,
+            verify_after: LINK_VERIFY_AFTER,
+            publisher: None,
+        }
     }
 
     /// Checks links against the client once they are older than `after` (default [`LINK_VERIFY_AFTER`]).
     #[must_use]
     pub fn with_link_verify_after(mut self, after: Duration) -> Self {
         self.verify_after = after;
+        self
+    }
+
+    /// Creates missing products on clients that publish (`publish = true`), with `publisher`.
+    #[must_use]
+    pub fn with_publisher(mut self, publisher: Arc<Publisher>) -> Self {
+        self.publisher = Some(publisher);
         self
     }
 
@@ -127,17 +153,23 @@ impl SyncProductToStore {
         let Some(state) = self.states.latest(sku).await? else {
             return Ok(SyncOutcome::Skipped);
         };
-        let target = Target::for_client(&state.product, store);
         let event_id = state.event_id.as_str();
         let previous = self.links.get(&store.code, sku).await?;
+        let selected = store.catalog.selection.selects(sku, &state.product.categories);
+        if !selected.is_yes() {
+            return self.leave_out(store, sku, previous, &selected.reason(), event_id).await;
+        }
+        let target = Target::for_client(&state.product, store);
         let was_linked = previous.as_ref().filter(|l| l.status == LinkStatus::Linked).and_then(|l| l.client_product_id);
+        let mut publication = previous.as_ref().and_then(|l| l.publication.clone());
         let mut deleted = None;
         // A fresh link is written through without reading; a stale one, or one reconciliation asks about, is
         // checked first (below).
         let fresh = |l: &ProductLink| {
             l.status == LinkStatus::Linked && l.client_product_id.is_some() && !verify && self.is_fresh(l)
         };
-        if let Some(link) = previous.filter(fresh) {
+        if let Some(mut link) = previous.filter(fresh) {
+            self.follow_content(store, &state, &mut link).await?;
             match self.apply(store, sku, &target, link, event_id).await {
                 Err(ApplyError::Gone(m)) => {
                     tracing::warn!(store = %store.code, sku = %sku, gone = %m, "linked product or stock row gone; looking it up again");
@@ -146,39 +178,129 @@ impl SyncProductToStore {
                 other => return other.map_err(JobError::from),
             }
         }
-        match self.gateway.find_by_reference(&store.code, sku).await? {
-            Lookup::NotFound => {
-                let note = match (deleted, was_linked) {
-                    (Some(id), _) => format!("client product {id} was deleted; no product has {sku} now"),
-                    (None, Some(id)) => format!("reference {sku} is gone from client product {id}"),
-                    (None, None) => "no product with this reference".to_owned(),
-                };
-                self.links.save(&unlinked(store, sku, LinkStatus::Unlinked, &note, event_id)).await?;
-                if was_linked.is_some() {
-                    tracing::warn!(store = %store.code, sku = %sku, note, "link lost: recorded as unlinked");
-                } else {
-                    tracing::info!(store = %store.code, sku = %sku, "sku not on the client: recorded as unlinked");
-                }
-                Ok(SyncOutcome::Unlinked)
-            }
-            Lookup::Ambiguous(ids) => {
-                let note = format!("ambiguous: client products {} share {sku}", join(&ids));
-                self.links.save(&unlinked(store, sku, LinkStatus::Ambiguous, &note, event_id)).await?;
-                tracing::warn!(store = %store.code, sku = %sku, ?ids, was_linked, "ambiguous reference: nothing written");
-                Ok(SyncOutcome::Ambiguous)
-            }
-            Lookup::Found(remote) => {
-                let link = link_to(store, sku, &remote, &target, Utc::now());
-                match was_linked {
-                    Some(id) if id != remote.id => {
-                        tracing::warn!(store = %store.code, sku = %sku, from = id, to = remote.id, "re-linked to another client product");
+        let publisher = self.publisher.as_ref().filter(|_| store.catalog.publish);
+        // At most: look up, create, look up, complete, look up.
+        for _ in 0..3 {
+            match self.gateway.find_by_reference(&store.code, sku).await? {
+                Lookup::NotFound
+                    if publication.as_ref().is_none_or(|p| p.product_id.is_none()) && deleted.is_none() =>
+                {
+                    if let Some(publisher) = publisher {
+                        match publisher.create(store, &state).await? {
+                            Created::Product(id) => {
+                                publication = Some(Publication { product_id: Some(id), ..Publication::default() });
+                                continue;
+                            }
+                            Created::Refused(_) => return Ok(SyncOutcome::Refused),
+                        }
                     }
-                    None => tracing::info!(store = %store.code, sku = %sku, product = remote.id, "linked"),
-                    Some(_) => tracing::debug!(store = %store.code, sku = %sku, "link verified"),
+                    return self.not_found(store, sku, None, was_linked, event_id).await;
                 }
-                // The read gives the current values: seed `applied` with them so only differences are written.
-                Ok(self.apply(store, sku, &target, link, event_id).await?)
+                Lookup::NotFound => return self.not_found(store, sku, deleted, was_linked, event_id).await,
+                Lookup::Ambiguous(ids) => {
+                    let note = format!("ambiguous: client products {} share {sku}", join(&ids));
+                    self.links.save(&unlinked(store, sku, LinkStatus::Ambiguous, &note, event_id)).await?;
+                    tracing::warn!(store = %store.code, sku = %sku, ?ids, was_linked, "ambiguous reference: nothing written");
+                    return Ok(SyncOutcome::Ambiguous);
+                }
+                Lookup::Found(remote) => {
+                    if let (Some(p), Some(publisher)) = (publication.as_mut(), publisher)
+                        && !p.complete
+                    {
+                        publisher.complete(store, &state, &remote).await?;
+                        p.product_id = Some(remote.id);
+                        p.complete = true;
+                        p.content_of = Some(state.product.updated_at);
+                        // Read again: the new combinations' stock rows.
+                        continue;
+                    }
+                    let mut link = link_to(store, sku, &remote, &target, Utc::now());
+                    link.publication = publication;
+                    match was_linked {
+                        Some(id) if id != remote.id => {
+                            tracing::warn!(store = %store.code, sku = %sku, from = id, to = remote.id, "re-linked to another client product");
+                        }
+                        None => tracing::info!(store = %store.code, sku = %sku, product = remote.id, "linked"),
+                        Some(_) => tracing::debug!(store = %store.code, sku = %sku, "link verified"),
+                    }
+                    self.follow_content(store, &state, &mut link).await?;
+                    // The read gives the current values: seed `applied` with them so only differences are written.
+                    return Ok(self.apply(store, sku, &target, link, event_id).await?);
+                }
             }
+        }
+        Err(JobError::Retryable(format!("{}/{sku}: the published product did not settle; trying again", store.code)))
+    }
+
+    /// No product with the reference on the client (any more): recorded as `unlinked` with the reason.
+    async fn not_found(
+        &self,
+        store: &Store,
+        sku: &Sku,
+        deleted: Option<u64>,
+        was_linked: Option<u64>,
+        event_id: &str,
+    ) -> Result<SyncOutcome, JobError> {
+        let note = match (deleted, was_linked) {
+            (Some(id), _) => format!("client product {id} was deleted; no product has {sku} now"),
+            (None, Some(id)) => format!("reference {sku} is gone from client product {id}"),
+            (None, None) => "no product with this reference".to_owned(),
+        };
+        self.links.save(&unlinked(store, sku, LinkStatus::Unlinked, &note, event_id)).await?;
+        if was_linked.is_some() {
+            tracing::warn!(store = %store.code, sku = %sku, note, "link lost: recorded as unlinked");
+        } else {
+            tracing::info!(store = %store.code, sku = %sku, "sku not on the client: recorded as unlinked");
+        }
+        Ok(SyncOutcome::Unlinked)
+    }
+
+    /// A SKU out of the store's selection: nothing is written; a linked product stays linked and untouched.
+    async fn leave_out(
+        &self,
+        store: &Store,
+        sku: &Sku,
+        previous: Option<ProductLink>,
+        reason: &str,
+        event_id: &str,
+    ) -> Result<SyncOutcome, JobError> {
+        let link = match previous {
+            Some(mut link) if link.status == LinkStatus::Linked => {
+                link.note = Some(format!("not synced: {reason}"));
+                link.applied_event_id = Some(event_id.to_owned());
+                link
+            }
+            _ => unlinked(store, sku, LinkStatus::Unlinked, &format!("not carried: {reason}"), event_id),
+        };
+        self.links.save(&link).await?;
+        tracing::debug!(store = %store.code, sku = %sku, reason, "not in the store's selection");
+        Ok(SyncOutcome::NotSelected)
+    }
+
+    /// For a client whose published products follow the source's content: writes it again when the source
+    /// product changed since it was last written.
+    async fn follow_content(
+        &self,
+        store: &Store,
+        state: &SourceProductState,
+        link: &mut ProductLink,
+    ) -> Result<(), JobError> {
+        let (Some(publisher), Some(id)) = (self.publisher.as_ref(), link.client_product_id) else { return Ok(()) };
+        if store.catalog.content != ContentPolicy::Follow
+            || !content_behind(link.publication.as_ref(), state.product.updated_at)
+        {
+            return Ok(());
+        }
+        match publisher.refresh_content(store, state, id).await {
+            Ok(_) => {
+                if let Some(p) = link.publication.as_mut() {
+                    p.content_of = Some(state.product.updated_at);
+                }
+                Ok(())
+            }
+            // The product is gone: the price write meets the same 404 and looks the reference up again.
+            Err(GatewayError::Gone(_)) => Ok(()),
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -23,7 +23,7 @@ impl Target {
         let buffer = store.price_rule.stock_buffer.max(0);
         let sellable = |q: i64| q.saturating_sub(buffer).max(0);
         Self {
-            price: store.price_rule.price_for(&product.price),
+            price: store.price_rule_for(product).price_for(&product.price),
             active: product.active,
             quantity: sellable(product.quantity),
             combinations: product.combinations.iter().map(|c| (c.clone(), sellable(c.quantity))).collect(),

@@ -110,6 +110,9 @@ pub struct ProductData {
     pub updated_at: DateTime<Utc>,
     /// Combinations, empty for a simple product.
     pub combinations: Vec<CombinationData>,
+    /// Source category ids, its default category first (empty when the connector does not send them).
+    #[serde(default)]
+    pub categories: Vec<u64>,
 }
 
 impl ProductData {
@@ -131,7 +134,14 @@ impl ProductData {
         if name.chars().count() > 255 {
             return Err(InvalidValue::new("name", "at most 255 characters"));
         }
-        Ok(Self { source_id, sku, name, price, quantity, active, updated_at, combinations })
+        Ok(Self { source_id, sku, name, price, quantity, active, updated_at, combinations, categories: Vec::new() })
+    }
+
+    /// The same state in these source categories (default category first).
+    #[must_use]
+    pub fn with_categories(mut self, categories: Vec<u64>) -> Self {
+        self.categories = categories;
+        self
     }
 
     /// Stock a client may sell: never below zero.

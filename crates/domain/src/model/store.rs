@@ -1,10 +1,14 @@
 //! Stores of the network: the wholesaler (`source`) and its retailers (`client`s).
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::{fmt, sync::Arc};
 
-use super::{money::Money, order_status::OrderStateMap, secret::Secret};
+use super::{
+    catalog_policy::{CatalogPolicy, CategoryPriceRule, PriceRule, price_rule_for},
+    order_status::OrderStateMap,
+    product::ProductData,
+    secret::Secret,
+};
 use crate::errors::InvalidValue;
 
 /// A store's code in configuration and logs: 1–64 of `a-z 0-9 - _`.
@@ -72,46 +76,6 @@ impl fmt::Display for StoreRole {
     }
 }
 
-/// How a client prices and stocks what the source publishes.
-///
-/// The price, in this order (the one place both the sync and anything else that prices for a client uses,
-/// [`PriceRule::price_for`]):
-/// 1. the source price × (1 + `markup_percent` / 100), rounded half-up to the cent;
-/// 2. raised to the floor `source price × (1 + min_margin_percent / 100)` (rounded up to the cent) when it is
-///    below it — a markup never sells under the minimum margin;
-/// 3. raised to the next price ending in `price_ending` (e.g. 0.99: 13.20 → 13.99, 13.99 stays) — rounded
-///    up, so never under the floor of 2.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PriceRule {
-    /// Markup over the source price, in percent (30 → ×1.30), rounded to the cent.
-    pub markup_percent: Decimal,
-    /// Units held back from the source's stock.
-    pub stock_buffer: i64,
-    /// The lowest margin over the source price, in percent; `None`: no floor.
-    pub min_margin_percent: Option<Decimal>,
-    /// The cents every price ends in, between 0.00 and 0.99 (0.99, 0.90, 0.00 for whole amounts); `None`:
-    /// to the cent.
-    pub price_ending: Option<Decimal>,
-}
-
-impl PriceRule {
-    /// The client's price for a source price (see the type's documentation for the order of the steps).
-    pub fn price_for(&self, source: &Money) -> Money {
-        let mut price = source.with_markup_percent(self.markup_percent).as_decimal();
-        if let Some(margin) = self.min_margin_percent {
-            let floor = (source.as_decimal() * (Decimal::ONE + margin / Decimal::ONE_HUNDRED))
-                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero);
-            price = price.max(floor);
-        }
-        if let Some(ending) = self.price_ending {
-            let whole = price.trunc();
-            let candidate = whole + ending;
-            price = if candidate >= price { candidate } else { candidate + Decimal::ONE };
-        }
-        Money::from_decimal(price.max(Decimal::ZERO)).unwrap_or(Money::ZERO)
-    }
-}
-
 /// A store as configured.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -132,6 +96,10 @@ pub struct Store {
     pub forward_only_valid: bool,
     /// Its order states by meaning (read from it, and set on it).
     pub order_states: OrderStateMap,
+    /// A client's catalog: selection, publishing, content policy.
+    pub catalog: CatalogPolicy,
+    /// A client's price rules by source category, in order of precedence, over `price_rule`.
+    pub category_rules: Vec<CategoryPriceRule>,
 }
 
 impl Store {
@@ -160,7 +128,28 @@ impl Store {
             price_rule,
             forward_only_valid: true,
             order_states: OrderStateMap::default(),
+            catalog: CatalogPolicy::default(),
+            category_rules: Vec::new(),
         }
+    }
+
+    /// Sets a client's catalog policy.
+    #[must_use]
+    pub fn with_catalog(mut self, catalog: CatalogPolicy) -> Self {
+        self.catalog = catalog;
+        self
+    }
+
+    /// Sets a client's price rules by source category (first match wins).
+    #[must_use]
+    pub fn with_category_rules(mut self, rules: Vec<CategoryPriceRule>) -> Self {
+        self.category_rules = rules;
+        self
+    }
+
+    /// The price rule of `product` on this client ([`price_rule_for`]).
+    pub fn price_rule_for(&self, product: &ProductData) -> PriceRule {
+        price_rule_for(&self.price_rule, &self.category_rules, product)
     }
 
     /// Sets its order states by meaning.
@@ -260,46 +249,6 @@ impl StoreDirectory for StaticStoreDirectory {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_price_is_marked_up_then_floored_by_the_minimum_margin_then_rounded_up_to_its_ending() {
-        let d = |s: &str| s.parse::<Decimal>().unwrap();
-        // (source, markup %, minimum margin %, ending) → price
-        type Case<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>, &'a str);
-        let cases: &[Case] = &[
-            ("10.00", "30", None, None, "13.00"),
-            ("10.00", "30", None, Some("0.99"), "13.99"),
-            ("13.99", "0", None, Some("0.99"), "13.99"),
-            ("14.00", "0", None, Some("0.99"), "14.99"),
-            ("10.00", "30", None, Some("0.00"), "13.00"),
-            ("10.01", "30", None, Some("0.00"), "14.00"),
-            ("10.00", "30", None, Some("0.90"), "13.90"),
-            ("10.00", "35", None, Some("0.25"), "14.25"),
-            // The markup is below the floor: the floor wins, rounded up to the cent.
-            ("10.00", "5", Some("20"), None, "12.00"),
-            ("9.99", "0", Some("15"), None, "11.49"),
-            ("10.00", "-10", Some("10"), None, "11.00"),
-            // Above the floor: the markup stays.
-            ("10.00", "30", Some("20"), None, "13.00"),
-            // Floor, then ending: still never under the floor.
-            ("10.00", "5", Some("20"), Some("0.99"), "12.99"),
-            ("0.00", "30", Some("20"), None, "0.00"),
-            ("0.05", "10", None, Some("0.99"), "0.99"),
-        ];
-        for (source, markup, margin, ending, want) in cases {
-            let rule = PriceRule {
-                markup_percent: d(markup),
-                stock_buffer: 0,
-                min_margin_percent: margin.map(d),
-                price_ending: ending.map(d),
-            };
-            assert_eq!(
-                rule.price_for(&Money::parse(source).unwrap()).to_string(),
-                *want,
-                "{source} +{markup}% floor {margin:?} ending {ending:?}"
-            );
-        }
-    }
 
     fn store(code: &str, role: StoreRole, key: &str) -> Store {
         Store::new(StoreCode::parse(code).unwrap(), role, Secret::new(key), None, true, PriceRule::default())

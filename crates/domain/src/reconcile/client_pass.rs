@@ -88,7 +88,7 @@ impl Reconcile {
                     }
                     // Already reported; a sync after the copy is gone re-links it.
                     Some(LinkStatus::Ambiguous) => {}
-                    None | Some(LinkStatus::Unlinked) => {
+                    None | Some(LinkStatus::Unlinked | LinkStatus::Refused) => {
                         report.to_link += 1;
                         jobs.push(SyncRequest { store: store.code.clone(), sku });
                     }

@@ -487,6 +487,7 @@ mod tests {
             applied_event_id: None,
             note: None,
             verified_at: None,
+            publication: None,
         }
     }
 
