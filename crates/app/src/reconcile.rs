@@ -4,19 +4,19 @@
 //! workers run unless `reconcile.schedule = false` (or the older `interval_secs = 0`): an incremental pass
 //! often, a full pass rarely.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{collections::HashMap, future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use hub_domain::{
-    JobQueue, StoreDirectory,
-    catalog::{ProductLinks, ProductStates},
+    JobQueue, Sku, StoreDirectory, StoreRole,
+    catalog::{LinkStatus, ProductLink, ProductLinks, ProductStates},
     ingest::{AcceptOrderEvent, AcceptOrderStatusEvent},
-    reconcile::{OrderReconciliation, Reconcile, RunLeases, StoreCatalog},
+    reconcile::{DryRun, OrderReconciliation, PublishReport, Reconcile, RunLeases, StoreCatalog},
 };
 use hub_persistence::{
     SeaOrmInbox, SeaOrmOrderLinks, SeaOrmProductLinks, SeaOrmProductStates, SeaOrmRunLeases, SeaOrmWatermarks,
 };
-use hub_prestashop::{WebserviceCatalog, WebserviceClientOrders, WebserviceGateway};
+use hub_prestashop::{WebserviceCatalog, WebserviceClientOrders, WebserviceGateway, WebserviceSheets};
 use hub_queue::ApalisJobQueue;
 use serde::Deserialize;
 use tokio::sync::watch;
@@ -24,7 +24,9 @@ use tokio::sync::watch;
 use crate::Settings;
 
 pub use hub_domain::StoreCode;
-pub use hub_domain::reconcile::{NoProgress, PassKind, ReconcileProgress, ReconcileReport, ReconcileRequest, Stage};
+pub use hub_domain::reconcile::{
+    NoProgress, PassKind, Planned, ReconcileProgress, ReconcileReport, ReconcileRequest, Stage,
+};
 
 /// Reads a `--since` value: `YYYY-MM-DD HH:MM:SS` is the source shop's own wall-clock time, as its
 /// `date_upd` is stored; RFC 3339 (`2026-11-27T10:00:00Z`) is converted to UTC, which is right for a shop
@@ -177,6 +179,12 @@ pub struct Reconciler {
     leases: Arc<dyn RunLeases>,
     owner: String,
     settings: ReconcileSettings,
+    /// The stores' Webservices (what `hub publish --dry-run` reads sheets and client shops with).
+    webservices: WebserviceGateway,
+    /// The stores, as configured.
+    stores: Arc<dyn StoreDirectory>,
+    /// The database, for what `hub publish` waits on.
+    db: sea_orm::DatabaseConnection,
 }
 
 impl std::fmt::Debug for Reconciler {
@@ -219,7 +227,7 @@ impl Reconciler {
             states,
             links,
             queue.clone(),
-            stores,
+            stores.clone(),
             Arc::new(crate::outbound::TokioTimer),
             settings.reconcile.page_size,
             owner.clone(),
@@ -233,7 +241,7 @@ impl Reconciler {
             let accept = AcceptOrderEvent::new(inbox.clone(), queue.clone());
             reconcile = reconcile.with_orders(
                 OrderReconciliation::new(
-                    Arc::new(WebserviceClientOrders::new(webservices)),
+                    Arc::new(WebserviceClientOrders::new(webservices.clone())),
                     Arc::new(SeaOrmWatermarks::orders(db.clone())),
                     Arc::new(SeaOrmOrderLinks::new(db.clone())),
                     accept,
@@ -242,7 +250,15 @@ impl Reconciler {
                 .with_statuses(AcceptOrderStatusEvent::new(inbox, queue)),
             );
         }
-        Ok(Self { reconcile, leases: Arc::new(SeaOrmRunLeases::new(db)), owner, settings: settings.reconcile.clone() })
+        Ok(Self {
+            reconcile,
+            leases: Arc::new(SeaOrmRunLeases::new(db.clone())),
+            owner,
+            settings: settings.reconcile.clone(),
+            webservices,
+            stores,
+            db,
+        })
     }
 
     /// Connects what a stand-alone run needs (the `hub reconcile` command): database (migrated when
@@ -305,6 +321,54 @@ impl Reconciler {
 }
 
 impl Reconciler {
+    /// `hub publish`'s pass for client `store` (see [`Reconcile::publish_pass`]): a dry run describes, else
+    /// the selected products not linked yet are queued.
+    ///
+    /// # Errors
+    /// No such publishing client, no source Webservice, the pass's own failures.
+    pub async fn publish(
+        &self,
+        store: &StoreCode,
+        dry_run: bool,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> anyhow::Result<PublishReport> {
+        let client = self
+            .stores
+            .get(store)
+            .filter(|s| s.role == StoreRole::Client && s.active)
+            .ok_or_else(|| anyhow::anyhow!("--store {store}: no active client store has this code"))?;
+        let source = self.stores.source().ok_or_else(|| anyhow::anyhow!("no source store is configured"))?;
+        self.webservices.client(&source.code).map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.webservices.client(&client.code).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let sheets = WebserviceSheets::new(self.webservices.clone(), source.code.clone());
+        let dry = dry_run.then(|| DryRun { sheets: &sheets, clients: &self.webservices });
+        Ok(self.reconcile.publish_pass(&source, &client, dry, progress).await?)
+    }
+
+    /// The link statuses of `skus` on `store`: (linked, refused with their notes, still waiting).
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub async fn publication_progress(
+        &self,
+        store: &StoreCode,
+        skus: &[Sku],
+    ) -> anyhow::Result<(u64, Vec<(Sku, String)>, u64)> {
+        let links = SeaOrmProductLinks::new(self.db.clone()).of_store(store).await?;
+        let by_sku: HashMap<&Sku, &ProductLink> = links.iter().map(|l| (&l.sku, l)).collect();
+        let (mut linked, mut refused, mut waiting) = (0, Vec::new(), 0);
+        for sku in skus {
+            match by_sku.get(sku) {
+                Some(l) if l.status == LinkStatus::Linked => linked += 1,
+                Some(l) if l.status == LinkStatus::Refused => {
+                    refused.push((sku.clone(), l.note.clone().unwrap_or_default()))
+                }
+                _ => waiting += 1,
+            }
+        }
+        Ok((linked, refused, waiting))
+    }
+
     /// One scheduled pass under the lease: the full one when it is due (`full_due`, and no other process
     /// ran it within its interval), else the incremental one. `None` when nothing ran.
     async fn scheduled_pass(&self, full_due: bool) -> anyhow::Result<Option<(PassKind, ReconcileReport)>> {

@@ -37,6 +37,8 @@ struct ProductRow {
     price: Money,
     active: bool,
     date_upd: Option<NaiveDateTime>,
+    /// `id_category_default`, when listed.
+    category: u64,
 }
 
 impl WebserviceCatalog {
@@ -82,6 +84,7 @@ impl WebserviceCatalog {
                 reference: text(&p["reference"]),
                 price,
                 active: int(&p["active"]) == 1,
+                category: num(&p["id_category_default"]),
                 date_upd: p["date_upd"]
                     .as_str()
                     .and_then(|d| NaiveDateTime::parse_from_str(d.trim(), "%Y-%m-%d %H:%M:%S").ok()),
@@ -101,8 +104,9 @@ impl WebserviceCatalog {
     ) -> Result<CatalogPage<SourceListing>, GatewayError> {
         let c = self.gateway.client(store)?;
         let mut calls = 1;
-        let (products, next) =
-            self.products(store, c, "[id,reference,price,active,date_upd]", select, offset, limit).await?;
+        let (products, next) = self
+            .products(store, c, "[id,reference,price,active,date_upd,id_category_default]", select, offset, limit)
+            .await?;
         let ids: Vec<u64> = products.iter().map(|p| p.id).collect();
         let mut stock = if ids.is_empty() { HashMap::new() } else { self.stock(c, &ids, &mut calls).await? };
         let with_combinations: Vec<u64> = ids
@@ -145,6 +149,7 @@ impl WebserviceCatalog {
                     date_upd: p.date_upd,
                     quantity: rows.iter().find(|r| r.combination_id == 0).map_or(0, |r| r.quantity),
                     combinations: combinations.remove(&p.id).unwrap_or_default(),
+                    categories: Some(p.category).filter(|c| *c > 0).into_iter().collect(),
                 }
             })
             .collect();

@@ -47,8 +47,36 @@ pub enum Command {
     /// Compare the source catalog with every client, queue syncs for what drifted, replicate missed orders
     #[command(after_help = RECONCILE_SINCE)]
     Reconcile(ReconcileArgs),
+    /// Create the source's selected products a publishing client lacks (queued for the workers), or list
+    /// what would be created and why some cannot be
+    #[command(after_help = PUBLISH)]
+    Publish(PublishArgs),
     /// GET a URL and exit 0 on a 2xx answer (container probes)
     Healthcheck(HealthcheckArgs),
+}
+
+/// What `hub publish` does.
+const PUBLISH: &str = "\
+Without --dry-run: reconciles the client first (the hub learns the source catalog), then queues a sync for
+every selected source product the client has not linked; the workers create each missing product (texts,
+categories, combinations, images, stock) within the client's caps, and link the ones it already has by
+reference. The command waits for them with a progress bar (--no-wait returns at once; the work goes on).
+Stopping it, or a worker, never creates a product twice: a retry finds it by its reference.
+With --dry-run nothing is written: each selected product not linked yet is listed as to link, to create
+(price, combinations, images, categories) or impossible, with the reason.";
+
+/// `hub publish --store <CODE> [--dry-run] [--no-wait]`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The client store to publish to
+    #[arg(long, value_name = "CODE")]
+    pub store: String,
+    /// List what would be done, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Queue the work and return without waiting for it
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 /// `hub stores …`.

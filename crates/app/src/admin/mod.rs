@@ -5,6 +5,7 @@ pub mod cli;
 mod healthcheck;
 mod jobs;
 mod progress;
+mod publish;
 mod reconcile;
 mod replay;
 mod stores;
@@ -94,6 +95,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             reconcile::run(settings()?, &args).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Publish(args) => publish::run(settings()?, &args).await,
         Command::Healthcheck(args) => healthcheck::run(&args.url),
     }
 }

@@ -7,6 +7,7 @@ pub mod order_pass;
 pub mod orders;
 pub mod ports;
 pub mod progress;
+pub mod publish_pass;
 pub mod run;
 pub mod source_pass;
 
@@ -21,4 +22,5 @@ pub use ports::{
 #[cfg(test)]
 pub use ports::{MockCatalogWatermarks, MockClientOrders, MockOrderWatermarks, MockRunLeases, MockStoreCatalog};
 pub use progress::{NoProgress, ReconcileProgress, Stage};
+pub use publish_pass::{DryRun, Planned, PublishReport};
 pub use run::{PassKind, Reconcile, ReconcileError, ReconcileReport, ReconcileRequest};

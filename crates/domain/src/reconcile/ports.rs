@@ -52,6 +52,9 @@ pub struct SourceListing {
     pub quantity: i64,
     /// Its combinations with their own stock (attributes are not read: the hub's known ones are kept).
     pub combinations: Vec<CombinationData>,
+    /// Its default category (a listing names no other: the hub's known categories are kept when it has
+    /// some); empty when it has none.
+    pub categories: Vec<u64>,
 }
 
 /// A product of a client catalog as its Webservice lists it.

@@ -168,7 +168,7 @@ pub struct Reconcile {
     pub(super) catalog: Arc<dyn StoreCatalog>,
     pub(super) states: Arc<dyn ProductStates>,
     pub(super) links: Arc<dyn ProductLinks>,
-    queue: Arc<dyn JobQueue>,
+    pub(super) queue: Arc<dyn JobQueue>,
     stores: Arc<dyn StoreDirectory>,
     pub(super) timer: Arc<dyn Timer>,
     pub(super) page_size: u32,
@@ -468,6 +468,7 @@ mod tests {
             date_upd: None,
             quantity,
             combinations: vec![],
+            categories: vec![],
         }
     }
 

@@ -270,7 +270,11 @@ pub(super) fn observed_product(item: &SourceListing, sku: &Sku, known: Option<&P
         None => item.date_upd.map(|d| d.and_utc() - MAX_ZONE_AHEAD).unwrap_or_default(),
     };
     let name = known.map(|k| k.name.clone()).unwrap_or_default();
-    ProductData::new(item.id, sku.clone(), name, item.price, item.quantity, item.active, updated_at, combinations).ok()
+    let categories =
+        known.map(|k| k.categories.clone()).filter(|c| !c.is_empty()).unwrap_or_else(|| item.categories.clone());
+    ProductData::new(item.id, sku.clone(), name, item.price, item.quantity, item.active, updated_at, combinations)
+        .ok()
+        .map(|p| p.with_categories(categories))
 }
 
 /// Whether two states of a product would make a sync write the same thing.
@@ -282,5 +286,9 @@ fn same_sync_fields(a: &ProductData, b: &ProductData) -> bool {
         v.sort_by_key(|c| c.source_id);
         v
     }
-    a.price == b.price && a.active == b.active && a.quantity == b.quantity && combos(a) == combos(b)
+    a.price == b.price
+        && a.active == b.active
+        && a.quantity == b.quantity
+        && combos(a) == combos(b)
+        && a.categories == b.categories
 }
