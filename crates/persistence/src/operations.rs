@@ -7,8 +7,8 @@ use hub_domain::{
     Sku, StorageError, StoreCode,
     catalog::ProductLink,
     operations::{
-        Counts, FailedJob, FailedStatus, JobMinute, JobRun, NewFailedJob, OperationsLog, OrderLinkRow, SkuActivity,
-        StoreHealth, StoreMinute, TelemetryBatch, UnlinkedSku, WaitingFailure,
+        Counts, FailedJob, FailedStatus, JobMinute, JobRun, LinkCount, NewFailedJob, OperationsLog, OrderLinkRow,
+        SkuActivity, StoreHealth, StoreMinute, TelemetryBatch, UnlinkedSku, WaitingFailure,
     },
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement, Value};
@@ -333,6 +333,28 @@ impl OperationsLog for SeaOrmOperations {
                     note: get::<Option<String>>(r, 4)?
                         .and_then(|d| serde_json::from_str::<ProductLink>(&d).ok())
                         .and_then(|l| l.note),
+                })
+            })
+            .collect()
+    }
+
+    async fn link_counts(&self) -> Result<Vec<LinkCount>, StorageError> {
+        // A link whose product the hub is creating carries `"publication":{…}` and is not linked yet.
+        let rows = self
+            .rows(
+                "SELECT store, status, COUNT(*), \
+                 SUM(CASE WHEN status <> 'linked' AND data LIKE '%\"publication\":{%' THEN 1 ELSE 0 END) \
+                 FROM product_links GROUP BY store, status ORDER BY store, status",
+                vec![],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LinkCount {
+                    store: get(r, 0)?,
+                    status: get(r, 1)?,
+                    count: get::<i64>(r, 2)?.max(0) as u64,
+                    publishing: get::<Option<i64>>(r, 3)?.unwrap_or(0).max(0) as u64,
                 })
             })
             .collect()

@@ -13,8 +13,8 @@ pub use ports::{DashboardSessions, NoMetrics, OperationsLog, OperationsMetrics};
 #[cfg(test)]
 pub use ports::{MockDashboardSessions, MockOperationsLog};
 pub use read_models::{
-    Counts, FailedJob, FailedStatus, JobMinute, JobRun, NewFailedJob, OrderLinkRow, SkuActivity, StoreHealth,
-    StoreMinute, TelemetryBatch, UnlinkedSku, WaitingFailure,
+    Counts, FailedJob, FailedStatus, JobMinute, JobRun, LinkCount, NewFailedJob, OrderLinkRow, SkuActivity,
+    StoreHealth, StoreMinute, TelemetryBatch, UnlinkedSku, WaitingFailure,
 };
 pub use sku_report::{ClientSku, LocateSku, Pending, RecheckError, SkuReport};
 pub use telemetry::Telemetry;

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::read_models::{
-    FailedJob, FailedStatus, JobMinute, JobRun, NewFailedJob, OrderLinkRow, SkuActivity, StoreHealth, StoreMinute,
-    TelemetryBatch, UnlinkedSku,
+    FailedJob, FailedStatus, JobMinute, JobRun, LinkCount, NewFailedJob, OrderLinkRow, SkuActivity, StoreHealth,
+    StoreMinute, TelemetryBatch, UnlinkedSku,
 };
 use crate::{
     errors::StorageError,
@@ -85,6 +85,12 @@ pub trait OperationsLog: Send + Sync + 'static {
     /// # Errors
     /// When the database cannot be reached.
     async fn unlinked_skus(&self, limit: u32) -> Result<Vec<UnlinkedSku>, StorageError>;
+
+    /// Per client store and link status, how many SKUs (the catalog's progress on the dashboard).
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    async fn link_counts(&self) -> Result<Vec<LinkCount>, StorageError>;
 
     /// What the operations tables know of `sku` on `store` (empty when nothing), in point reads.
     ///

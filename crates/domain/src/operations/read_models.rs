@@ -188,6 +188,19 @@ pub struct UnlinkedSku {
     pub note: Option<String>,
 }
 
+/// How many SKUs of a client store are in one link status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkCount {
+    /// The client store.
+    pub store: String,
+    /// `linked`, `unlinked`, `ambiguous` or `refused`.
+    pub status: String,
+    /// How many.
+    pub count: u64,
+    /// Of them, products the hub is creating there (publishing started, not finished).
+    pub publishing: u64,
+}
+
 /// A client order and what it became on the source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderLinkRow {

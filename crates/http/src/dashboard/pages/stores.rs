@@ -24,13 +24,18 @@ pub(crate) async fn stores_page(
         Err(r) => return r,
     };
     let since = Utc::now() - chrono::Duration::minutes(60);
-    let (health, minutes, unlinked) =
-        futures::join!(ops.log.store_health(), ops.log.store_minutes(since), ops.log.unlinked_skus(500));
-    let (health, minutes, unlinked) = match (health, minutes, unlinked) {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return unavailable(e),
+    let (health, minutes, unlinked, counts) = futures::join!(
+        ops.log.store_health(),
+        ops.log.store_minutes(since),
+        ops.log.unlinked_skus(500),
+        ops.log.link_counts()
+    );
+    let (health, minutes, unlinked, counts) = match (health, minutes, unlinked, counts) {
+        (Ok(a), Ok(b), Ok(c), Ok(d)) => (a, b, c, d),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return unavailable(e),
     };
     let mut body = store_table(stores.get_ref().as_ref(), &health, &minutes);
+    body.push_str(&catalog_table(stores.get_ref().as_ref(), &counts));
     let mut by_store: BTreeMap<&str, Vec<&hub_domain::operations::UnlinkedSku>> = BTreeMap::new();
     for u in &unlinked {
         by_store.entry(u.store.as_str()).or_default().push(u);
@@ -64,6 +69,56 @@ pub(crate) async fn stores_page(
         body.push_str("</table>");
     }
     page("Stores", "Stores", &session, &ops, &body)
+}
+
+/// Each client's catalog: whether it publishes, what it selects, and its SKUs by link status — linked,
+/// being created (publishing), refused, unlinked, ambiguous: a publication's progress.
+fn catalog_table(stores: &dyn StoreDirectory, counts: &[hub_domain::operations::LinkCount]) -> String {
+    let mut out = String::from(
+        "<h2>Catalogs</h2><table id=\"catalogs\"><tr><th>Client</th><th>Publishes</th><th>Selection</th>\
+         <th>Linked</th><th>Being created</th><th>Refused</th><th>Unlinked</th><th>Ambiguous</th><th>Progress</th></tr>",
+    );
+    for store in stores.all().into_iter().filter(|s| s.role == StoreRole::Client) {
+        let code = store.code.as_str();
+        let of = |status: &str| {
+            counts.iter().filter(|c| c.store == code && c.status == status).map(|c| c.count).sum::<u64>()
+        };
+        let publishing: u64 = counts.iter().filter(|c| c.store == code).map(|c| c.publishing).sum();
+        let (linked, refused, unlinked, ambiguous) = (of("linked"), of("refused"), of("unlinked"), of("ambiguous"));
+        let s = &store.catalog.selection;
+        let mut selection = Vec::new();
+        if !s.categories.is_empty() {
+            selection.push(format!("categories {:?}", s.categories.iter().collect::<Vec<_>>()));
+        }
+        if !s.products.is_empty() {
+            selection.push(format!("{} listed product(s)", s.products.len()));
+        }
+        if selection.is_empty() {
+            selection.push("all products".into());
+        }
+        if !s.exclude_categories.is_empty() {
+            selection.push(format!("minus categories {:?}", s.exclude_categories.iter().collect::<Vec<_>>()));
+        }
+        if !s.exclude.is_empty() {
+            selection.push(format!("minus {} reference(s)", s.exclude.len()));
+        }
+        let known = linked + refused + unlinked + ambiguous;
+        let progress =
+            if known == 0 { "—".to_owned() } else { format!("{:.0} % linked", linked as f64 * 100.0 / known as f64) };
+        let _ = write!(
+            out,
+            "<tr data-store=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td class=\"ok\">{linked}</td><td>{publishing}</td>\
+             <td class=\"{}\">{refused}</td><td>{}</td><td>{ambiguous}</td><td>{progress}</td></tr>",
+            esc(code),
+            esc(code),
+            if store.catalog.publish { "yes" } else { "no (updates only)" },
+            esc(&selection.join(", ")),
+            if refused > 0 { "bad" } else { "ok" },
+            unlinked.saturating_sub(publishing),
+        );
+    }
+    out.push_str("</table>");
+    out
 }
 
 /// The table of stores: circuit, last success, last error and the last hour's calls and error rate.
