@@ -140,6 +140,7 @@ pub(crate) fn list(store: &Store, base: &str, id: u64) -> Result<String, WsError
 pub(crate) fn upload(
     store: &mut Store,
     base: &str,
+    langs: &[render::OutLang],
     id: u64,
     content_type: &str,
     body: &[u8],
@@ -183,10 +184,11 @@ pub(crate) fn upload(
         return Err(WsError::new(400, 76, "An error occurred while copying image"));
     }
     let mut legend = String::new();
-    for l in &store.languages {
+    for l in langs {
         legend.push_str(&format!(
-            "<language id=\"{l}\" xlink:href=\"{}\"><![CDATA[]]></language>",
-            render::attr(&format!("{base}/languages/{l}"))
+            "<language id=\"{}\" xlink:href=\"{}\"><![CDATA[]]></language>",
+            l.id,
+            render::attr(&format!("{base}/languages/{}", l.id))
         ));
     }
     Ok(format!(

@@ -498,6 +498,52 @@ impl Store {
         table.rows.insert(id, rec);
     }
 
+    /// `PS_LANG_DEFAULT`: the first language.
+    pub(crate) fn default_language(&self) -> u32 {
+        self.languages.first().copied().unwrap_or(1)
+    }
+
+    /// `Language::add`: a new active language row (the captured values of PrestaShop's French row for `fr`;
+    /// for another code, locale `xx-XX`, language code `xx` and ISO dates), then `loadUpdateSQL`: every
+    /// language field of every record gets the default language's value in the new language.
+    pub(crate) fn add_language(&mut self, iso_code: &str, name: &str) -> u64 {
+        let id = self.next_id("languages");
+        let iso = iso_code.to_ascii_lowercase();
+        let (locale, code, lite, full) = match iso.as_str() {
+            "en" => ("en-US".to_owned(), "en-us".to_owned(), "m/d/Y", "m/d/Y H:i:s"),
+            "fr" => ("fr-FR".to_owned(), "fr".to_owned(), "d/m/Y", "d/m/Y H:i:s"),
+            _ => (format!("{iso}-{}", iso.to_ascii_uppercase()), iso.clone(), "Y-m-d", "Y-m-d H:i:s"),
+        };
+        self.seed(
+            "languages",
+            id,
+            &[
+                ("name", name),
+                ("iso_code", &iso),
+                ("locale", &locale),
+                ("language_code", &code),
+                ("active", "1"),
+                ("is_rtl", "0"),
+                ("date_format_lite", lite),
+                ("date_format_full", full),
+            ],
+        );
+        let default = self.default_language();
+        let lang = u32::try_from(id).unwrap_or(u32::MAX);
+        for table in self.tables.values_mut() {
+            for rec in table.rows.values_mut() {
+                for v in rec.fields.values_mut() {
+                    if let Value::Lang(m) = v {
+                        let copy = m.get(&default).cloned().unwrap_or_default();
+                        m.entry(lang).or_insert(copy);
+                    }
+                }
+            }
+        }
+        self.languages.push(lang);
+        id
+    }
+
     pub(crate) fn table(&self, name: &str) -> Option<&Table> {
         self.tables.get(name)
     }
@@ -549,10 +595,15 @@ impl Store {
             Kind::Lang => {
                 let mut m: BTreeMap<u32, String> = self.languages.iter().map(|&l| (l, String::new())).collect();
                 match v {
+                    // `ObjectModel::formatFields`: a language without a value (PHP `empty`) gets the default
+                    // language's value when the field is required, else "".
                     Value::Lang(given) => {
-                        for (l, v) in given {
-                            if let Some(slot) = m.get_mut(&l) {
-                                *slot = v;
+                        let fallback = given.get(&self.default_language()).cloned().unwrap_or_default();
+                        for (l, slot) in &mut m {
+                            match given.get(l) {
+                                Some(v) if !util::php_empty(v) => slot.clone_from(v),
+                                _ if f.has(schema::REQ) => slot.clone_from(&fallback),
+                                _ => {}
                             }
                         }
                     }
