@@ -560,6 +560,18 @@ impl Simulator {
         self.shared.ws.store().add_language(iso_code, name)
     }
 
+    /// Adds an image to `product` as an upload to `POST /api/images/products/{id}` does (the product's next
+    /// image, its cover when it is the first) and returns the image's id; `GET
+    /// /api/images/products/{product}/{id}` then serves `file` as it is (a real shop stores GD's JPEG
+    /// re-encoding of it).
+    ///
+    /// # Panics
+    /// When the product does not exist or `file` is not a JPEG, PNG, GIF or WebP image.
+    pub fn seed_image(&self, product: u64, file: &[u8]) -> u64 {
+        let added = images::add(&mut self.shared.ws.store(), product, file);
+        added.unwrap_or_else(|e| panic!("seed_image: the shop refused the image: {e:?}")).0
+    }
+
     /// Sets the shop configuration `name` (e.g. `PS_CARRIER_DEFAULT`) to `value`, as the back office would.
     ///
     /// # Panics

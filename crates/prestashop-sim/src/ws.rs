@@ -43,6 +43,8 @@ pub(crate) enum Body {
     Text(String),
     /// A rendering that raised PHP warnings (see [`Rendered::warnings`]).
     Warned(Rendered),
+    /// A product image's file, served as `image/jpeg`.
+    Image(Vec<u8>),
 }
 
 impl From<Rendered> for Body {
@@ -307,18 +309,28 @@ impl Webservice {
             ));
         }
         let kind = segments.get(1).copied().unwrap_or("");
-        if kind != "products" || segments.len() != 3 {
+        if kind != "products" || !(3..=5).contains(&segments.len()) {
             return Err(WsError::new(400, 48, format!("Image of type \"{kind}\" does not exist")));
         }
-        let id: u64 = segments[2].parse().map_err(|_| WsError::NotFound)?;
-        match method {
-            "GET" | "HEAD" => images::list(&self.store(), &self.base, id).map(|b| (200, Body::Text(b))),
-            "POST" => {
-                let ct = req.header("content-type").unwrap_or("");
-                images::upload(&mut self.store(), &self.base, langs, id, ct, req.body).map(|b| (200, Body::Text(b)))
+        let answer = match (method, segments) {
+            ("GET" | "HEAD", [_, _, product, image, size @ ..]) => {
+                images::file(&self.store(), product, image, size.first().copied()).map(|f| (200, Body::Image(f)))
+            }
+            (_, [_, _, _]) => {
+                let id: u64 = segments[2].parse().map_err(|_| WsError::NotFound)?;
+                match method {
+                    "GET" | "HEAD" => images::list(&self.store(), &self.base, id).map(|b| (200, Body::Text(b))),
+                    "POST" => {
+                        let ct = req.header("content-type").unwrap_or("");
+                        images::upload(&mut self.store(), &self.base, langs, id, ct, req.body)
+                            .map(|b| (200, Body::Text(b)))
+                    }
+                    _ => Err(WsError::new(405, 77, format!("Method {method} is not allowed for an image resource"))),
+                }
             }
             _ => Err(WsError::new(405, 77, format!("Method {method} is not allowed for an image resource"))),
-        }
+        };
+        answer.map_err(WsError::managed)
     }
 
     fn render_written(
@@ -506,6 +518,7 @@ fn ok_answer(status: u16, fmt: Format, body: Body, local_sha1: Option<&str>) -> 
     let (status, content_type, content, sent) = match body {
         Body::Text(b) => (status, fmt.content_type(), b.clone().into_bytes(), b.into_bytes()),
         Body::Warned(r) => (500, fmt.content_type(), r.body.clone().into_bytes(), r.with_errors().into_bytes()),
+        Body::Image(data) => (status, "image/jpeg", data.clone(), data),
         Body::None => {
             headers.push(("Content-Type".into(), String::new()));
             return Answer { status, headers, body: Vec::new(), http10: false, head: false };
@@ -526,6 +539,11 @@ fn error_answer(fmt: Format, e: WsError) -> Answer {
             let mut headers = ws_headers();
             headers.push(("Content-Type".into(), fmt.content_type().into()));
             Answer { status, headers, body: render::errors(fmt, &list).into_bytes(), http10: false, head: false }
+        }
+        WsError::Managed { status, list } => {
+            let mut a = error_answer(fmt, WsError::Errors { status, list });
+            a.headers.push(("Content-Sha1".into(), util::sha1_hex(b"")));
+            a
         }
         WsError::NotFound => {
             let mut headers = ws_headers();
