@@ -191,10 +191,11 @@ fn item(ctx: &Ctx<'_>, a: &Assoc, row: &Row, owner: &str, subs: Option<&Vec<Stri
         Some(api) => Some(format!("{}/api/{api}/{}", ctx.base, get("id"))),
         None => None,
     };
+    // Without declared fields, the one field the builder makes is keyed 0, which no name in `display` is.
     let fields = a
         .fields
         .iter()
-        .filter(|f| subs.is_none_or(|s| s.is_empty() || s.iter().any(|n| n == f.name)))
+        .filter(|f| subs.is_none_or(|s| a.declared && (s.is_empty() || s.iter().any(|n| n == f.name))))
         .map(|f| {
             let v = get(f.name);
             let link = match f.xlink {
@@ -426,13 +427,15 @@ fn json_entity(e: &OutEntity, drop_falsy: bool, warnings: &mut Vec<(u32, String)
         kv.push((f.name.to_owned(), v));
     }
     if let Some(assocs) = &e.assocs {
+        // An entry that shows no field is not added (`renderNodeFooter`), nor an association left empty.
         let list: Vec<(String, Json)> = assocs
             .iter()
-            .filter(|a| !a.items.is_empty())
+            .filter(|a| a.items.iter().any(|it| !it.fields.is_empty()))
             .map(|a| {
                 let items = a
                     .items
                     .iter()
+                    .filter(|it| !it.fields.is_empty())
                     .map(|it| {
                         Json::Obj(it.fields.iter().map(|(n, v, _)| ((*n).to_owned(), Json::Str(v.clone()))).collect())
                     })

@@ -645,21 +645,12 @@ impl Store {
                     .unwrap_or_default(),
             ),
             ("products", "id_default_combination") => Value::text(self.default_combination(id).to_string()),
+            // `getWsPositionInCategory`: the product's `category_product` position in its default category,
+            // "" when it is not in it (captured: a default category that does not exist).
             ("products", "position_in_category") => {
-                let cat = rec.int("id_category_default");
-                if cat <= 0 {
-                    return Value::text("");
-                }
-                let pos = self
-                    .table("products")
-                    .map(|t| {
-                        t.rows
-                            .iter()
-                            .filter(|(pid, r)| **pid as i64 <= id && r.int("id_category_default") == cat)
-                            .count()
-                    })
-                    .unwrap_or(0);
-                Value::text(pos.max(1).to_string())
+                let cat = rec.int("id_category_default").to_string();
+                let row = rec.assocs.get("categories").into_iter().flatten().find(|r| row_get(r, "id") == cat);
+                Value::text(row.map(|r| row_get(r, "position")).unwrap_or_default())
             }
             ("products", "manufacturer_name") => Value::text(""),
             // `getWsNbProductsRecursive`: the distinct products of the category and of its active
@@ -689,15 +680,15 @@ impl Store {
         self.rows_where("order_carriers", move |r| r.int("id_order") == id_order).next()
     }
 
-    /// The combination marked `default_on` of a product, or 0.
+    /// `Product::getDefaultAttribute`: the product's combination marked `default_on`, else its first one
+    /// (a combination posted without `default_on` is not marked, as captured), or 0.
     pub(crate) fn default_combination(&self, id_product: i64) -> i64 {
-        self.table("combinations")
-            .and_then(|t| {
-                t.rows
-                    .values()
-                    .find(|c| c.int("id_product") == id_product && c.get("default_on") == "1")
-                    .map(|c| c.int("id"))
-            })
+        let mut combos = self.rows_where("combinations", move |c| c.int("id_product") == id_product);
+        let first = combos.next().map(|c| c.int("id"));
+        self.rows_where("combinations", move |c| c.int("id_product") == id_product && c.get("default_on") == "1")
+            .map(|c| c.int("id"))
+            .next()
+            .or(first)
             .unwrap_or(0)
     }
 
@@ -705,6 +696,26 @@ impl Store {
     pub(crate) fn assoc_rows(&self, res: &Resource, name: &str, rec: &Record) -> Vec<Row> {
         let id = rec.int("id");
         match (res.name, name) {
+            // `getWsCategories` joins `category` and `category_shop`: a category that does not exist is not
+            // shown, though its `category_product` row was written (captured).
+            ("products", "categories") => rec
+                .assocs
+                .get("categories")
+                .into_iter()
+                .flatten()
+                .filter(|r| self.get("categories", util::php_int(row_get(r, "id")).max(0) as u64).is_some())
+                .cloned()
+                .collect(),
+            // `getWsProductOptionValues` joins `attribute_shop`: a value that does not exist is not shown
+            // (captured), while the product's list, read without that join, names it.
+            ("combinations", "product_option_values") => rec
+                .assocs
+                .get("product_option_values")
+                .into_iter()
+                .flatten()
+                .filter(|r| self.get("product_option_values", util::php_int(row_get(r, "id")).max(0) as u64).is_some())
+                .cloned()
+                .collect(),
             ("products", "stock_availables") => self
                 .rows_where("stock_availables", |r| r.int("id_product") == id && id > 0)
                 .map(|r| {

@@ -174,6 +174,11 @@ fn one(
                         .collect()
                 })
                 .collect();
+            let rows = if (res.name, def.name) == ("products", "categories") {
+                category_positions(store, id, &rows)
+            } else {
+                rows
+            };
             obj.assocs.insert(def.name, rows.clone());
             if let Some(stored) = store.get_mut(res.name, id) {
                 stored.assocs.insert(def.name, rows);
@@ -377,6 +382,44 @@ fn hash_password(plain: &str) -> String {
     format!("$2y$10${}{}", &b[..22], &a[..31])
 }
 
+/// `Product::setWsCategories`: the ids cast to integers, each once, and a `category_product` position for
+/// each — the one the product had there, else the category's highest + 1, else 1 — kept as the row's
+/// `position` (shown as `position_in_category`). Categories that do not exist are written too (captured).
+fn category_positions(store: &Store, product: u64, rows: &[Row]) -> Vec<Row> {
+    let positions = |category: &str, of_product: Option<i64>| {
+        store
+            .rows_where("products", move |p| of_product.is_none_or(|id| p.int("id") == id))
+            .flat_map(|p| p.assocs.get("categories").cloned().unwrap_or_default())
+            .filter(|r| row_get(r, "id") == category)
+            .map(|r| util::php_int(row_get(&r, "position")))
+            .max()
+    };
+    let mut out: Vec<Row> = Vec::new();
+    for r in rows {
+        let category = util::php_int(row_get(r, "id")).to_string();
+        if out.iter().any(|o| row_get(o, "id") == category) {
+            continue;
+        }
+        let position = positions(&category, Some(product as i64))
+            .or_else(|| positions(&category, None).map(|max| max + 1))
+            .unwrap_or(1);
+        out.push(vec![("id", category), ("position", position.to_string())]);
+    }
+    out
+}
+
+/// `Product::updateDefaultAttribute`: the product's `cache_default_attribute` follows its default
+/// combination, and a product that has one becomes of type `combinations` (captured).
+fn update_default_attribute(store: &mut Store, pid: i64) {
+    let default = store.default_combination(pid);
+    if let Some(p) = store.get_mut("products", pid.max(0) as u64) {
+        p.set("cache_default_attribute", default.to_string());
+        if default != 0 {
+            p.set("product_type", "combinations");
+        }
+    }
+}
+
 fn set_default_combination(store: &mut Store, pid: i64, cid: i64) {
     let ids: Vec<u64> =
         store.rows_where("combinations", |c| c.int("id_product") == pid).map(|c| c.int("id") as u64).collect();
@@ -511,8 +554,18 @@ fn after_save(store: &mut Store, res: &Resource, method: WriteMethod, id: u64, o
                 c.set("position", siblings.saturating_sub(1).to_string());
             }
         }
-        "products" if method == WriteMethod::Post => {
-            store.create_stock_row(id as i64, 0);
+        "products" => {
+            if method == WriteMethod::Post {
+                store.create_stock_row(id as i64, 0);
+            }
+            // `addWs`/`updateWs` then `Search::indexation` (PS_SEARCH_INDEXATION): an active product shown in
+            // search is marked indexed in the database, not on the object the answer shows (captured).
+            if let Some(p) = store.get_mut("products", id)
+                && p.get("active") == "1"
+                && matches!(p.get("visibility"), "both" | "search")
+            {
+                p.set("indexed", "1");
+            }
         }
         "combinations" => {
             let pid = obj.int("id_product");
@@ -521,11 +574,10 @@ fn after_save(store: &mut Store, res: &Resource, method: WriteMethod, id: u64, o
                 c.set("default_on", if on { "1" } else { "" });
             }
             store.create_stock_row(pid, id as i64);
-            let current = store.default_combination(pid);
-            let wants = obj.get("default_on") == "1";
-            if wants || current == 0 {
-                set_default_combination(store, pid, if wants { id as i64 } else { first_combination(store, pid) });
+            if obj.get("default_on") == "1" {
+                set_default_combination(store, pid, id as i64);
             }
+            update_default_attribute(store, pid);
             store.resync_product_stock(pid);
         }
         "stock_availables" => {
@@ -589,10 +641,6 @@ fn after_save(store: &mut Store, res: &Resource, method: WriteMethod, id: u64, o
     }
 }
 
-fn first_combination(store: &Store, pid: i64) -> i64 {
-    store.rows_where("combinations", |c| c.int("id_product") == pid).map(|c| c.int("id")).min().unwrap_or(0)
-}
-
 /// DELETE of one or more ids; every id must exist (404, code 87).
 pub(crate) fn delete(store: &mut Store, res: &'static Resource, ids: &[u64]) -> Result<(), WsError> {
     if let Some(missing) = ids.iter().find(|id| store.get(res.name, **id).is_none()) {
@@ -622,12 +670,7 @@ pub(crate) fn delete(store: &mut Store, res: &'static Resource, ids: &[u64]) -> 
                 if let Some(s) = store.stock_row_id(pid, id as i64) {
                     store.table_mut("stock_availables").rows.remove(&s);
                 }
-                if store.default_combination(pid) == 0 {
-                    let first = first_combination(store, pid);
-                    if first > 0 {
-                        set_default_combination(store, pid, first);
-                    }
-                }
+                update_default_attribute(store, pid);
                 store.resync_product_stock(pid);
             }
             _ => {}

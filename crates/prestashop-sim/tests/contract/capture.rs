@@ -87,6 +87,50 @@ impl Capture {
     }
 }
 
+/// Replays `c` with `from` replaced by `to` in its path and body (an id the simulator gave differently).
+pub async fn replay_as(shop: &Shop, c: &Capture, swaps: &[(&str, String)]) -> Resp {
+    let mut c = c.clone();
+    for (from, to) in swaps {
+        c.path_and_query = c.path_and_query.replace(from, to);
+        c.body = c.body.map(|b| b.replace(from, to));
+    }
+    c.replay(shop).await
+}
+
+/// Every `<language>` of the first entity of an XML answer: field, language id, link, value.
+pub fn xml_languages(body: &str) -> Vec<(String, String, bool, String)> {
+    let root = xml_tree(body);
+    let entity = root.children.first().cloned().unwrap_or_default();
+    entity
+        .children
+        .iter()
+        .flat_map(|f| {
+            f.children.iter().filter(|l| l.name == "language").map(|l| {
+                let id = l.attrs.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone()).unwrap_or_default();
+                let linked = l.attrs.iter().any(|(k, _)| k == "xlink:href");
+                (f.name.clone(), id, linked, l.text.clone())
+            })
+        })
+        .collect()
+}
+
+/// The JSON body with the top-level `id`s replaced by 0, for comparing values across shops.
+pub fn without_ids(body: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    if let Some(obj) = v.as_object_mut() {
+        for (_, inner) in obj.iter_mut() {
+            match inner {
+                serde_json::Value::Array(items) => items.iter_mut().for_each(|i| i["id"] = 0.into()),
+                serde_json::Value::Object(o) => {
+                    o.insert("id".into(), 0.into());
+                }
+                _ => {}
+            }
+        }
+    }
+    v
+}
+
 /// How strictly to compare.
 #[derive(Debug, Clone, Default)]
 pub struct Rules {
