@@ -11,6 +11,9 @@ pub(crate) enum WsError {
     PhpFatal,
     /// A PHP `die()` with a message: 500, `text/html`.
     Die(String),
+    /// An error body thrown inside a specific management (images): `returnOutput` has already hashed the
+    /// empty content, so the answer carries `Content-Sha1` of nothing (as captured).
+    Managed { status: u16, list: Vec<(u32, String)> },
 }
 
 impl WsError {
@@ -32,6 +35,14 @@ impl WsError {
             ));
         }
         Self::Errors { status: 500, list }
+    }
+
+    /// The same error raised by a specific management (see [`WsError::Managed`]).
+    pub(crate) fn managed(self) -> Self {
+        match self {
+            Self::Errors { status, list } => Self::Managed { status, list },
+            other => other,
+        }
     }
 
     /// `Validation error: "…"` (code 85, or 84 for language fields). The detail is HTML-escaped, as

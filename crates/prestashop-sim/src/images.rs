@@ -1,9 +1,19 @@
-//! Product images: `GET /api/images/products/{id}` (the list of a product's images) and
-//! `POST /api/images/products/{id}` (a `multipart/form-data` upload in the field `image`), answered as
-//! PrestaShop 8.2.1's `WebserviceSpecificManagementImages` does (see the `*image*` captures). Other image
-//! paths are not modelled.
+//! Product images: `GET /api/images/products/{id}` (the list of a product's images),
+//! `POST /api/images/products/{id}` (a `multipart/form-data` upload in the field `image`) and
+//! `GET /api/images/products/{id}/{image}[/{size}]` (one image's file), answered as PrestaShop 8.2.1's
+//! `WebserviceSpecificManagementImages` does (see the `*image*` captures). Other image paths are not
+//! modelled.
 
-use crate::{error::WsError, render, store::Store, util};
+use crate::{
+    error::{WsError, did_you_mean},
+    render,
+    store::Store,
+    util,
+};
+
+/// The product image types of an 8.2.1 install (classic theme), as the code-58 message lists them.
+const PRODUCT_IMAGE_TYPES: &[&str] =
+    &["cart_default", "home_default", "large_default", "medium_default", "small_default"];
 
 /// One part of a `multipart/form-data` body.
 struct Part<'a> {
@@ -136,10 +146,76 @@ pub(crate) fn list(store: &Store, base: &str, id: u64) -> Result<String, WsError
     Ok(out)
 }
 
+/// `GET /api/images/products/{product}/{image}[/{size}]` (`manageEntityDeclinatedImages`): the product
+/// id must be an unsigned id (400/60); the image one of the product's images, compared as PHP's
+/// `in_array` does (`bin`: its cover), else 400/57 — an unknown product has none; then the stored file
+/// (500/61 when the image has none on disk). A size: `bin` looks for the legacy file name, which a shop
+/// of the new image system lacks (500/59, as captured); an unknown one is 400/58 with the image types;
+/// a known one answers the stored file as it is (the simulator resizes nothing).
+pub(crate) fn file(store: &Store, product: &str, image: &str, size: Option<&str>) -> Result<Vec<u8>, WsError> {
+    let Some(pid) = util::is_digits(product).then(|| product.parse::<u32>().ok()).flatten() else {
+        return Err(WsError::new(400, 60, "The image id is invalid. Please set a valid id or the \"default\" value"));
+    };
+    let available = image_ids(store, u64::from(pid)).unwrap_or_default();
+    // `getCoverWs`: the product's cover, its first image here.
+    let wanted = if image == "bin" { available.first().cloned().unwrap_or_default() } else { image.to_owned() };
+    let loose_eq = |id: &str| {
+        id == wanted
+            || (util::is_numeric(id)
+                && util::is_numeric(&wanted)
+                && util::php_decimal(id) == util::php_decimal(&wanted))
+    };
+    let Some(found) = available.iter().find(|id| loose_eq(id)) else {
+        return Err(WsError::new(400, 57, "This image id does not exist"));
+    };
+    let stored = store
+        .image_files
+        .get(&(util::php_int(found).max(0) as u64))
+        .filter(|(owner, data)| u64::from(pid) == *owner && !data.is_empty())
+        .map(|(_, data)| data.clone());
+    match size.filter(|s| !s.is_empty()) {
+        Some("bin") => Err(WsError::new(500, 59, "This image does not exist on disk")),
+        Some(s) if !PRODUCT_IMAGE_TYPES.contains(&s) => {
+            Err(WsError::new(400, 58, did_you_mean("This image size does not exist", s, PRODUCT_IMAGE_TYPES)))
+        }
+        Some(_) => stored.ok_or_else(|| WsError::new(500, 59, "This image does not exist on disk")),
+        None => stored.ok_or_else(|| WsError::new(500, 61, "This image does not exist on disk")),
+    }
+}
+
+/// `Image::add` for product `id`, then the copy of its file: returns the new image's id, position and
+/// whether it is the cover. An unknown product is 400/76; `Image::add` comes before the file is copied, so
+/// data that is no image PHP can read leaves its row behind (without a file), then fails (as captured).
+pub(crate) fn add(store: &mut Store, id: u64, data: &[u8]) -> Result<(u64, usize, bool), WsError> {
+    let Some(existing) = image_ids(store, id) else {
+        return Err(WsError::new(400, 76, format!("Product {id} does not exist")));
+    };
+    let referenced = store
+        .table("products")
+        .into_iter()
+        .flat_map(|t| t.rows.values())
+        .flat_map(|p| p.assocs.get("images").cloned().unwrap_or_default())
+        .map(|r| util::php_int(crate::store::row_get(&r, "id")).max(0) as u64)
+        .chain(store.image_files.keys().copied())
+        .max()
+        .unwrap_or(0);
+    let image_id = referenced + 1;
+    if let Some(p) = store.get_mut("products", id) {
+        p.assocs.entry("images").or_default().push(vec![("id", image_id.to_string())]);
+    }
+    if !is_decodable(data) {
+        store.image_files.insert(image_id, (id, Vec::new()));
+        return Err(WsError::new(400, 76, "An error occurred while copying image"));
+    }
+    store.image_files.insert(image_id, (id, data.to_vec()));
+    Ok((image_id, existing.len() + 1, existing.is_empty()))
+}
+
 /// `POST /api/images/products/{id}`: 200 with the new `Image` and the stored file in Base64.
 pub(crate) fn upload(
     store: &mut Store,
     base: &str,
+    langs: &[render::OutLang],
     id: u64,
     content_type: &str,
     body: &[u8],
@@ -158,35 +234,13 @@ pub(crate) fn upload(
             "Image upload error : Image format not recognized, allowed formats are: gif, jpg, jpeg, jpe, png, webp",
         ));
     }
-    let Some(existing) = image_ids(store, id) else {
-        return Err(WsError::new(400, 76, format!("Product {id} does not exist")));
-    };
-    // `Image::add` comes before the file is copied: an upload that is no image PHP can read leaves its
-    // row behind, then fails (as captured on the real shop).
-    let referenced = store
-        .table("products")
-        .into_iter()
-        .flat_map(|t| t.rows.values())
-        .flat_map(|p| p.assocs.get("images").cloned().unwrap_or_default())
-        .map(|r| util::php_int(crate::store::row_get(&r, "id")).max(0) as u64)
-        .chain(store.image_files.keys().copied())
-        .max()
-        .unwrap_or(0);
-    let image_id = referenced + 1;
-    let position = existing.len() + 1;
-    let cover = existing.is_empty();
-    if let Some(p) = store.get_mut("products", id) {
-        p.assocs.entry("images").or_default().push(vec![("id", image_id.to_string())]);
-    }
-    store.image_files.insert(image_id, (id, file.data.to_vec()));
-    if !is_decodable(file.data) {
-        return Err(WsError::new(400, 76, "An error occurred while copying image"));
-    }
+    let (image_id, position, cover) = add(store, id, file.data)?;
     let mut legend = String::new();
-    for l in &store.languages {
+    for l in langs {
         legend.push_str(&format!(
-            "<language id=\"{l}\" xlink:href=\"{}\"><![CDATA[]]></language>",
-            render::attr(&format!("{base}/languages/{l}"))
+            "<language id=\"{}\" xlink:href=\"{}\"><![CDATA[]]></language>",
+            l.id,
+            render::attr(&format!("{base}/languages/{}", l.id))
         ));
     }
     Ok(format!(

@@ -549,6 +549,29 @@ impl Simulator {
         Some((p["price"].as_str()?.to_owned(), p["active"].as_str()? == "1", quantity))
     }
 
+    /// Adds a language to the shop as the back office's `Language::add` does, and returns its id (2 for the
+    /// first one added): an active `languages` row (`fr` gets the values of PrestaShop's French row —
+    /// locale `fr-FR`, language code `fr`, dates `d/m/Y`; another code `xx` gets locale `xx-XX`, language
+    /// code `xx` and dates `Y-m-d`), then, as `Language::loadUpdateSQL`, every language field of every record
+    /// the shop holds gets the default language's (1) value in the new language. From then on every answer
+    /// lists both languages (`<language id="2">`, JSON `[{"id":"1","value":…},{"id":"2","value":…}]`), and
+    /// writes follow PrestaShop's rules for the languages a body leaves out (see the README).
+    pub fn add_language(&self, iso_code: &str, name: &str) -> u64 {
+        self.shared.ws.store().add_language(iso_code, name)
+    }
+
+    /// Adds an image to `product` as an upload to `POST /api/images/products/{id}` does (the product's next
+    /// image, its cover when it is the first) and returns the image's id; `GET
+    /// /api/images/products/{product}/{id}` then serves `file` as it is (a real shop stores GD's JPEG
+    /// re-encoding of it).
+    ///
+    /// # Panics
+    /// When the product does not exist or `file` is not a JPEG, PNG, GIF or WebP image.
+    pub fn seed_image(&self, product: u64, file: &[u8]) -> u64 {
+        let added = images::add(&mut self.shared.ws.store(), product, file);
+        added.unwrap_or_else(|e| panic!("seed_image: the shop refused the image: {e:?}")).0
+    }
+
     /// Sets the shop configuration `name` (e.g. `PS_CARRIER_DEFAULT`) to `value`, as the back office would.
     ///
     /// # Panics

@@ -94,13 +94,29 @@ pub(crate) fn parse_display(res: &'static Resource, raw: Option<&str>) -> Result
             return Err(WsError::PhpFatal);
         }
         if let Some(a) = res.assoc(name) {
-            let subs: Vec<String> = subs.map(|s| s.split(',').map(str::to_owned).collect()).unwrap_or_default();
-            if let Some(bad) = subs.iter().find(|s| !a.fields.iter().any(|f| f.name == s.as_str())) {
+            // `setFieldsToDisplay`: an association without `[…]` is looked up among the fields (captured:
+            // 35); each sub-field but `id` must be one of the association's declared fields — an
+            // association that declares none makes `array_key_exists` throw a TypeError.
+            let Some(subs) = subs else {
                 return Err(WsError::query(
                     35,
                     format!(
-                        "Unable to display this field \"{bad}\" of the association \"{name}\". However, these are available: {}",
-                        a.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                        "Unable to display this field \"{name}\". However, these are available: {}",
+                        all.join(", ")
+                    ),
+                ));
+            };
+            let subs: Vec<String> = subs.split(',').map(str::to_owned).collect();
+            if subs.iter().any(|s| s != "id" && !a.fields.iter().any(|f| f.name == s.as_str())) {
+                if !a.declared {
+                    return Err(WsError::PhpFatal);
+                }
+                let listed: String = subs.iter().enumerate().map(|(i, s)| format!("  {i} => '{s}',\n")).collect();
+                return Err(WsError::query(
+                    35,
+                    format!(
+                        "Unable to display this field \"{name} (details : array (\n{listed}))\". However, these are available: {}",
+                        all.join(", ")
                     ),
                 ));
             }

@@ -23,10 +23,25 @@ impl Format {
     }
 }
 
+/// One language of an answer, with its id as PrestaShop holds it: `Language::getIDs` gives strings, and
+/// `language=[a,b]` a string first, then integers (`++$i`), which JSON shows as numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OutLang {
+    pub id: u32,
+    pub int_id: bool,
+}
+
+impl OutLang {
+    /// A language id as `Language::getIDs` gives it (a string).
+    pub(crate) fn of(id: u32) -> Self {
+        Self { id, int_id: false }
+    }
+}
+
 /// What the renderer needs beyond the object: links, languages, shop state for getters.
 pub(crate) struct Ctx<'a> {
     pub base: &'a str,
-    pub langs: &'a [u32],
+    pub langs: &'a [OutLang],
     pub store: &'a Store,
 }
 
@@ -50,8 +65,12 @@ enum Scalar {
 #[derive(Debug, Clone)]
 enum OutVal {
     Scalar(Scalar),
-    /// (language id, value, was the language set on the object)
-    Lang(Vec<(u32, String, bool)>),
+    /// A language field holding an array (stored objects, or one written per language): each output
+    /// language with its value, `None` when the array has no such key (a language a POST left out).
+    LangArray(Vec<(OutLang, Option<String>)>),
+    /// A language field holding a plain string: absent from a write body (`""`) or written without
+    /// `<language>` elements.
+    LangScalar(String),
 }
 
 #[derive(Debug, Clone)]
@@ -109,15 +128,13 @@ pub(crate) fn entity(ctx: &Ctx<'_>, res: &'static Resource, rec: &Record, view: 
             rec.fields.get(f.name).cloned().unwrap_or(Value::Null)
         };
         let val = match value {
-            Value::Lang(m) => OutVal::Lang(
-                ctx.langs
-                    .iter()
-                    .map(|l| m.get(l).map_or((*l, String::new(), false), |v| (*l, v.clone(), true)))
-                    .collect(),
-            ),
-            Value::Null if f.is_lang() => OutVal::Lang(ctx.langs.iter().map(|l| (*l, String::new(), false)).collect()),
+            Value::Lang(m) => OutVal::LangArray(ctx.langs.iter().map(|l| (*l, m.get(&l.id).cloned())).collect()),
+            Value::Null if f.is_lang() => OutVal::LangScalar(String::new()),
+            Value::Text(s) if f.is_lang() => OutVal::LangScalar(s),
             Value::Null => OutVal::Scalar(Scalar::Null),
             Value::Text(s) if f.has(JSON_INT) => OutVal::Scalar(Scalar::Int(s.parse().unwrap_or(0))),
+            // `getWsNbProductsRecursive` returns the SQL count as a string, or the integer -1.
+            Value::Text(s) if f.name == "nb_products_recursive" && s == "-1" => OutVal::Scalar(Scalar::Int(-1)),
             Value::Text(s) => OutVal::Scalar(Scalar::Str(s)),
         };
         let xlink = field_xlink(ctx, res, f, &val, &id);
@@ -174,10 +191,11 @@ fn item(ctx: &Ctx<'_>, a: &Assoc, row: &Row, owner: &str, subs: Option<&Vec<Stri
         Some(api) => Some(format!("{}/api/{api}/{}", ctx.base, get("id"))),
         None => None,
     };
+    // Without declared fields, the one field the builder makes is keyed 0, which no name in `display` is.
     let fields = a
         .fields
         .iter()
-        .filter(|f| subs.is_none_or(|s| s.is_empty() || s.iter().any(|n| n == f.name)))
+        .filter(|f| subs.is_none_or(|s| a.declared && (s.is_empty() || s.iter().any(|n| n == f.name))))
         .map(|f| {
             let v = get(f.name);
             let link = match f.xlink {
@@ -218,15 +236,26 @@ fn xml_entity(out: &mut String, ctx: &Ctx<'_>, e: &OutEntity) {
             OutVal::Scalar(Scalar::Null) => cdata(""),
             OutVal::Scalar(Scalar::Str(s)) => cdata(s),
             OutVal::Scalar(Scalar::Int(i)) => cdata(&i.to_string()),
-            OutVal::Lang(list) => list
+            // `isset($field['value'][$language])`, with a link when the value is an array.
+            OutVal::LangArray(list) => list
                 .iter()
-                .map(|(l, v, set)| {
-                    let link = if *set {
-                        format!(" xlink:href=\"{}/api/languages/{l}\"", attr(ctx.base))
-                    } else {
-                        String::new()
-                    };
-                    format!("<language id=\"{l}\"{link}>{}</language>", cdata(v))
+                .map(|(l, v)| {
+                    format!(
+                        "<language id=\"{}\" xlink:href=\"{}/api/languages/{}\">{}</language>",
+                        l.id,
+                        attr(ctx.base),
+                        l.id,
+                        cdata(v.as_deref().unwrap_or_default())
+                    )
+                })
+                .collect(),
+            // On a string, `$value[$language]` is the byte at that offset.
+            OutVal::LangScalar(s) => ctx
+                .langs
+                .iter()
+                .map(|l| {
+                    let byte = s.as_bytes().get(l.id as usize).map(|b| String::from_utf8_lossy(&[*b]).into_owned());
+                    format!("<language id=\"{}\">{}</language>", l.id, cdata(&byte.unwrap_or_default()))
                 })
                 .collect(),
         };
@@ -343,7 +372,22 @@ fn json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-fn json_entity(e: &OutEntity, drop_falsy: bool) -> Json {
+/// `WebserviceOutputJSON::renderField` reading `$field['value'][$id_lang]` for a key the array lacks.
+fn undefined_key(lang: u32) -> (u32, String) {
+    (
+        3,
+        format!(
+            "[PHP Warning #2] Undefined array key {lang} \
+             (/var/www/prestashop/classes/webservice/WebserviceOutputJSON.php, line 98)"
+        ),
+    )
+}
+
+fn json_lang_id(l: OutLang) -> Json {
+    if l.int_id { Json::Int(i64::from(l.id)) } else { Json::Str(l.id.to_string()) }
+}
+
+fn json_entity(e: &OutEntity, drop_falsy: bool, warnings: &mut Vec<(u32, String)>) -> Json {
     let mut kv: Vec<(String, Json)> = Vec::new();
     for f in &e.fields {
         let v = match &f.val {
@@ -353,25 +397,45 @@ fn json_entity(e: &OutEntity, drop_falsy: bool) -> Json {
             OutVal::Scalar(Scalar::Null) => Json::Null,
             OutVal::Scalar(Scalar::Str(s)) => Json::Str(s.clone()),
             OutVal::Scalar(Scalar::Int(i)) => Json::Int(*i),
-            OutVal::Lang(list) if list.len() == 1 => Json::Str(list[0].1.clone()),
-            OutVal::Lang(list) => Json::Arr(
-                list.iter()
-                    .map(|(l, v, _)| {
-                        Json::Obj(vec![("id".into(), Json::Str(l.to_string())), ("value".into(), Json::Str(v.clone()))])
+            OutVal::LangScalar(s) => Json::Str(s.clone()),
+            OutVal::LangArray(list) => {
+                let mut values: Vec<(Json, Json)> = list
+                    .iter()
+                    .map(|(l, v)| {
+                        let value = v.as_ref().map_or_else(
+                            || {
+                                warnings.push(undefined_key(l.id));
+                                Json::Null
+                            },
+                            |v| Json::Str(v.clone()),
+                        );
+                        (json_lang_id(*l), value)
                     })
-                    .collect(),
-            ),
+                    .collect();
+                if values.len() == 1 {
+                    values.remove(0).1
+                } else {
+                    Json::Arr(
+                        values
+                            .into_iter()
+                            .map(|(id, value)| Json::Obj(vec![("id".into(), id), ("value".into(), value)]))
+                            .collect(),
+                    )
+                }
+            }
         };
         kv.push((f.name.to_owned(), v));
     }
     if let Some(assocs) = &e.assocs {
+        // An entry that shows no field is not added (`renderNodeFooter`), nor an association left empty.
         let list: Vec<(String, Json)> = assocs
             .iter()
-            .filter(|a| !a.items.is_empty())
+            .filter(|a| a.items.iter().any(|it| !it.fields.is_empty()))
             .map(|a| {
                 let items = a
                     .items
                     .iter()
+                    .filter(|it| !it.fields.is_empty())
                     .map(|it| {
                         Json::Obj(it.fields.iter().map(|(n, v, _)| ((*n).to_owned(), Json::Str(v.clone()))).collect())
                     })
@@ -389,8 +453,37 @@ fn json_entity(e: &OutEntity, drop_falsy: bool) -> Json {
     Json::Obj(kv)
 }
 
+/// A rendered answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rendered {
+    pub body: String,
+    /// PHP warnings raised while rendering (JSON only: a language an in-memory object lacks). PrestaShop
+    /// then answers 500 with the content followed by `"errors"`, and `Content-Sha1` of the content alone.
+    pub warnings: Vec<(u32, String)>,
+}
+
+impl Rendered {
+    fn plain(body: String) -> Self {
+        Self { body, warnings: Vec::new() }
+    }
+
+    fn json(content: Vec<(String, Json)>, warnings: Vec<(u32, String)>) -> Self {
+        Self { body: Json::Obj(content).into_string(), warnings }
+    }
+
+    /// The body PrestaShop sends when warnings were raised: the content, then the `errors`.
+    pub(crate) fn with_errors(&self) -> String {
+        let errors = errors(Format::Json, &self.warnings);
+        match (self.body.strip_suffix('}'), errors.strip_prefix('{')) {
+            (Some(content), Some(list)) if content.len() > 1 => format!("{content},{list}"),
+            _ => errors,
+        }
+    }
+}
+
 /// One object on its own (`GET /api/x/{id}`, write answers). JSON drops its falsy fields.
-pub(crate) fn single(ctx: &Ctx<'_>, fmt: Format, entities: &[OutEntity], res: &Resource) -> String {
+pub(crate) fn single(ctx: &Ctx<'_>, fmt: Format, entities: &[OutEntity], res: &Resource) -> Rendered {
+    let mut warnings = Vec::new();
     match fmt {
         Format::Xml => {
             let mut out = XML_HEAD.to_owned();
@@ -404,20 +497,24 @@ pub(crate) fn single(ctx: &Ctx<'_>, fmt: Format, entities: &[OutEntity], res: &R
                 out.push_str(&format!("</{}>\n", res.name));
             }
             out.push_str(XML_TAIL);
-            out
+            Rendered::plain(out)
         }
-        Format::Json => match entities {
-            [one] => Json::Obj(vec![(res.singular.to_owned(), json_entity(one, true))]).into_string(),
-            many => {
-                Json::Obj(vec![(res.name.to_owned(), Json::Arr(many.iter().map(|e| json_entity(e, true)).collect()))])
-                    .into_string()
-            }
-        },
+        Format::Json => {
+            let content = match entities {
+                [one] => vec![(res.singular.to_owned(), json_entity(one, true, &mut warnings))],
+                many => vec![(
+                    res.name.to_owned(),
+                    Json::Arr(many.iter().map(|e| json_entity(e, true, &mut warnings)).collect()),
+                )],
+            };
+            Rendered::json(content, warnings)
+        }
     }
 }
 
 /// A list with fields (`display=full` or `display=[...]`).
-pub(crate) fn list(ctx: &Ctx<'_>, fmt: Format, entities: &[OutEntity], res: &Resource) -> String {
+pub(crate) fn list(ctx: &Ctx<'_>, fmt: Format, entities: &[OutEntity], res: &Resource) -> Rendered {
+    let mut warnings = Vec::new();
     match fmt {
         Format::Xml => {
             let mut out = XML_HEAD.to_owned();
@@ -427,12 +524,12 @@ pub(crate) fn list(ctx: &Ctx<'_>, fmt: Format, entities: &[OutEntity], res: &Res
             }
             out.push_str(&format!("</{}>\n", res.name));
             out.push_str(XML_TAIL);
-            out
+            Rendered::plain(out)
         }
-        Format::Json if entities.is_empty() => "[]".to_owned(),
+        Format::Json if entities.is_empty() => Rendered::plain("[]".to_owned()),
         Format::Json => {
-            Json::Obj(vec![(res.name.to_owned(), Json::Arr(entities.iter().map(|e| json_entity(e, false)).collect()))])
-                .into_string()
+            let items = entities.iter().map(|e| json_entity(e, false, &mut warnings)).collect();
+            Rendered::json(vec![(res.name.to_owned(), Json::Arr(items))], warnings)
         }
     }
 }
@@ -548,7 +645,7 @@ pub(crate) fn api_root(base: &str, fmt: Format, listed: &[Listed]) -> String {
 }
 
 /// `?schema=blank` (`synopsis == false`) or `?schema=synopsis`.
-pub(crate) fn schema(base: &str, langs: &[u32], res: &Resource, synopsis: bool) -> String {
+pub(crate) fn schema(base: &str, langs: &[OutLang], res: &Resource, synopsis: bool) -> String {
     let mut out = XML_HEAD.to_owned();
     out.push_str(&format!("<{}>\n", res.singular));
     for f in res.fields {
@@ -582,6 +679,7 @@ pub(crate) fn schema(base: &str, langs: &[u32], res: &Resource, synopsis: bool) 
             langs
                 .iter()
                 .map(|l| {
+                    let l = l.id;
                     if synopsis {
                         format!(
                             "<language id=\"{l}\" xlink:href=\"{}/api/languages/{l}\" format=\"isUnsignedId\" >{}</language>",
@@ -633,7 +731,7 @@ mod tests {
     use crate::schema;
 
     fn ctx(store: &Store) -> Ctx<'_> {
-        Ctx { base: "http://shop", langs: &[1], store }
+        Ctx { base: "http://shop", langs: &[OutLang { id: 1, int_id: false }], store }
     }
 
     #[test]
@@ -662,11 +760,11 @@ mod tests {
         }
         let c = ctx(&store);
         let e = entity(&c, res, &rec, &View { fields: None, assocs: AssocSel::All, in_memory: false });
-        let xml = single(&c, Format::Xml, std::slice::from_ref(&e), res);
+        let xml = single(&c, Format::Xml, std::slice::from_ref(&e), res).body;
         assert!(xml.contains("\t<id_product xlink:href=\"http://shop/api/products/6\"><![CDATA[6]]></id_product>\n"));
         assert!(xml.contains("\t<id_product_attribute><![CDATA[0]]></id_product_attribute>\n"));
         assert!(xml.ends_with("</stock_available>\n</prestashop>\n"));
-        let json = single(&c, Format::Json, &[e], res);
+        let json = single(&c, Format::Json, &[e], res).body;
         assert_eq!(
             json,
             r#"{"stock_available":{"id":6,"id_product":"6","id_shop":"1","quantity":"300","out_of_stock":"2"}}"#
@@ -678,7 +776,7 @@ mod tests {
         let store = Store::seeded();
         let res = schema::resource("products").expect("res");
         assert_eq!(list_minimal(&ctx(&store), Format::Json, &[], res), "[]");
-        assert_eq!(list(&ctx(&store), Format::Json, &[], res), "[]");
+        assert_eq!(list(&ctx(&store), Format::Json, &[], res).body, "[]");
     }
 
     #[test]

@@ -154,6 +154,10 @@ pub(crate) struct Assoc {
     pub virtual_entity: bool,
     pub fields: &'static [AssocField],
     pub source: AssocSource,
+    /// The class's `webserviceParameters` declare the association's `fields`. Without them (category
+    /// children and products, customer groups, combination values and images) the output still shows `id`,
+    /// but `display=[…,assoc[id]]` matches no field: empty entries (captured).
+    pub declared: bool,
 }
 
 const fn assoc(
@@ -163,7 +167,18 @@ const fn assoc(
     fields: &'static [AssocField],
     source: AssocSource,
 ) -> Assoc {
-    Assoc { name, node, api: Some(api), virtual_entity: false, fields, source }
+    Assoc { name, node, api: Some(api), virtual_entity: false, fields, source, declared: true }
+}
+
+/// An association whose `fields` the class does not declare (see [`Assoc::declared`]).
+const fn undeclared(
+    name: &'static str,
+    node: &'static str,
+    api: &'static str,
+    fields: &'static [AssocField],
+    source: AssocSource,
+) -> Assoc {
+    Assoc { declared: false, ..assoc(name, node, api, fields, source) }
 }
 
 /// One resource of the Webservice.
@@ -328,8 +343,8 @@ static COMBINATION_FIELDS: &[Field] = &[
 ];
 
 static COMBINATION_ASSOCS: &[Assoc] = &[
-    assoc("product_option_values", "product_option_value", "product_option_values", &[af("id")], Stored),
-    assoc("images", "image", "images/products", &[af("id")], Stored),
+    undeclared("product_option_values", "product_option_value", "product_option_values", &[af("id")], Stored),
+    undeclared("images", "image", "images/products", &[af("id")], Stored),
 ];
 
 static CUSTOMER_FIELDS: &[Field] = &[
@@ -368,7 +383,7 @@ static CUSTOMER_FIELDS: &[Field] = &[
     Field::new("reset_password_validity", Kind::Nullable).fmt("isDateOrNull"),
 ];
 
-static CUSTOMER_ASSOCS: &[Assoc] = &[assoc("groups", "group", "groups", &[af("id")], Stored)];
+static CUSTOMER_ASSOCS: &[Assoc] = &[undeclared("groups", "group", "groups", &[af("id")], Stored)];
 
 static ADDRESS_FIELDS: &[Field] = &[
     int("id"),
@@ -431,6 +446,7 @@ static CART_ASSOCS: &[Assoc] = &[Assoc {
         afr("quantity"),
     ],
     source: Stored,
+    declared: true,
 }];
 
 static ORDER_FIELDS: &[Field] = &[
@@ -504,6 +520,7 @@ static ORDER_ASSOCS: &[Assoc] = &[Assoc {
         aro("unit_price_tax_excl"),
     ],
     source: StoredReadOnly,
+    declared: true,
 }];
 
 static ORDER_HISTORY_FIELDS: &[Field] = &[
@@ -664,8 +681,8 @@ static CATEGORY_FIELDS: &[Field] = &[
 /// `getChildrenWs` (active children by position) and `getProductsWs` (the `category_product` rows): both
 /// computed, and a body carrying them is ignored (no `setWs…` setter exists).
 static CATEGORY_ASSOCS: &[Assoc] = &[
-    assoc("categories", "category", "categories", &[af("id")], Computed),
-    assoc("products", "product", "products", &[af("id")], Computed),
+    undeclared("categories", "category", "categories", &[af("id")], Computed),
+    undeclared("products", "product", "products", &[af("id")], Computed),
 ];
 
 /// `TaxRulesGroup` (8.2.1): served read-only here.

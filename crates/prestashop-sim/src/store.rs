@@ -498,6 +498,52 @@ impl Store {
         table.rows.insert(id, rec);
     }
 
+    /// `PS_LANG_DEFAULT`: the first language.
+    pub(crate) fn default_language(&self) -> u32 {
+        self.languages.first().copied().unwrap_or(1)
+    }
+
+    /// `Language::add`: a new active language row (the captured values of PrestaShop's French row for `fr`;
+    /// for another code, locale `xx-XX`, language code `xx` and ISO dates), then `loadUpdateSQL`: every
+    /// language field of every record gets the default language's value in the new language.
+    pub(crate) fn add_language(&mut self, iso_code: &str, name: &str) -> u64 {
+        let id = self.next_id("languages");
+        let iso = iso_code.to_ascii_lowercase();
+        let (locale, code, lite, full) = match iso.as_str() {
+            "en" => ("en-US".to_owned(), "en-us".to_owned(), "m/d/Y", "m/d/Y H:i:s"),
+            "fr" => ("fr-FR".to_owned(), "fr".to_owned(), "d/m/Y", "d/m/Y H:i:s"),
+            _ => (format!("{iso}-{}", iso.to_ascii_uppercase()), iso.clone(), "Y-m-d", "Y-m-d H:i:s"),
+        };
+        self.seed(
+            "languages",
+            id,
+            &[
+                ("name", name),
+                ("iso_code", &iso),
+                ("locale", &locale),
+                ("language_code", &code),
+                ("active", "1"),
+                ("is_rtl", "0"),
+                ("date_format_lite", lite),
+                ("date_format_full", full),
+            ],
+        );
+        let default = self.default_language();
+        let lang = u32::try_from(id).unwrap_or(u32::MAX);
+        for table in self.tables.values_mut() {
+            for rec in table.rows.values_mut() {
+                for v in rec.fields.values_mut() {
+                    if let Value::Lang(m) = v {
+                        let copy = m.get(&default).cloned().unwrap_or_default();
+                        m.entry(lang).or_insert(copy);
+                    }
+                }
+            }
+        }
+        self.languages.push(lang);
+        id
+    }
+
     pub(crate) fn table(&self, name: &str) -> Option<&Table> {
         self.tables.get(name)
     }
@@ -549,10 +595,15 @@ impl Store {
             Kind::Lang => {
                 let mut m: BTreeMap<u32, String> = self.languages.iter().map(|&l| (l, String::new())).collect();
                 match v {
+                    // `ObjectModel::formatFields`: a language without a value (PHP `empty`) gets the default
+                    // language's value when the field is required, else "".
                     Value::Lang(given) => {
-                        for (l, v) in given {
-                            if let Some(slot) = m.get_mut(&l) {
-                                *slot = v;
+                        let fallback = given.get(&self.default_language()).cloned().unwrap_or_default();
+                        for (l, slot) in &mut m {
+                            match given.get(l) {
+                                Some(v) if !util::php_empty(v) => slot.clone_from(v),
+                                _ if f.has(schema::REQ) => slot.clone_from(&fallback),
+                                _ => {}
                             }
                         }
                     }
@@ -594,21 +645,12 @@ impl Store {
                     .unwrap_or_default(),
             ),
             ("products", "id_default_combination") => Value::text(self.default_combination(id).to_string()),
+            // `getWsPositionInCategory`: the product's `category_product` position in its default category,
+            // "" when it is not in it (captured: a default category that does not exist).
             ("products", "position_in_category") => {
-                let cat = rec.int("id_category_default");
-                if cat <= 0 {
-                    return Value::text("");
-                }
-                let pos = self
-                    .table("products")
-                    .map(|t| {
-                        t.rows
-                            .iter()
-                            .filter(|(pid, r)| **pid as i64 <= id && r.int("id_category_default") == cat)
-                            .count()
-                    })
-                    .unwrap_or(0);
-                Value::text(pos.max(1).to_string())
+                let cat = rec.int("id_category_default").to_string();
+                let row = rec.assocs.get("categories").into_iter().flatten().find(|r| row_get(r, "id") == cat);
+                Value::text(row.map(|r| row_get(r, "position")).unwrap_or_default())
             }
             ("products", "manufacturer_name") => Value::text(""),
             // `getWsNbProductsRecursive`: the distinct products of the category and of its active
@@ -638,15 +680,15 @@ impl Store {
         self.rows_where("order_carriers", move |r| r.int("id_order") == id_order).next()
     }
 
-    /// The combination marked `default_on` of a product, or 0.
+    /// `Product::getDefaultAttribute`: the product's combination marked `default_on`, else its first one
+    /// (a combination posted without `default_on` is not marked, as captured), or 0.
     pub(crate) fn default_combination(&self, id_product: i64) -> i64 {
-        self.table("combinations")
-            .and_then(|t| {
-                t.rows
-                    .values()
-                    .find(|c| c.int("id_product") == id_product && c.get("default_on") == "1")
-                    .map(|c| c.int("id"))
-            })
+        let mut combos = self.rows_where("combinations", move |c| c.int("id_product") == id_product);
+        let first = combos.next().map(|c| c.int("id"));
+        self.rows_where("combinations", move |c| c.int("id_product") == id_product && c.get("default_on") == "1")
+            .map(|c| c.int("id"))
+            .next()
+            .or(first)
             .unwrap_or(0)
     }
 
@@ -654,6 +696,26 @@ impl Store {
     pub(crate) fn assoc_rows(&self, res: &Resource, name: &str, rec: &Record) -> Vec<Row> {
         let id = rec.int("id");
         match (res.name, name) {
+            // `getWsCategories` joins `category` and `category_shop`: a category that does not exist is not
+            // shown, though its `category_product` row was written (captured).
+            ("products", "categories") => rec
+                .assocs
+                .get("categories")
+                .into_iter()
+                .flatten()
+                .filter(|r| self.get("categories", util::php_int(row_get(r, "id")).max(0) as u64).is_some())
+                .cloned()
+                .collect(),
+            // `getWsProductOptionValues` joins `attribute_shop`: a value that does not exist is not shown
+            // (captured), while the product's list, read without that join, names it.
+            ("combinations", "product_option_values") => rec
+                .assocs
+                .get("product_option_values")
+                .into_iter()
+                .flatten()
+                .filter(|r| self.get("product_option_values", util::php_int(row_get(r, "id")).max(0) as u64).is_some())
+                .cloned()
+                .collect(),
             ("products", "stock_availables") => self
                 .rows_where("stock_availables", |r| r.int("id_product") == id && id > 0)
                 .map(|r| {

@@ -290,6 +290,35 @@ pub(crate) fn php_int(s: &str) -> i64 {
     if neg { -v } else { v }
 }
 
+/// PHP's `empty()` of a string: `""` or `"0"`.
+pub(crate) fn php_empty(s: &str) -> bool {
+    s.is_empty() || s == "0"
+}
+
+/// A non-empty run of ASCII digits.
+pub(crate) fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// PHP 8's `is_numeric` of a string: an optionally signed decimal or float (exponent allowed), with leading
+/// and trailing whitespace.
+pub(crate) fn is_numeric(s: &str) -> bool {
+    let t = s.trim_matches([' ', '\t', '\n', '\r', '\x0B', '\x0C']);
+    let t = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], Some(&t[i + 1..])),
+        None => (t, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = digits(int) && digits(frac) && !(int.is_empty() && frac.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exponent_ok
+}
+
 /// PHP's `(float)` cast of a string as an exact decimal: the leading number, or 0.
 pub(crate) fn php_decimal(s: &str) -> Decimal {
     let t = s.trim();
@@ -388,6 +417,16 @@ pub(crate) fn now() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_numeric_follows_php_8() {
+        for yes in ["1", " 1", "1 ", "-2", "+3", "1.5", ".5", "5.", "1e3", "1E-2"] {
+            assert!(is_numeric(yes), "{yes}");
+        }
+        for no in ["", "abc", "[1]", "1|2", "1,2", "e3", "1e", ".", "0x1A", "1 2"] {
+            assert!(!is_numeric(no), "{no}");
+        }
+    }
 
     #[test]
     fn sha1_matches_the_reference_vectors() {

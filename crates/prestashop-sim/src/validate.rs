@@ -3,7 +3,7 @@
 
 use crate::{
     error::WsError,
-    schema::{Kind, REQ, Resource},
+    schema::{Field, Kind, REQ, Resource},
     store::{Record, Value},
     util,
 };
@@ -92,61 +92,62 @@ pub(crate) fn check(format: &str, value: &str) -> bool {
     }
 }
 
-/// `validateFieldsLang` then `validateFields` on the object about to be saved.
+/// `ObjectModel::validateField` on one value: required (on the default language, or a value of no
+/// language), size, then the validator (on a non-empty value), with PrestaShop's messages.
+fn field(class: &str, f: &Field, v: &str, check_required: bool, lang: bool) -> Result<(), WsError> {
+    let name = f.name;
+    if check_required && f.has(REQ) && v.is_empty() {
+        return Err(WsError::validation(lang, &format!("Property {class}->{name} is empty.")));
+    }
+    let length = v.chars().count();
+    if let Some(max) = f.max.filter(|&max| length > max as usize) {
+        return Err(WsError::validation(
+            lang,
+            &format!(
+                "The length of property {class}->{name} is currently {length} chars. It must be between 0 and {max} chars."
+            ),
+        ));
+    }
+    if !lang && f.kind == Kind::Int && f.format == Some("isInt") && f.has(REQ) && !check("isInt", v) {
+        return Err(WsError::validation(
+            false,
+            &format!(
+                "The range of property {class}->{name} is currently {}. It must be between -2147483648 and 2147483647.",
+                util::php_int(v)
+            ),
+        ));
+    }
+    if !util::php_empty(v) && f.format.is_some_and(|fm| !check(fm, v)) {
+        return Err(WsError::validation(lang, &format!("Property {class}->{name} is not valid")));
+    }
+    Ok(())
+}
+
+/// `validateFieldsLang` (code 84) then `validateFields` (85) on the object about to be saved. A language
+/// value that is not an array stands for the object's language, which a Webservice object does not have
+/// (so it is checked as required), and the default language is always checked: a required language field
+/// given as a plain string, or without the default language, is "empty".
 pub(crate) fn object(res: &Resource, rec: &Record, default_lang: u32) -> Result<(), WsError> {
     let class = res.class;
     for f in res.fields.iter().filter(|f| f.is_lang()) {
-        let Some(Value::Lang(m)) = rec.fields.get(f.name) else { continue };
-        if f.has(REQ) && m.get(&default_lang).is_none_or(String::is_empty) {
-            return Err(WsError::validation(
-                true,
-                &format!("Property {class}->{} is empty for default language.", f.name),
-            ));
+        let mut values: Vec<(Option<u32>, &str)> = match rec.fields.get(f.name) {
+            Some(Value::Lang(m)) => m.iter().map(|(l, v)| (Some(*l), v.as_str())).collect(),
+            Some(Value::Text(s)) => vec![(None, s.as_str())],
+            _ => vec![(None, "")],
+        };
+        if !values.iter().any(|(l, _)| *l == Some(default_lang)) {
+            values.push((Some(default_lang), ""));
         }
-        for v in m.values().filter(|v| !v.is_empty()) {
-            if f.max.is_some_and(|max| v.chars().count() > max as usize) {
-                return Err(WsError::validation(
-                    true,
-                    &format!("Property {class}->{} is too long ({} chars max).", f.name, f.max.unwrap_or(0)),
-                ));
-            }
-            if f.format.is_some_and(|fm| !check(fm, v)) {
-                return Err(WsError::validation(true, &format!("Property {class}->{} is not valid", f.name)));
-            }
+        for (l, v) in values {
+            field(class, f, v, l.is_none_or(|l| l == default_lang), true)?;
         }
     }
     for f in res.fields.iter().filter(|f| !f.is_lang() && f.name != "id") {
-        let Some(Value::Text(v)) = rec.fields.get(f.name) else {
-            if f.has(REQ) {
-                return Err(WsError::validation(false, &format!("Property {class}->{} is empty.", f.name)));
-            }
-            continue;
+        let v = match rec.fields.get(f.name) {
+            Some(Value::Text(v)) => v.as_str(),
+            _ => "",
         };
-        if v.is_empty() {
-            if f.has(REQ) {
-                return Err(WsError::validation(false, &format!("Property {class}->{} is empty.", f.name)));
-            }
-            continue;
-        }
-        if f.kind == Kind::Int && f.format == Some("isInt") && f.has(REQ) && !check("isInt", v) {
-            return Err(WsError::validation(
-                false,
-                &format!(
-                    "The range of property {class}->{} is currently {}. It must be between -2147483648 and 2147483647.",
-                    f.name,
-                    util::php_int(v)
-                ),
-            ));
-        }
-        if f.max.is_some_and(|max| v.chars().count() > max as usize) {
-            return Err(WsError::validation(
-                false,
-                &format!("Property {class}->{} is too long ({} chars max).", f.name, f.max.unwrap_or(0)),
-            ));
-        }
-        if v != "0" && f.format.is_some_and(|fm| !check(fm, v)) {
-            return Err(WsError::validation(false, &format!("Property {class}->{} is not valid", f.name)));
-        }
+        field(class, f, v, true, false)?;
     }
     Ok(())
 }

@@ -87,7 +87,7 @@ fn one(
     for f in res.fields.iter().filter(|f| f.name != "id") {
         let present = node.child(f.name);
         if f.is_lang() {
-            assign_lang(store, &mut obj, f, present, method);
+            assign_lang(&mut obj, f, present, method);
             continue;
         }
         match present {
@@ -112,11 +112,11 @@ fn one(
             }
         }
     }
-    if res.name == "categories" && method == WriteMethod::Post {
-        category_link_rewrite(node, &mut obj)?;
+    if method == WriteMethod::Post {
+        ws_link_rewrite(res, &mut obj)?;
     }
     before_save(res, method, &mut obj);
-    validate::object(res, &obj, store.languages.first().copied().unwrap_or(1))?;
+    validate::object(res, &obj, store.default_language())?;
     match (res.name, method) {
         ("orders", WriteMethod::Post) => {
             let order_id = orders::validate_order(store, &obj)?;
@@ -174,6 +174,11 @@ fn one(
                         .collect()
                 })
                 .collect();
+            let rows = if (res.name, def.name) == ("products", "categories") {
+                category_positions(store, id, &rows)
+            } else {
+                rows
+            };
             obj.assocs.insert(def.name, rows.clone());
             if let Some(stored) = store.get_mut(res.name, id) {
                 stored.assocs.insert(def.name, rows);
@@ -187,47 +192,71 @@ fn one(
     Ok(obj)
 }
 
-/// `Category::modifierWsLinkRewrite` (POST): for each language of `name`, an empty `link_rewrite` becomes
-/// `str2url(name)` and an invalid one `str2url(link_rewrite)`. It loops over `name` and writes into
-/// `link_rewrite` as arrays, so a body whose `name` (or `link_rewrite`) is absent or not given per
-/// language trips PHP warnings, which the Webservice answers as 500 with one code 3 per warning.
-fn category_link_rewrite(node: &Node, obj: &mut Record) -> Result<(), WsError> {
-    let per_lang = |n: Option<&Node>| n.is_some_and(|n| n.children.iter().any(|c| c.name == "language"));
-    const FILE: &str = "/var/www/prestashop/classes/Category.php";
-    if !per_lang(node.child("name")) {
+/// `Product::modifierWsLinkRewrite` and `Category::modifierWsLinkRewrite` (POST only): for each language of
+/// `name`, an empty `link_rewrite` becomes `str2url(name)` and an invalid one `str2url(link_rewrite)`. The
+/// product's first empties an empty `link_rewrite`; the category's does not. Both loop over `name` and
+/// write `link_rewrite` per language, so a `name` that is not per language (absent, or a plain string)
+/// trips a `foreach()` warning, and a `link_rewrite` that is a string (the category's when absent) one
+/// "Only the first byte" warning per language written: PHP warnings, which the Webservice answers as 500
+/// with one code 3 each, nothing saved (all as captured).
+fn ws_link_rewrite(res: &Resource, obj: &mut Record) -> Result<(), WsError> {
+    let (file, line) = match res.name {
+        "products" => ("Product", 8101),
+        "categories" => ("Category", 2068),
+        _ => return Ok(()),
+    };
+    let warning = |at: u32, text: &str| {
+        (3, format!("[PHP Warning #2] {text} (/var/www/prestashop/classes/{file}.php, line {at})"))
+    };
+    let Some(Value::Lang(names)) = obj.fields.get("name").cloned() else {
         return Err(WsError::Errors {
             status: 500,
-            list: vec![(
-                3,
-                format!(
-                    "[PHP Warning #2] foreach() argument must be of type array|object, string given ({FILE}, line 2068)"
-                ),
-            )],
+            list: vec![warning(line, "foreach() argument must be of type array|object, string given")],
         });
-    }
-    let names = match obj.fields.get("name") {
-        Some(Value::Lang(m)) => m.clone(),
-        _ => BTreeMap::new(),
     };
-    if !per_lang(node.child("link_rewrite")) {
-        let warning =
-            format!("[PHP Warning #2] Only the first byte will be assigned to the string offset ({FILE}, line 2070)");
-        return Err(WsError::Errors { status: 500, list: names.keys().map(|_| (3, warning.clone())).collect() });
-    }
-    let mut rewrite = match obj.fields.get("link_rewrite") {
-        Some(Value::Lang(m)) => m.clone(),
-        _ => BTreeMap::new(),
-    };
-    for (l, name) in names {
-        let slot = rewrite.entry(l).or_default();
-        if slot.is_empty() {
-            *slot = str2url(&name);
-        } else if !validate::check("isLinkRewrite", slot) {
-            *slot = str2url(slot);
+    let mut rewrite = obj.fields.get("link_rewrite").cloned().unwrap_or(Value::Null);
+    // `if (empty($this->link_rewrite)) $this->link_rewrite = [];` (products only).
+    if res.name == "products" {
+        let empty = match &rewrite {
+            Value::Null => true,
+            Value::Text(t) => util::php_empty(t),
+            Value::Lang(m) => m.is_empty(),
+        };
+        if empty {
+            rewrite = Value::Lang(BTreeMap::new());
         }
     }
-    obj.fields.insert("link_rewrite", Value::Lang(rewrite));
-    Ok(())
+    match rewrite {
+        Value::Lang(mut m) => {
+            for (l, name) in names {
+                let slot = m.entry(l).or_default();
+                if util::php_empty(slot) {
+                    *slot = str2url(&name);
+                } else if !validate::check("isLinkRewrite", slot) {
+                    *slot = str2url(slot);
+                }
+            }
+            obj.fields.insert("link_rewrite", Value::Lang(m));
+            Ok(())
+        }
+        text => {
+            // On a string, `$link_rewrite[$id_lang]` reads one byte and writing it warns.
+            let s = text.as_str().to_owned();
+            let list: Vec<(u32, String)> = names
+                .keys()
+                .filter_map(|&l| {
+                    let byte = s.as_bytes().get(l as usize).map(|b| String::from_utf8_lossy(&[*b]).into_owned());
+                    let at = match byte {
+                        Some(b) if !util::php_empty(&b) && validate::check("isLinkRewrite", &b) => return None,
+                        Some(b) if !util::php_empty(&b) => line + 4,
+                        _ => line + 2,
+                    };
+                    Some(warning(at, "Only the first byte will be assigned to the string offset"))
+                })
+                .collect();
+            if list.is_empty() { Ok(()) } else { Err(WsError::Errors { status: 500, list }) }
+        }
+    }
 }
 
 /// `AttributeGroup::add`/`update`: `is_color_group` = `group_type == 'color'` (a PHP bool, so the answer
@@ -255,11 +284,17 @@ fn attribute_add(store: &Store, res: &Resource, method: WriteMethod, obj: &mut R
     obj.set(res.field("position").map_or("position", |f| f.name), highest.map_or(0, |h| h + 1).to_string());
 }
 
-fn assign_lang(store: &Store, obj: &mut Record, f: &'static Field, present: Option<&Node>, method: WriteMethod) {
+/// A language field of a write body, as `saveEntityFromXml` assigns it: given per language, the languages
+/// given replace those of the object — after a non-required field was first set to `null`, so it then
+/// holds only the languages given (the others are saved empty; a required field keeps the others, and
+/// `formatFields` gives a language left empty the default language's value); given as a plain string, or
+/// absent on POST or PUT, the string itself (`""` when absent), which is saved for every language; absent
+/// on PATCH, untouched.
+fn assign_lang(obj: &mut Record, f: &'static Field, present: Option<&Node>, method: WriteMethod) {
     match present {
         Some(n) if n.children.iter().any(|c| c.name == "language") => {
             let mut m = match obj.fields.get(f.name) {
-                Some(Value::Lang(m)) => m.clone(),
+                Some(Value::Lang(m)) if f.has(REQ) => m.clone(),
                 _ => BTreeMap::new(),
             };
             for l in n.children.iter().filter(|c| c.name == "language") {
@@ -271,15 +306,12 @@ fn assign_lang(store: &Store, obj: &mut Record, f: &'static Field, present: Opti
             obj.fields.insert(f.name, Value::Lang(m));
         }
         Some(n) => {
-            obj.fields.insert(f.name, Value::Lang(store.languages.iter().map(|&l| (l, n.text.clone())).collect()));
+            obj.fields.insert(f.name, Value::Text(n.text.clone()));
         }
-        None if method == WriteMethod::Put => {
-            obj.fields.insert(f.name, Value::Lang(BTreeMap::new()));
-        }
-        None if method == WriteMethod::Post => {
+        None if method == WriteMethod::Patch => {}
+        None => {
             obj.fields.insert(f.name, Value::Null);
         }
-        None => {}
     }
 }
 
@@ -350,6 +382,44 @@ fn hash_password(plain: &str) -> String {
     format!("$2y$10${}{}", &b[..22], &a[..31])
 }
 
+/// `Product::setWsCategories`: the ids cast to integers, each once, and a `category_product` position for
+/// each — the one the product had there, else the category's highest + 1, else 1 — kept as the row's
+/// `position` (shown as `position_in_category`). Categories that do not exist are written too (captured).
+fn category_positions(store: &Store, product: u64, rows: &[Row]) -> Vec<Row> {
+    let positions = |category: &str, of_product: Option<i64>| {
+        store
+            .rows_where("products", move |p| of_product.is_none_or(|id| p.int("id") == id))
+            .flat_map(|p| p.assocs.get("categories").cloned().unwrap_or_default())
+            .filter(|r| row_get(r, "id") == category)
+            .map(|r| util::php_int(row_get(&r, "position")))
+            .max()
+    };
+    let mut out: Vec<Row> = Vec::new();
+    for r in rows {
+        let category = util::php_int(row_get(r, "id")).to_string();
+        if out.iter().any(|o| row_get(o, "id") == category) {
+            continue;
+        }
+        let position = positions(&category, Some(product as i64))
+            .or_else(|| positions(&category, None).map(|max| max + 1))
+            .unwrap_or(1);
+        out.push(vec![("id", category), ("position", position.to_string())]);
+    }
+    out
+}
+
+/// `Product::updateDefaultAttribute`: the product's `cache_default_attribute` follows its default
+/// combination, and a product that has one becomes of type `combinations` (captured).
+fn update_default_attribute(store: &mut Store, pid: i64) {
+    let default = store.default_combination(pid);
+    if let Some(p) = store.get_mut("products", pid.max(0) as u64) {
+        p.set("cache_default_attribute", default.to_string());
+        if default != 0 {
+            p.set("product_type", "combinations");
+        }
+    }
+}
+
 fn set_default_combination(store: &mut Store, pid: i64, cid: i64) {
     let ids: Vec<u64> =
         store.rows_where("combinations", |c| c.int("id_product") == pid).map(|c| c.int("id") as u64).collect();
@@ -412,25 +482,6 @@ fn before_save(res: &Resource, method: WriteMethod, obj: &mut Record) {
                     "0".to_owned()
                 };
                 obj.set("unit_price_ratio", ratio);
-            }
-            if method == WriteMethod::Post {
-                let names = match obj.fields.get("name") {
-                    Some(Value::Lang(m)) => m.clone(),
-                    _ => BTreeMap::new(),
-                };
-                let mut rewrite = match obj.fields.get("link_rewrite") {
-                    Some(Value::Lang(m)) => m.clone(),
-                    _ => BTreeMap::new(),
-                };
-                for (l, n) in names {
-                    let slot = rewrite.entry(l).or_default();
-                    if slot.is_empty() {
-                        *slot = str2url(&n);
-                    }
-                }
-                if !rewrite.is_empty() {
-                    obj.fields.insert("link_rewrite", Value::Lang(rewrite));
-                }
             }
         }
         ("customers", WriteMethod::Post) => {
@@ -503,8 +554,18 @@ fn after_save(store: &mut Store, res: &Resource, method: WriteMethod, id: u64, o
                 c.set("position", siblings.saturating_sub(1).to_string());
             }
         }
-        "products" if method == WriteMethod::Post => {
-            store.create_stock_row(id as i64, 0);
+        "products" => {
+            if method == WriteMethod::Post {
+                store.create_stock_row(id as i64, 0);
+            }
+            // `addWs`/`updateWs` then `Search::indexation` (PS_SEARCH_INDEXATION): an active product shown in
+            // search is marked indexed in the database, not on the object the answer shows (captured).
+            if let Some(p) = store.get_mut("products", id)
+                && p.get("active") == "1"
+                && matches!(p.get("visibility"), "both" | "search")
+            {
+                p.set("indexed", "1");
+            }
         }
         "combinations" => {
             let pid = obj.int("id_product");
@@ -513,11 +574,10 @@ fn after_save(store: &mut Store, res: &Resource, method: WriteMethod, id: u64, o
                 c.set("default_on", if on { "1" } else { "" });
             }
             store.create_stock_row(pid, id as i64);
-            let current = store.default_combination(pid);
-            let wants = obj.get("default_on") == "1";
-            if wants || current == 0 {
-                set_default_combination(store, pid, if wants { id as i64 } else { first_combination(store, pid) });
+            if obj.get("default_on") == "1" {
+                set_default_combination(store, pid, id as i64);
             }
+            update_default_attribute(store, pid);
             store.resync_product_stock(pid);
         }
         "stock_availables" => {
@@ -581,10 +641,6 @@ fn after_save(store: &mut Store, res: &Resource, method: WriteMethod, id: u64, o
     }
 }
 
-fn first_combination(store: &Store, pid: i64) -> i64 {
-    store.rows_where("combinations", |c| c.int("id_product") == pid).map(|c| c.int("id")).min().unwrap_or(0)
-}
-
 /// DELETE of one or more ids; every id must exist (404, code 87).
 pub(crate) fn delete(store: &mut Store, res: &'static Resource, ids: &[u64]) -> Result<(), WsError> {
     if let Some(missing) = ids.iter().find(|id| store.get(res.name, **id).is_none()) {
@@ -614,12 +670,7 @@ pub(crate) fn delete(store: &mut Store, res: &'static Resource, ids: &[u64]) -> 
                 if let Some(s) = store.stock_row_id(pid, id as i64) {
                     store.table_mut("stock_availables").rows.remove(&s);
                 }
-                if store.default_combination(pid) == 0 {
-                    let first = first_combination(store, pid);
-                    if first > 0 {
-                        set_default_combination(store, pid, first);
-                    }
-                }
+                update_default_attribute(store, pid);
                 store.resync_product_stock(pid);
             }
             _ => {}
@@ -669,7 +720,7 @@ mod tests {
     #[test]
     fn put_nulls_what_is_absent_and_patch_keeps_it() {
         let mut s = Store::seeded();
-        run(&mut s, products(), WriteMethod::Post, "<prestashop><product><price>10</price><reference>R</reference><active>1</active><name>N</name></product></prestashop>")
+        run(&mut s, products(), WriteMethod::Post, "<prestashop><product><price>10</price><reference>R</reference><active>1</active><name><language id=\"1\">N</language></name></product></prestashop>")
             .expect("created");
         run(
             &mut s,
@@ -700,8 +751,34 @@ mod tests {
     #[test]
     fn write_errors_carry_prestashop_codes() {
         let mut s = Store::seeded();
-        run(&mut s, products(), WriteMethod::Post, "<prestashop><product><price>1</price></product></prestashop>")
-            .expect("ok");
+        let name = "<name><language id=\"1\">X</language></name>";
+        run(
+            &mut s,
+            products(),
+            WriteMethod::Post,
+            &format!("<prestashop><product><price>1</price>{name}</product></prestashop>"),
+        )
+        .expect("ok");
+        // `modifierWsLinkRewrite` loops over `name`: without it per language, a PHP warning and nothing saved.
+        assert_eq!(
+            code(run(
+                &mut s,
+                products(),
+                WriteMethod::Post,
+                "<prestashop><product><price>1</price></product></prestashop>"
+            )),
+            (500, 3)
+        );
+        assert_eq!(
+            code(run(
+                &mut s,
+                products(),
+                WriteMethod::Post,
+                "<prestashop><product><price>1</price><name>X</name></product></prestashop>"
+            )),
+            (500, 3)
+        );
+        assert_eq!(s.table("products").map(|t| t.rows.len()), Some(1));
         let p = "<prestashop><product>";
         assert_eq!(
             code(run(

@@ -12,7 +12,7 @@ use crate::{
     error::{WsError, did_you_mean},
     images,
     query::{Display, ListQuery, Params, parse_display},
-    render::{self, AssocSel, Ctx, Format, Listed, View},
+    render::{self, AssocSel, Ctx, Format, Listed, OutLang, Rendered, View},
     schema::{self, RESOURCES, Resource},
     store::Store,
     util,
@@ -33,6 +33,25 @@ pub(crate) struct Answer {
 
 const REALM: &str = "Basic realm=\"Welcome to PrestaShop Webservice, please enter the authentication key as the login. No password required.\"";
 const METHODS: [&str; 6] = ["GET", "PUT", "POST", "PATCH", "DELETE", "HEAD"];
+
+/// What a successful call answers.
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    /// No body (DELETE): an empty `Content-Type`.
+    None,
+    /// A rendered XML or JSON answer.
+    Text(String),
+    /// A rendering that raised PHP warnings (see [`Rendered::warnings`]).
+    Warned(Rendered),
+    /// A product image's file, served as `image/jpeg`.
+    Image(Vec<u8>),
+}
+
+impl From<Rendered> for Body {
+    fn from(r: Rendered) -> Self {
+        if r.warnings.is_empty() { Self::Text(r.body) } else { Self::Warned(r) }
+    }
+}
 
 /// One incoming request, as the dispatcher sees it.
 pub(crate) struct Incoming<'a> {
@@ -165,7 +184,9 @@ impl Webservice {
         p: &Params<'_>,
         fmt: Format,
         access: &Access<'_>,
-    ) -> Result<(u16, Option<String>), WsError> {
+    ) -> Result<(u16, Body), WsError> {
+        // `fetch` sets the answer's languages before it checks the resource.
+        let langs = languages(&self.store(), p.get("language"))?;
         let Some(&name) = segments.first() else {
             if !METHODS.contains(&method) {
                 return Err(WsError::new(405, 23, format!("Method {method} is not valid")));
@@ -175,10 +196,10 @@ impl Webservice {
                 .filter(|r| access.resource(r.name))
                 .map(|r| Listed { res: r, methods: METHODS.map(|m| access.method(r.name, m)) })
                 .collect();
-            return Ok((200, Some(render::api_root(&self.base, fmt, &listed))));
+            return Ok((200, Body::Text(render::api_root(&self.base, fmt, &listed))));
         };
         if name == "images" {
-            return self.images(req, method, segments, access);
+            return self.images(req, method, segments, access, &langs);
         }
         let Some(res) = schema::resource(name) else {
             let names: Vec<&str> = RESOURCES.iter().map(|r| r.name).collect();
@@ -221,12 +242,12 @@ impl Webservice {
         // `(bool) Tools::getValue('sendemail', false)`: any value but "" and "0".
         let opts = WriteOpts { sendemail: p.get("sendemail").is_some_and(|v| !v.is_empty() && v != "0") };
         match method {
-            "GET" | "HEAD" => self.read(res, id, p, fmt).map(|b| (200, Some(b))),
+            "GET" | "HEAD" => self.read(res, id, p, fmt, &langs).map(|b| (200, b)),
             "POST" => {
                 let root = write::parse_body(&body)?;
                 let mut store = self.store();
                 let objs = write::write(&mut store, res, WriteMethod::Post, &root, opts)?;
-                Ok((201, Some(self.render_written(&store, res, &objs, fmt))))
+                Ok((201, self.render_written(&store, res, &objs, fmt, &langs)))
             }
             "PUT" | "PATCH" => {
                 let m = if method == "PUT" { WriteMethod::Put } else { WriteMethod::Patch };
@@ -235,7 +256,7 @@ impl Webservice {
                 // `saveEntityFromXml` never reads the URL's id: the body's `<id>` names the object, and one
                 // that does not exist is 404 with error 92 in the requested format, not an empty 404.
                 let objs = write::write(&mut store, res, m, &root, opts)?;
-                Ok((200, Some(self.render_written(&store, res, &objs, fmt))))
+                Ok((200, self.render_written(&store, res, &objs, fmt, &langs)))
             }
             _ => {
                 let ids: Vec<u64> = match id {
@@ -255,7 +276,7 @@ impl Webservice {
                 }
                 let mut store = self.store();
                 write::delete(&mut store, res, &ids)?;
-                Ok((200, None))
+                Ok((200, Body::None))
             }
         }
     }
@@ -268,7 +289,8 @@ impl Webservice {
         method: &str,
         segments: &[&str],
         access: &Access<'_>,
-    ) -> Result<(u16, Option<String>), WsError> {
+        langs: &[OutLang],
+    ) -> Result<(u16, Body), WsError> {
         if !access.resource("images") {
             return Err(WsError::new(
                 401,
@@ -287,18 +309,28 @@ impl Webservice {
             ));
         }
         let kind = segments.get(1).copied().unwrap_or("");
-        if kind != "products" || segments.len() != 3 {
+        if kind != "products" || !(3..=5).contains(&segments.len()) {
             return Err(WsError::new(400, 48, format!("Image of type \"{kind}\" does not exist")));
         }
-        let id: u64 = segments[2].parse().map_err(|_| WsError::NotFound)?;
-        match method {
-            "GET" | "HEAD" => images::list(&self.store(), &self.base, id).map(|b| (200, Some(b))),
-            "POST" => {
-                let ct = req.header("content-type").unwrap_or("");
-                images::upload(&mut self.store(), &self.base, id, ct, req.body).map(|b| (200, Some(b)))
+        let answer = match (method, segments) {
+            ("GET" | "HEAD", [_, _, product, image, size @ ..]) => {
+                images::file(&self.store(), product, image, size.first().copied()).map(|f| (200, Body::Image(f)))
+            }
+            (_, [_, _, _]) => {
+                let id: u64 = segments[2].parse().map_err(|_| WsError::NotFound)?;
+                match method {
+                    "GET" | "HEAD" => images::list(&self.store(), &self.base, id).map(|b| (200, Body::Text(b))),
+                    "POST" => {
+                        let ct = req.header("content-type").unwrap_or("");
+                        images::upload(&mut self.store(), &self.base, langs, id, ct, req.body)
+                            .map(|b| (200, Body::Text(b)))
+                    }
+                    _ => Err(WsError::new(405, 77, format!("Method {method} is not allowed for an image resource"))),
+                }
             }
             _ => Err(WsError::new(405, 77, format!("Method {method} is not allowed for an image resource"))),
-        }
+        };
+        answer.map_err(WsError::managed)
     }
 
     fn render_written(
@@ -307,21 +339,28 @@ impl Webservice {
         res: &'static Resource,
         objs: &[crate::store::Record],
         fmt: Format,
-    ) -> String {
-        let ctx = Ctx { base: &self.base, langs: &store.languages, store };
+        langs: &[OutLang],
+    ) -> Body {
+        let ctx = Ctx { base: &self.base, langs, store };
         let view = View { fields: None, assocs: AssocSel::All, in_memory: true };
         let entities: Vec<_> = objs.iter().map(|o| render::entity(&ctx, res, o, &view)).collect();
-        render::single(&ctx, fmt, &entities, res)
+        render::single(&ctx, fmt, &entities, res).into()
     }
 
-    fn read(&self, res: &'static Resource, id: Option<u64>, p: &Params<'_>, fmt: Format) -> Result<String, WsError> {
+    fn read(
+        &self,
+        res: &'static Resource,
+        id: Option<u64>,
+        p: &Params<'_>,
+        fmt: Format,
+        langs: &[OutLang],
+    ) -> Result<Body, WsError> {
         let store = self.store();
-        let langs = languages(&store, p.get("language"));
-        let ctx = Ctx { base: &self.base, langs: &langs, store: &store };
+        let ctx = Ctx { base: &self.base, langs, store: &store };
         if let Some(schema) = p.get("schema") {
             return match schema {
-                "blank" => Ok(render::schema(&self.base, &langs, res, false)),
-                "synopsis" => Ok(render::schema(&self.base, &langs, res, true)),
+                "blank" => Ok(Body::Text(render::schema(&self.base, langs, res, false))),
+                "synopsis" => Ok(Body::Text(render::schema(&self.base, langs, res, true))),
                 _ => Err(WsError::new(
                     400,
                     28,
@@ -338,11 +377,11 @@ impl Webservice {
                 Display::Default => {
                     let e =
                         render::entity(&ctx, res, rec, &View { fields: None, assocs: AssocSel::All, in_memory: false });
-                    Ok(render::single(&ctx, fmt, &[e], res))
+                    Ok(render::single(&ctx, fmt, &[e], res).into())
                 }
                 display => {
                     let e = entity_for(&ctx, res, rec, &display);
-                    Ok(render::list(&ctx, fmt, &[e], res))
+                    Ok(render::list(&ctx, fmt, &[e], res).into())
                 }
             };
         }
@@ -351,11 +390,11 @@ impl Webservice {
         match &q.display {
             Display::Default => {
                 let ids: Vec<u64> = rows.iter().map(|r| r.int("id") as u64).collect();
-                Ok(render::list_minimal(&ctx, fmt, &ids, res))
+                Ok(Body::Text(render::list_minimal(&ctx, fmt, &ids, res)))
             }
             display => {
                 let entities: Vec<_> = rows.iter().map(|r| entity_for(&ctx, res, r, display)).collect();
-                Ok(render::list(&ctx, fmt, &entities, res))
+                Ok(render::list(&ctx, fmt, &entities, res).into())
             }
         }
     }
@@ -375,19 +414,65 @@ fn entity_for(
     }
 }
 
-/// The languages `language=` asks for (`1`, `[1|2]`, `[1,3]`), among the active ones.
-fn languages(store: &Store, raw: Option<&str>) -> Vec<u32> {
-    let Some(raw) = raw else { return store.languages.clone() };
-    let inner = raw.trim_matches(|c| c == '[' || c == ']');
-    let wanted: Vec<u32> = match inner.split_once(',') {
-        Some((a, b)) => {
-            let (a, b) = (util::php_int(a), util::php_int(b));
-            store.languages.iter().copied().filter(|l| i64::from(*l) >= a && i64::from(*l) <= b).collect()
+/// The languages of an answer: `Language::getIDs` (the active ones, ids as strings) without `language=`,
+/// else `WebserviceRequest::filterLanguage` — `1` (one id, an integer), `[1|2]` (a list, in the order
+/// given), `[1,3]` (a range: its first id as given, then integers from `++$i`), or `[..N]` (the last digit
+/// of the first `[digits]`, PHP's `#\[(\d)+\]#`: `[12]` is language 2); any other value is code 79, a range
+/// of other than two values 78, a non-numeric id after the first 80, and every one of them, or no language
+/// left once unknown ids are dropped, 81 (all 400, as captured).
+fn languages(store: &Store, raw: Option<&str>) -> Result<Vec<OutLang>, WsError> {
+    let Some(raw) = raw else { return Ok(store.languages.iter().map(|&l| OutLang::of(l)).collect()) };
+    let mut errors: Vec<(u32, String)> = Vec::new();
+    // The ids as PHP holds them: the text, and whether it is an integer.
+    let mut asked: Vec<(String, bool)> = Vec::new();
+    let bracketed = raw.len() >= 2 && raw.starts_with('[') && raw.find(']') == Some(raw.len() - 1);
+    if util::is_numeric(raw) {
+        asked.push((util::php_int(raw).to_string(), true));
+    } else if bracketed {
+        let (pipe, comma) = (raw.contains('|'), raw.contains(','));
+        let inner = raw.replace(['[', ']'], "");
+        if pipe && !comma {
+            asked = inner.split('|').map(|s| (s.to_owned(), false)).collect();
+        } else if comma && !pipe {
+            match inner.split(',').collect::<Vec<_>>()[..] {
+                [a, b] if util::is_numeric(a) && util::is_numeric(b) => {
+                    let (mut i, end) = (util::php_decimal(a), util::php_decimal(b));
+                    let mut first = true;
+                    // `for ($i = $a; $i <= $b; ++$i)` (bounded here).
+                    while i <= end && asked.len() < 10_000 {
+                        asked.push(if first { (a.to_owned(), false) } else { (i.normalize().to_string(), true) });
+                        first = false;
+                        i += rust_decimal::Decimal::ONE;
+                    }
+                }
+                [_, _] => {}
+                _ => errors.push((78, "A range value for a language must contains only 2 values".to_owned())),
+            }
+        } else if let Some(digits) = raw[..raw.len() - 1].rsplit('[').next().filter(|d| util::is_digits(d)) {
+            asked.push((digits[digits.len() - 1..].to_owned(), false));
         }
-        None => inner.split('|').filter_map(|s| s.trim().parse().ok()).collect(),
+    } else {
+        errors.push((79, "language value is wrong".to_owned()));
+    }
+    // `array_search(false, …, true)`: a non-numeric first id goes unnoticed.
+    if errors.is_empty() && asked.iter().position(|(v, _)| !util::is_numeric(v)).is_some_and(|i| i > 0) {
+        errors.push((80, "Language ID must be numeric".to_owned()));
+    }
+    let exists = |v: &str| store.get("languages", util::php_int(v).max(0) as u64).is_some();
+    let out: Vec<OutLang> = if errors.is_empty() {
+        asked
+            .iter()
+            .filter(|(v, _)| exists(v))
+            .map(|(v, int_id)| OutLang { id: u32::try_from(util::php_int(v)).unwrap_or(0), int_id: *int_id })
+            .collect()
+    } else {
+        Vec::new()
     };
-    let out: Vec<u32> = store.languages.iter().copied().filter(|l| wanted.contains(l)).collect();
-    if out.is_empty() { store.languages.clone() } else { out }
+    if out.is_empty() {
+        errors.push((81, "language is not available".to_owned()));
+        return Err(WsError::Errors { status: 400, list: errors });
+    }
+    Ok(out)
 }
 
 /// `Io-Format`, then `Output-Format`, then `output_format`, then `io_format`: the first one present
@@ -427,23 +512,25 @@ fn ws_headers() -> Vec<(String, String)> {
     vec![("X-Powered-By".into(), "PrestaShop Webservice".into()), ("PSWS-Version".into(), "8.2.1".into())]
 }
 
-fn ok_answer(status: u16, fmt: Format, body: Option<String>, local_sha1: Option<&str>) -> Answer {
+fn ok_answer(status: u16, fmt: Format, body: Body, local_sha1: Option<&str>) -> Answer {
     let mut headers = ws_headers();
-    match body {
-        Some(b) => {
-            let sha = util::sha1_hex(b.as_bytes());
-            if local_sha1.is_some_and(|l| l.eq_ignore_ascii_case(&sha)) {
-                return Answer { status: 304, headers, body: Vec::new(), http10: false, head: false };
-            }
-            headers.push(("Content-Type".into(), fmt.content_type().into()));
-            headers.push(("Content-Sha1".into(), sha));
-            Answer { status, headers, body: b.into_bytes(), http10: false, head: false }
-        }
-        None => {
+    // `returnOutput` hashes the content before any error replaces it.
+    let (status, content_type, content, sent) = match body {
+        Body::Text(b) => (status, fmt.content_type(), b.clone().into_bytes(), b.into_bytes()),
+        Body::Warned(r) => (500, fmt.content_type(), r.body.clone().into_bytes(), r.with_errors().into_bytes()),
+        Body::Image(data) => (status, "image/jpeg", data.clone(), data),
+        Body::None => {
             headers.push(("Content-Type".into(), String::new()));
-            Answer { status, headers, body: Vec::new(), http10: false, head: false }
+            return Answer { status, headers, body: Vec::new(), http10: false, head: false };
         }
+    };
+    let sha = util::sha1_hex(&content);
+    if local_sha1.is_some_and(|l| l.eq_ignore_ascii_case(&sha)) {
+        return Answer { status: 304, headers, body: Vec::new(), http10: false, head: false };
     }
+    headers.push(("Content-Type".into(), content_type.into()));
+    headers.push(("Content-Sha1".into(), sha));
+    Answer { status, headers, body: sent, http10: false, head: false }
 }
 
 fn error_answer(fmt: Format, e: WsError) -> Answer {
@@ -452,6 +539,11 @@ fn error_answer(fmt: Format, e: WsError) -> Answer {
             let mut headers = ws_headers();
             headers.push(("Content-Type".into(), fmt.content_type().into()));
             Answer { status, headers, body: render::errors(fmt, &list).into_bytes(), http10: false, head: false }
+        }
+        WsError::Managed { status, list } => {
+            let mut a = error_answer(fmt, WsError::Errors { status, list });
+            a.headers.push(("Content-Sha1".into(), util::sha1_hex(b"")));
+            a
         }
         WsError::NotFound => {
             let mut headers = ws_headers();
@@ -521,6 +613,22 @@ mod tests {
         assert_eq!(call(&w, "PUT", "/api/products/1", "", ro, "").status, 405);
         assert_eq!(call(&w, "POST", "/api/stock_availables", "", Some(KEY), "").status, 405);
         assert_eq!(call(&w, "GET", "/api/productz", "", Some(KEY), "").status, 400);
+    }
+
+    /// A JSON answer whose rendering warned: 500, the object then the warnings, and `Content-Sha1` of the
+    /// object alone (as captured: `returnOutput` hashes the content before the errors replace it).
+    #[test]
+    fn a_warned_json_answer_hashes_the_content_without_the_errors() {
+        let w = ws();
+        w.store().add_language("fr", "Français (French)");
+        let body = "<prestashop><product><price>1</price><name><language id=\"1\">Mug</language></name></product></prestashop>";
+        let a = call(&w, "POST", "/api/products", "output_format=JSON", Some(KEY), body);
+        assert_eq!(a.status, 500);
+        let text = String::from_utf8_lossy(&a.body).into_owned();
+        let (content, errors) = text.split_once(",\"errors\":").expect("errors after the object");
+        assert!(errors.contains("Undefined array key 2"), "{text}");
+        let sha = a.headers.iter().find(|(k, _)| k == "Content-Sha1").map(|(_, v)| v.clone());
+        assert_eq!(sha, Some(util::sha1_hex(format!("{content}}}").as_bytes())));
     }
 
     #[test]

@@ -113,7 +113,7 @@ async fn extra_keys_can_be_granted_writes_on_one_resource() {
     let post = http
         .post(format!("{}/api/products", sim.base_url()))
         .basic_auth(key, Some(""))
-        .body("<prestashop><product><price>1</price></product></prestashop>")
+        .body("<prestashop><product><price>1</price><name><language id=\"1\">Widget</language></name></product></prestashop>")
         .send()
         .await
         .expect("answer");

@@ -87,6 +87,50 @@ impl Capture {
     }
 }
 
+/// Replays `c` with `from` replaced by `to` in its path and body (an id the simulator gave differently).
+pub async fn replay_as(shop: &Shop, c: &Capture, swaps: &[(&str, String)]) -> Resp {
+    let mut c = c.clone();
+    for (from, to) in swaps {
+        c.path_and_query = c.path_and_query.replace(from, to);
+        c.body = c.body.map(|b| b.replace(from, to));
+    }
+    c.replay(shop).await
+}
+
+/// Every `<language>` of the first entity of an XML answer: field, language id, link, value.
+pub fn xml_languages(body: &str) -> Vec<(String, String, bool, String)> {
+    let root = xml_tree(body);
+    let entity = root.children.first().cloned().unwrap_or_default();
+    entity
+        .children
+        .iter()
+        .flat_map(|f| {
+            f.children.iter().filter(|l| l.name == "language").map(|l| {
+                let id = l.attrs.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone()).unwrap_or_default();
+                let linked = l.attrs.iter().any(|(k, _)| k == "xlink:href");
+                (f.name.clone(), id, linked, l.text.clone())
+            })
+        })
+        .collect()
+}
+
+/// The JSON body with the top-level `id`s replaced by 0, for comparing values across shops.
+pub fn without_ids(body: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    if let Some(obj) = v.as_object_mut() {
+        for (_, inner) in obj.iter_mut() {
+            match inner {
+                serde_json::Value::Array(items) => items.iter_mut().for_each(|i| i["id"] = 0.into()),
+                serde_json::Value::Object(o) => {
+                    o.insert("id".into(), 0.into());
+                }
+                _ => {}
+            }
+        }
+    }
+    v
+}
+
 /// How strictly to compare.
 #[derive(Debug, Clone, Default)]
 pub struct Rules {
@@ -98,6 +142,10 @@ pub struct Rules {
     /// Error codes whose message is not compared (messages that list the shop's own resources, or
     /// quote libxml).
     pub skip_messages: Vec<u32>,
+    /// Compare language fields language by language (the ids, in order, and in JSON their kind), for a
+    /// simulator with the captured shop's two languages; otherwise a language list counts as one value,
+    /// like the one-language collapse.
+    pub languages: bool,
 }
 
 /// Asserts that `got` answers like the capture.
@@ -128,7 +176,11 @@ pub fn assert_like(c: &Capture, got: &Resp, rules: &Rules) {
         } else if rules.subset {
             assert_subset(&w, &g, &ctx);
         } else {
-            assert_eq!(shape(&g, 0), shape(&w, 0), "XML structure differs; {ctx}");
+            assert_eq!(
+                shape_of(&g, 0, rules.languages),
+                shape_of(&w, 0, rules.languages),
+                "XML structure differs; {ctx}"
+            );
         }
     } else if want.starts_with('{') || want.starts_with('[') {
         let (w, g) = (Json::parse(want), Json::parse(body));
@@ -137,7 +189,11 @@ pub fn assert_like(c: &Capture, got: &Resp, rules: &Rules) {
         {
             assert_errors(&errors_of_json(&w), &errors_of_json(&g), rules, &ctx);
         } else {
-            assert_eq!(g.shape(&rules.ignore_keys), w.shape(&rules.ignore_keys), "JSON structure differs; {ctx}");
+            assert_eq!(
+                g.shape_of(&rules.ignore_keys, rules.languages),
+                w.shape_of(&rules.ignore_keys, rules.languages),
+                "JSON structure differs; {ctx}"
+            );
         }
     } else {
         assert_eq!(body, want, "plain body differs; {ctx}");
@@ -240,16 +296,27 @@ fn element(e: &quick_xml::events::BytesStart<'_>) -> El {
 /// The structure of an element: names, attribute names (not `xlink:href`, whose presence follows the
 /// values), children with runs of same-named siblings collapsed to the first.
 pub fn shape(e: &El, depth: usize) -> String {
+    shape_of(e, depth, false)
+}
+
+/// [`shape`], with each `<language>` kept, its `id` and whether it has a link, when `languages`.
+pub fn shape_of(e: &El, depth: usize, languages: bool) -> String {
     let attrs: BTreeSet<&str> =
         e.attrs.iter().map(|(k, _)| k.as_str()).filter(|k| *k != "xlink:href" && *k != "xmlns:xlink").collect();
-    let mut out = format!("{}{}{:?}\n", "  ".repeat(depth), e.name, attrs);
+    let mut out = format!("{}{}{:?}", "  ".repeat(depth), e.name, attrs);
+    if languages && e.name == "language" {
+        let id = e.attrs.iter().find(|(k, _)| k == "id").map_or("", |(_, v)| v.as_str());
+        let linked = e.attrs.iter().any(|(k, _)| k == "xlink:href");
+        out.push_str(&format!(" id={id} linked={linked}"));
+    }
+    out.push('\n');
     let mut last: Option<&str> = None;
     for c in &e.children {
-        if last == Some(c.name.as_str()) {
+        if last == Some(c.name.as_str()) && !(languages && c.name == "language") {
             continue;
         }
         last = Some(&c.name);
-        out.push_str(&shape(c, depth + 1));
+        out.push_str(&shape_of(c, depth + 1, languages));
     }
     out
 }
@@ -327,20 +394,42 @@ impl Json {
     }
 
     /// The structure: keys in order, scalar kinds, arrays by their first item; a list of `{id, value}`
-    /// (several languages) counts as a string, like the one-language collapse.
-    pub fn shape(&self, ignore: &[&str]) -> String {
+    /// (several languages) counts as a string, like the one-language collapse; with
+    /// `languages`, a language list shows its ids (a string `"1"` or a number `1`) and the kind of each value.
+    pub fn shape_of(&self, ignore: &[&str], languages: bool) -> String {
         match self {
             Json::Null => "null".into(),
             Json::Bool(_) => "bool".into(),
             Json::Num(_) => "num".into(),
             Json::Str(_) => "str".into(),
-            Json::Arr(items) if items.iter().all(Json::is_lang_entry) && !items.is_empty() => "str".into(),
-            Json::Arr(items) => format!("[{}]", items.first().map(|i| i.shape(ignore)).unwrap_or_default()),
+            Json::Arr(items) if items.iter().all(Json::is_lang_entry) && !items.is_empty() => {
+                if !languages {
+                    return "str".into();
+                }
+                let entries: Vec<String> = items
+                    .iter()
+                    .map(|i| match i {
+                        Json::Obj(kv) => {
+                            let id = match &kv[0].1 {
+                                Json::Str(s) => format!("{s:?}"),
+                                Json::Num(n) => n.clone(),
+                                other => format!("{other:?}"),
+                            };
+                            format!("{id}:{}", kv[1].1.shape_of(ignore, languages))
+                        }
+                        _ => String::new(),
+                    })
+                    .collect();
+                format!("lang[{}]", entries.join(","))
+            }
+            Json::Arr(items) => {
+                format!("[{}]", items.first().map(|i| i.shape_of(ignore, languages)).unwrap_or_default())
+            }
             Json::Obj(kv) => {
                 let inner: Vec<String> = kv
                     .iter()
                     .filter(|(k, _)| !ignore.contains(&k.as_str()))
-                    .map(|(k, v)| format!("{k}:{}", v.shape(ignore)))
+                    .map(|(k, v)| format!("{k}:{}", v.shape_of(ignore, languages)))
                     .collect();
                 format!("{{{}}}", inner.join(","))
             }

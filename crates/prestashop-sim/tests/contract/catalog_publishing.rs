@@ -3,8 +3,8 @@
 //! tax rule groups, checked against captures of a real 8.2.1 where the capture cannot be replayed as is.
 
 use crate::{
-    capture::Capture,
-    support::{Shop, body_file, product_xml},
+    capture::{Capture, Rules, assert_like, replay_as, without_ids, xml_languages},
+    support::{Resp, Shop, body_file, demo_catalog, product_xml},
 };
 
 /// `calcLevelDepth` throws on a parent that does not exist, uncaught: 500, an empty `text/html` body and
@@ -190,4 +190,196 @@ async fn a_category_put_recomputes_its_depth_and_refuses_the_get_body() {
     let c = Capture::load("put_category_roundtrip");
     let got = c.replay(&shop).await;
     crate::capture::assert_like(&c, &got, &crate::capture::Rules::default());
+}
+
+fn strict() -> Rules {
+    Rules { languages: true, ..Rules::default() }
+}
+
+/// The kit's CLIENT: the demo catalog (19 products, options and values as in the demo), French added.
+async fn client_shop() -> Shop {
+    let shop = Shop::new().await;
+    demo_catalog(&shop).await;
+    shop.sim.add_language("fr", "Français (French)");
+    shop
+}
+
+/// A JSON answer's value at `path` (`product.width`).
+fn at<'a>(v: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    path.split('.').fold(v, |v, k| &v[k])
+}
+
+/// The product the hub publishes — every field it sends, two languages, two categories and
+/// `id_category_default` — then a combination with two option values and a price impact: the answers,
+/// the stored product, the stock rows created and the default combination, as captured on the kit's
+/// CLIENT.
+#[tokio::test]
+async fn a_published_product_and_its_combination_answer_as_captured() {
+    let shop = client_shop().await;
+    let c = Capture::load("post_product_full");
+    let posted = c.replay(&shop).await;
+    assert_like(&c, &posted, &strict());
+    assert_eq!(posted.id(), 20);
+    assert_eq!(xml_languages(&posted.body), xml_languages(&c.response_body));
+    let want = Resp { body: c.response_body.clone(), ..posted.clone() };
+    for f in [
+        "width",
+        "weight",
+        "ean13",
+        "upc",
+        "mpn",
+        "minimal_quantity",
+        "condition",
+        "visibility",
+        "position_in_category",
+    ] {
+        assert_eq!(posted.field(f), want.field(f), "{f}");
+    }
+
+    let c = Capture::load("product_full_after_post");
+    let got = c.replay(&shop).await;
+    assert_like(&c, &got, &strict());
+    let (want, have) = (without_ids(&c.response_body), without_ids(&got.body));
+    for f in [
+        "id_category_default",
+        "id_tax_rules_group",
+        "position_in_category",
+        "width",
+        "height",
+        "depth",
+        "weight",
+        "ean13",
+        "upc",
+        "mpn",
+        "state",
+        "minimal_quantity",
+        "price",
+        "active",
+        "available_for_order",
+        "condition",
+        "show_price",
+        "visibility",
+        "meta_description",
+        "meta_title",
+        "link_rewrite",
+        "name",
+        "description",
+        "description_short",
+        "associations.categories",
+    ] {
+        assert_eq!(at(&have, &format!("product.{f}")), at(&want, &format!("product.{f}")), "{f}");
+    }
+
+    let c = Capture::load("post_combination_full");
+    let combination = c.replay(&shop).await;
+    assert_like(&c, &combination, &strict());
+    let comb = combination.id().to_string();
+    let c = Capture::load("stock_rows_after_combination");
+    let rows = c.replay(&shop).await;
+    assert_like(&c, &rows, &strict());
+    let rows = rows.json();
+    let attrs: Vec<&str> = rows["stock_availables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["id_product_attribute"].as_str())
+        .collect();
+    assert_eq!(attrs, ["0", comb.as_str()]);
+    assert!(
+        rows["stock_availables"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|r| r["quantity"] == "0" && r["out_of_stock"] == "2")
+    );
+    // Not marked `default_on` (absent from the JSON), yet the product's default: `getDefaultAttribute`
+    // falls back on its first combination, and the product becomes of type `combinations`.
+    let c = Capture::load("combination_after_post");
+    let got = replay_as(&shop, &c, &[("/40", format!("/{comb}"))]).await;
+    assert_like(&c, &got, &strict());
+    assert_eq!(without_ids(&got.body), without_ids(&c.response_body));
+    let c = Capture::load("product_after_combination");
+    let got = c.replay(&shop).await;
+    assert_like(&c, &got, &strict());
+    let product = &got.json()["products"][0];
+    assert_eq!(product["cache_default_attribute"].as_str(), Some(comb.as_str()));
+    assert_eq!(product["id_default_combination"].to_string(), comb);
+    assert_eq!((product["type"].as_str(), product["product_type"].as_str()), (Some("simple"), Some("combinations")));
+
+    // An option value that does not exist is written, and hidden from the combination (`attribute_shop`).
+    let c = Capture::load("post_combination_unknown_option_value");
+    let second = c.replay(&shop).await;
+    assert_like(&c, &second, &strict());
+    let c = Capture::load("stock_rows_after_two_combinations");
+    assert_like(&c, &c.replay(&shop).await, &strict());
+    // Read through `display=[id,product_option_values[id]]`, the undeclared association shows nothing.
+    let c = Capture::load("combination_unknown_option_value_after_post");
+    let got = replay_as(&shop, &c, &[("%5B41%5D", format!("%5B{}%5D", second.id()))]).await;
+    assert_like(&c, &got, &strict());
+    assert_eq!(without_ids(&got.body), without_ids(&c.response_body));
+    let full = shop.get(&format!("/api/combinations/{}?output_format=JSON", second.id())).await.json();
+    assert_eq!(full["combination"]["associations"]["product_option_values"], serde_json::json!([{"id":"2"}]));
+    let listed = shop.get("/api/products/20?output_format=JSON").await.json();
+    assert!(listed["product"]["associations"]["product_option_values"].to_string().contains("\"9999\""), "{listed}");
+}
+
+/// The refusals and non-refusals of a product POST, as captured: an EAN-13 that is not digits and one
+/// that is too long are 85; an unknown tax rules group, an unknown default category and an unknown
+/// category in the associations are all accepted — the last one hidden from the product's categories.
+#[tokio::test]
+async fn product_fields_are_refused_or_accepted_as_captured() {
+    let shop = client_shop().await;
+    for name in ["post_product_bad_ean13", "post_product_long_ean13"] {
+        let c = Capture::load(name);
+        assert_like(&c, &c.replay(&shop).await, &strict());
+    }
+    for (post, after) in [
+        ("post_product_unknown_tax_group", "product_unknown_tax_group_after_post"),
+        ("post_product_unknown_category", "product_unknown_category_after_post"),
+        ("post_product_unknown_default_category", "product_unknown_default_category_after_post"),
+        ("post_product_link_rewrite_one_language", "product_link_rewrite_one_language_after_post"),
+    ] {
+        let c = Capture::load(post);
+        let posted = c.replay(&shop).await;
+        assert_like(&c, &posted, &strict());
+        let want_id =
+            c.response_body.split("<id><![CDATA[").nth(1).and_then(|s| s.split(']').next()).unwrap_or_default();
+        let a = Capture::load(after);
+        let id = posted.id().to_string();
+        let got = replay_as(
+            &shop,
+            &a,
+            &[(&format!("%5B{want_id}%5D"), format!("%5B{id}%5D")), (&format!("/{want_id}"), format!("/{id}"))],
+        )
+        .await;
+        assert_like(&a, &got, &strict());
+        if a.response_body.starts_with('{') {
+            assert_eq!(without_ids(&got.body), without_ids(&a.response_body), "{after}");
+        } else {
+            // Not in its default category: `position_in_category` is empty.
+            let want = Resp { body: a.response_body.clone(), ..got.clone() };
+            for f in ["id_category_default", "position_in_category"] {
+                assert_eq!(got.field(f), want.field(f), "{f}");
+            }
+        }
+    }
+}
+
+/// `display=[…,assoc]` without sub-fields is refused (35, and the 500 quirk); with sub-fields, an
+/// association whose fields the class does not declare shows empty entries (XML) or none (JSON).
+#[tokio::test]
+async fn display_of_associations_follows_set_fields_to_display() {
+    let shop = client_shop().await;
+    for name in
+        ["display_bare_association_json", "display_undeclared_assoc_fields_json", "display_undeclared_assoc_fields"]
+    {
+        let c = Capture::load(name);
+        let got = c.replay(&shop).await;
+        assert_like(&c, &got, &Rules { skip_messages: vec![3], ..strict() });
+    }
+    let c = Capture::load("display_undeclared_assoc_fields_json");
+    assert_eq!(c.replay(&shop).await.body, c.response_body.trim_end());
+    // Declared ones show their sub-fields.
+    let r = shop.get("/api/products?filter[id]=[1]&display=[id,categories[id]]&output_format=JSON").await;
+    assert_eq!(r.json()["products"][0]["associations"]["categories"][0]["id"], "2");
 }

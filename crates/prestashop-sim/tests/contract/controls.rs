@@ -84,7 +84,7 @@ async fn process_then_drop_changes_the_shop_but_loses_the_answer() {
         .http
         .post(shop.url("/api/products"))
         .basic_auth(HUB_KEY, Some(""))
-        .body("<prestashop><product><price>1</price></product></prestashop>")
+        .body("<prestashop><product><price>1</price><name><language id=\"1\">Widget</language></name></product></prestashop>")
         .send()
         .await;
     assert!(lost.is_err());
@@ -116,7 +116,7 @@ async fn the_request_log_records_method_path_query_status_and_body() {
     shop.send(
         "POST",
         "/api/products?output_format=JSON",
-        "<prestashop><product><price>4</price></product></prestashop>",
+        "<prestashop><product><price>4</price><name><language id=\"1\">Widget</language></name></product></prestashop>",
     )
     .await;
     shop.get("/api/products?filter[reference]=[X]").await;
@@ -147,7 +147,7 @@ async fn stopping_closes_the_port() {
 #[tokio::test]
 async fn the_state_snapshot_shows_the_tables() {
     let shop = Shop::new().await;
-    shop.create("products", "product", "<price>4</price>").await;
+    shop.create("products", "product", "<price>4</price><name><language id=\"1\">Widget</language></name>").await;
     let snap = shop.sim.state_snapshot();
     assert_eq!(snap["tables"]["products"][0]["price"], "4.000000");
     assert_eq!(snap["tables"]["stock_availables"].as_array().map(Vec::len), Some(1));

@@ -58,7 +58,7 @@ async fn json_language_fields_collapse_to_a_string_with_one_language() {
 #[tokio::test]
 async fn json_escapes_slashes_like_php() {
     let shop = Shop::new().await;
-    shop.create("products", "product", "<price>1</price><description_short>&lt;p&gt;a/b&lt;/p&gt;</description_short>")
+    shop.create("products", "product", "<price>1</price><name><language id=\"1\">Widget</language></name><description_short>&lt;p&gt;a/b&lt;/p&gt;</description_short>")
         .await;
     let r = shop.get("/api/products?display=[description_short]&output_format=JSON").await;
     assert_eq!(r.body, r#"{"products":[{"description_short":"<p>a\/b<\/p>"}]}"#);
@@ -121,7 +121,7 @@ async fn a_json_body_is_refused_as_unparsable_xml() {
 async fn an_xml_prefix_on_the_body_is_stripped() {
     let shop = Shop::new().await;
     let r =
-        shop.send("POST", "/api/products", "xml=<prestashop><product><price>3</price></product></prestashop>").await;
+        shop.send("POST", "/api/products", "xml=<prestashop><product><price>3</price><name><language id=\"1\">Widget</language></name></product></prestashop>").await;
     assert_eq!(r.status, 201, "{}", r.body);
 }
 

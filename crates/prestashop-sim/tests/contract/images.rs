@@ -141,3 +141,122 @@ async fn text_sent_as_a_jpeg_fails_after_its_row_is_created() {
     assert_like(&c, &got, &Rules::default());
     assert_eq!(shop.get("/api/images/products/7").await.body.matches("<declination").count(), 2);
 }
+
+/// The bytes and headers of a GET, read as bytes (an image is no text).
+async fn get_bytes(shop: &Shop, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let r = shop.http.get(shop.url(path)).basic_auth(HUB_KEY, Some("")).send().await.expect("answer");
+    let status = r.status().as_u16();
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    (status, headers, r.bytes().await.expect("body").to_vec())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+/// A binary capture's body: `(binary: N bytes, sha1 X…)`, then the file in Base64 when it was kept.
+fn binary(c: &Capture) -> (usize, String, Option<Vec<u8>>) {
+    let mut lines = c.response_body.lines();
+    let head = lines.next().unwrap_or_default();
+    let size = head.split("binary: ").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse().ok());
+    let sha = head.split("sha1 ").nth(1).map(|s| s.trim_end_matches(')').split(';').next().unwrap_or_default());
+    let data = lines.next().filter(|l| !l.is_empty()).map(decode);
+    (size.expect("size"), sha.expect("sha1").to_owned(), data)
+}
+
+/// Status, `Content-Type` and the Webservice headers of an image answer, as captured.
+fn assert_image_headers(c: &Capture, status: u16, headers: &[(String, String)]) {
+    assert_eq!(status, c.status, "{}", c.name);
+    for h in ["Content-Type", "PSWS-Version", "X-Powered-By"] {
+        let want = c.response_headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(h)).map(|(_, v)| v.as_str());
+        assert_eq!(header(headers, h), want, "{h} of {}", c.name);
+    }
+}
+
+/// `GET /api/images/products/{id}/{image}` answers the stored file itself: `image/jpeg`, `Content-Sha1` of
+/// the file. Uploaded with the bytes the real shop stored (its answer to the same upload), the simulator
+/// serves exactly the captured file.
+#[tokio::test]
+async fn one_image_is_served_as_the_stored_file() {
+    let shop = catalog().await;
+    let up = Capture::load("post_image_product_for_download");
+    let b64 = up.response_body.split("<![CDATA[/9j").nth(1).and_then(|s| s.split("]]>").next()).expect("content");
+    let stored = decode(&format!("/9j{b64}"));
+    let posted = upload(&shop, "/api/images/products/19", "image", "upload.jpg", "image/jpeg", &stored).await;
+    assert_like(&up, &posted, &Rules::default());
+    let c = Capture::load("image_uploaded_file");
+    let (size, sha, data) = binary(&c);
+    let (status, headers, body) = get_bytes(&shop, &format!("/api/images/products/19/{}", posted.id())).await;
+    assert_image_headers(&c, status, &headers);
+    assert_eq!((body.len(), Some(body)), (size, data));
+    assert_eq!(header(&headers, "Content-Sha1"), Some(sha.as_str()));
+    // The product's cover (`bin`) and a size of the theme give the file too (not resized here).
+    for path in ["/api/images/products/19/bin", &format!("/api/images/products/19/{}/small_default", posted.id())] {
+        let (status, headers, body) = get_bytes(&shop, path).await;
+        assert_eq!((status, header(&headers, "Content-Type"), body.len()), (200, Some("image/jpeg"), size), "{path}");
+    }
+}
+
+/// The captured demo image of product 1 (its file is not kept): the same answer for the simulator's first
+/// image of product 1.
+#[tokio::test]
+async fn a_products_image_its_cover_and_a_size_answer_as_captured() {
+    let shop = Shop::new().await;
+    let id = shop.create("products", "product", &crate::support::product_xml("Box", "BOX-1", "3", 2)).await;
+    assert_eq!(shop.sim.seed_image(id, &jpeg()), 1);
+    for (name, path) in [
+        ("image_of_product_1", "/api/images/products/1/1"),
+        ("image_cover_of_product_1", "/api/images/products/1/bin"),
+        ("image_of_product_1_small", "/api/images/products/1/1/small_default"),
+    ] {
+        let c = Capture::load(name);
+        assert_eq!(c.path_and_query, path);
+        let (status, headers, body) = get_bytes(&shop, path).await;
+        assert_image_headers(&c, status, &headers);
+        assert_eq!(body, jpeg(), "{name}");
+    }
+}
+
+/// The refusals, as captured: an unknown image or product (400/57), a product id that is no id (400/60),
+/// an unknown size (400/58, with the theme's sizes), the legacy `bin` size (500/59); each with the
+/// `Content-Sha1` of an empty content, as `returnOutput` hashed it before the error replaced it.
+#[tokio::test]
+async fn unknown_images_and_sizes_are_refused_as_captured() {
+    let shop = Shop::new().await;
+    let id = shop.create("products", "product", &crate::support::product_xml("Box", "BOX-1", "3", 2)).await;
+    shop.sim.seed_image(id, &jpeg());
+    for name in [
+        "image_unknown_id_of_product",
+        "image_of_unknown_product",
+        "image_invalid_product_id",
+        "image_unknown_size",
+        "image_size_bin",
+    ] {
+        let c = Capture::load(name);
+        let got = c.replay(&shop).await;
+        assert_like(&c, &got, &Rules::default());
+        assert_eq!(got.header("Content-Sha1"), Some("da39a3ee5e6b4b0d3255bfef95601890afd80709"), "{name}");
+    }
+    // An id compares as PHP's `in_array` does: "01" is image 1.
+    assert_eq!(get_bytes(&shop, "/api/images/products/1/01").await.0, 200);
+}
+
+/// An image whose row exists without a file — the demo catalog's, which names images it has no file for,
+/// or a failed copy — is "not on disk" (500/61, from the source: the real shop keeps its demo files).
+#[tokio::test]
+async fn an_image_without_a_file_is_not_on_disk() {
+    let shop = catalog().await;
+    let r = shop.get("/api/images/products/1/1").await;
+    assert_eq!((r.status, r.codes()), (500, vec![61]), "{}", r.body);
+    let failed =
+        upload(&shop, "/api/images/products/7", "image", "notimage.jpg", "image/jpeg", b"not an image at all\n").await;
+    assert_eq!(failed.status, 400);
+    let listed = shop.get("/api/images/products/7").await;
+    let last = listed.body.rsplit("<declination id=\"").next().and_then(|s| s.split('"').next()).unwrap_or_default();
+    let r = shop.get(&format!("/api/images/products/7/{last}")).await;
+    assert_eq!((r.status, r.codes()), (500, vec![61]), "{}", r.body);
+}

@@ -11,6 +11,7 @@ mod controls;
 mod every_capture_replays;
 mod formats;
 mod images;
+mod languages;
 mod orders;
 mod reads;
 mod support;

@@ -111,6 +111,14 @@ impl Shop {
         Self::with_config(config).await
     }
 
+    /// [`Shop::new`] with French added as language 2, as the captured shops have it (`Language::add`: the
+    /// records it holds get their English values in French).
+    pub async fn bilingual() -> Self {
+        let shop = Self::new().await;
+        assert_eq!(shop.sim.add_language("fr", "Français (French)"), 2);
+        shop
+    }
+
     /// A fresh simulator with `config`.
     pub async fn with_config(config: SimConfig) -> Self {
         Self { sim: Simulator::start(config).await.expect("simulator starts"), http: client() }

@@ -66,8 +66,10 @@ async fn put_refuses_missing_required_and_read_only_fields() {
 #[tokio::test]
 async fn put_takes_the_id_from_the_body_not_the_url() {
     let shop = Shop::new().await;
-    let a = shop.create("products", "product", "<price>1</price>").await;
-    let b = shop.create("products", "product", "<price>2</price>").await;
+    let a =
+        shop.create("products", "product", "<price>1</price><name><language id=\"1\">Widget</language></name>").await;
+    let b =
+        shop.create("products", "product", "<price>2</price><name><language id=\"1\">Widget</language></name>").await;
     let r = shop.send("PUT", &format!("/api/products/{b}"), &product_body(a, "<price>5</price>")).await;
     assert_eq!(r.status, 200);
     assert_eq!(shop.get(&format!("/api/products/{a}")).await.field("price"), "5.000000");
