@@ -180,18 +180,32 @@ impl ShopCache {
         {
             return Ok(shop.clone());
         }
+        self.read(store, c).await
+    }
+
+    /// Reads the shop again. A read that started before the kept one (which may hold what this process
+    /// created since) is not kept.
+    async fn read(&self, store: &StoreCode, c: &WebserviceClient) -> Result<Arc<Shop>, GatewayError> {
+        let started = Instant::now();
         let shop = Arc::new(read_shop(c).await?);
-        self.shops
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(store.clone(), (Instant::now(), shop.clone()));
-        Ok(shop)
+        let mut shops = self.shops.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match shops.get(store) {
+            Some((at, kept)) if *at > started => Ok(kept.clone()),
+            _ => {
+                shops.insert(store.clone(), (started, shop.clone()));
+                Ok(shop)
+            }
+        }
     }
 
     /// Changes the cached shop of `store` (what the hub just created there).
     fn update(&self, store: &StoreCode, change: impl FnOnce(&mut Shop)) {
         if let Some((_, shop)) = self.shops.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_mut(store) {
             change(Arc::make_mut(shop));
+        }
+        // Newer than any read in flight.
+        if let Some((at, _)) = self.shops.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_mut(store) {
+            *at = Instant::now();
         }
     }
 
@@ -322,10 +336,16 @@ impl ClientCatalogs for WebserviceGateway {
         let _creating = lock.lock().await;
         let mut parent = root;
         for step in path {
-            let shop = self.shops.get(store, self.client(store)?).await?;
-            let found =
-                shop.categories.iter().find(|(_, c)| c.parent == parent && named(&c.names, step)).map(|(id, _)| *id);
-            parent = match found {
+            let find = |shop: &Shop| {
+                shop.categories.iter().find(|(_, c)| c.parent == parent && named(&c.names, step)).map(|(id, _)| *id)
+            };
+            let mut shop = self.shops.get(store, self.client(store)?).await?;
+            if find(&shop).is_none() {
+                // Created since the shop was read (by another process, or by a request whose answer was lost):
+                // read again before creating.
+                shop = self.shops.read(store, self.client(store)?).await?;
+            }
+            parent = match find(&shop) {
                 Some(id) => id,
                 None => {
                     let langs: Vec<u64> = shop.languages.keys().copied().collect();
@@ -356,7 +376,16 @@ impl ClientCatalogs for WebserviceGateway {
     async fn ensure_attribute(&self, store: &StoreCode, attribute: &NewAttribute) -> Result<u64, GatewayError> {
         let lock = self.shops.creation_lock(store);
         let _creating = lock.lock().await;
-        let shop = self.shops.get(store, self.client(store)?).await?;
+        let mut shop = self.shops.get(store, self.client(store)?).await?;
+        let known = |shop: &Shop| {
+            shop.groups.iter().find(|(_, g)| named(&g.names, &attribute.group)).is_some_and(|(id, _)| {
+                shop.values.values().any(|v| v.group == *id && named(&v.names, &attribute.value))
+            })
+        };
+        if !known(&shop) {
+            // Another process may have created them: read again before creating.
+            shop = self.shops.read(store, self.client(store)?).await?;
+        }
         let langs: Vec<u64> = shop.languages.keys().copied().collect();
         let pick =
             |t: &LangTexts, id: &u64| t.get(id).cloned().or_else(|| t.values().next().cloned()).unwrap_or_default();
@@ -579,9 +608,8 @@ impl SourceSheets for WebserviceSheets {
         let tax_rules_group = if tax == 0 {
             None
         } else {
-            Some(shop.taxes.get(&tax).cloned().ok_or_else(|| {
-                GatewayError::Permanent(format!("source product {product_id}: tax rules group {tax} is not active"))
-            })?)
+            // A group the source does not list (deleted, inactive) is named by its id: no client has it.
+            Some(shop.taxes.get(&tax).cloned().unwrap_or_else(|| format!("#{tax} (not an active group at the source)")))
         };
         let default_category = num(&p["id_category_default"]);
         let mut category_ids = vec![default_category];

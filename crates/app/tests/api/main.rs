@@ -11,6 +11,7 @@ mod operations;
 mod order_status;
 mod orders;
 mod owed;
+mod publishing;
 mod queue_faults;
 mod reconcile;
 mod reliability;
