@@ -42,12 +42,15 @@ class Shop:
         req.add_header("Authorization", self.auth)
         if body is not None:
             req.add_header("Content-Type", ctype)
-        for attempt in range(5):
+        # Reads and PATCHes are retried on a 5xx; a POST is not: the shop may have created the object before
+        # failing (a second POST would make a second product).
+        attempts = 5 if method in ("GET", "PATCH") else 1
+        for attempt in range(attempts):
             try:
                 with urllib.request.urlopen(req, timeout=60) as r:
                     return r.read().decode("utf-8", "replace")
             except urllib.error.HTTPError as e:
-                if e.code < 500 or attempt == 4:
+                if e.code < 500 or attempt == attempts - 1:
                     raise RuntimeError(f"{method} {path}: {e.code} {e.read()[:300]!r}")
             time.sleep(1 + attempt)
 
@@ -113,11 +116,22 @@ def main():
                       f"<prestashop><stock_available><id>{row['id']}</id><quantity>{10 + n % 90}</quantity></stock_available></prestashop>".encode())
         return pid
 
+    def attempt(n):
+        try:
+            return make(n)
+        except RuntimeError as e:
+            print(f"product {n}: {e}", file=sys.stderr)
+            return None
+
     started = time.time()
+    failed = 0
     with concurrent.futures.ThreadPoolExecutor(a.threads) as pool:
-        for i, _ in enumerate(pool.map(make, range(1, a.count + 1)), 1):
+        for i, pid in enumerate(pool.map(attempt, range(1, a.count + 1)), 1):
+            failed += pid is None
             if i % 100 == 0:
                 print(f"{i} products in {time.time() - started:.0f} s", file=sys.stderr)
+    if failed:
+        print(f"{failed} product(s) failed (see above)", file=sys.stderr)
     print(json.dumps({"category": cat, "products": a.count, "seconds": round(time.time() - started, 1)}))
 
 

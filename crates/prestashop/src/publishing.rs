@@ -684,7 +684,13 @@ impl SourceSheets for WebserviceSheets {
 
     async fn image(&self, product_id: u64, image_id: u64) -> Result<Vec<u8>, GatewayError> {
         let c = self.gateway.client(&self.source)?;
-        Ok(c.send_binary(&format!("images/products/{product_id}/{image_id}")).await?.bytes)
+        match c.send_binary(&format!("images/products/{product_id}/{image_id}")).await {
+            Ok(a) => Ok(a.bytes),
+            // 500 with error 61, "The image file doesn't exist": an image row whose file is missing (a failed
+            // upload leaves one, seen on a real 8.2.1). Retrying cannot help: the image is skipped.
+            Err(GatewayError::Retryable(m)) if m.contains("[61]") => Err(GatewayError::Gone(m)),
+            Err(e) => Err(e),
+        }
     }
 }
 

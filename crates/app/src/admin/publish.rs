@@ -16,6 +16,9 @@ use crate::{
 /// How often the links are read while waiting.
 const POLL: Duration = Duration::from_secs(2);
 
+/// How long without any product settling before the command stops waiting (the work goes on).
+const STALL: Duration = Duration::from_secs(120);
+
 /// Runs the command.
 ///
 /// # Errors
@@ -78,17 +81,31 @@ pub(super) async fn run(settings: Settings, args: &PublishArgs) -> anyhow::Resul
     }
     let progress = bar(report.queued.len() as u64, "publishing");
     let started = std::time::Instant::now();
-    let (mut linked, mut refused);
+    let (mut linked, mut refused, mut waiting);
+    let (mut settled, mut moved) = (0, std::time::Instant::now());
     loop {
-        let waiting;
         (linked, refused, waiting) = reconciler.publication_progress(&code, &report.queued).await?;
-        progress.set_position(linked + refused.len() as u64);
-        if waiting == 0 {
+        let now = linked + refused.len() as u64;
+        if now != settled {
+            (settled, moved) = (now, std::time::Instant::now());
+        }
+        progress.set_position(now);
+        if waiting == 0 || moved.elapsed() > STALL {
             break;
         }
         tokio::time::sleep(POLL).await;
     }
     progress.finish_and_clear();
+    if waiting > 0 {
+        say(
+            &progress,
+            format!(
+                "{waiting} product(s) still waiting after {} s without progress: see `hub jobs failed` and the \
+                 dashboard's Stores page (the workers go on; a retried job finishes each one)",
+                STALL.as_secs()
+            ),
+        );
+    }
     for (sku, note) in &refused {
         say(&progress, format!("refused {sku}: {note}"));
     }
@@ -97,5 +114,5 @@ pub(super) async fn run(settings: Settings, args: &PublishArgs) -> anyhow::Resul
         refused.len(),
         started.elapsed().as_secs_f64()
     );
-    Ok(if refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if refused.is_empty() && waiting == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

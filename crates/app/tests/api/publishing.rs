@@ -43,6 +43,10 @@ fn lang(field: &str, en: &str, fr: &str) -> String {
 }
 
 async fn upload(sim: &Simulator, product: u64, file: &[u8], name: &str) {
+    upload_answering(sim, product, file, name, 200).await;
+}
+
+async fn upload_answering(sim: &Simulator, product: u64, file: &[u8], name: &str, status: u16) {
     let boundary = "----test-boundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"{name}\"\r\nContent-Type: image/png\r\n\r\n"
@@ -57,7 +61,7 @@ async fn upload(sim: &Simulator, product: u64, file: &[u8], name: &str) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    assert_eq!(r.status(), status, "{}", r.text().await.unwrap_or_default());
 }
 
 /// The wholesaler's shop: English and French; a tee in Clothes › Men with sizes S and M (+2.00) and two
@@ -154,6 +158,8 @@ async fn source() -> Source {
     upload(&sim, tee, PNG, "front.png").await;
     upload(&sim, tee, GIF, "back.gif").await;
     upload(&sim, mug, PNG, "mug.png").await;
+    // Text sent as an image: PrestaShop refuses it but keeps its image row, whose file then answers 500/61.
+    upload_answering(&sim, mug, b"not an image at all", "broken.jpg", 400).await;
     Source { sim, tee, mug, art, sizes }
 }
 
@@ -291,7 +297,7 @@ fn assert_published(r1: &Simulator) {
     let outdoor = &json(r1, &format!("categories/{parent}"))["category"];
     assert_eq!(language_value(&outdoor["name"], "2"), "Plein air", "the path was created under Home");
     assert_eq!(outdoor["id_parent"], "2");
-    assert_eq!(images(r1, mug_id), 1);
+    assert_eq!(images(r1, mug_id), 1, "the source's image row without a file is skipped");
     assert_eq!(r1.product_state(mug_id).map(|s| s.2), Some(12));
 
     assert!(products(r1, "PUB-ART").is_empty(), "an excluded category is not published");
@@ -513,4 +519,51 @@ async fn a_product_the_client_cannot_take_is_refused_with_its_reason_and_the_dry
     assert!(!stdout.contains("PUB-ART"), "excluded: {stdout}");
     assert!(stdout.contains("dry run: 1 to create, 0 to link, 1 cannot be published; nothing was written"), "{stdout}");
     assert!(r3.requests().iter().all(|r| r.method == "GET"), "a dry run writes nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_follows_content_gets_the_sources_new_texts_and_one_that_does_not_keeps_its_own() {
+    let src = source().await;
+    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
+    r1.add_language("fr", "Français (French)");
+    let r2 = Simulator::start(SimConfig::default()).await.unwrap();
+    r2.add_language("fr", "Français (French)");
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &src.sim, &r1, &r2);
+            for store in &mut s.stores {
+                if store.code == "retail-2" {
+                    store.catalog.publish = true;
+                    store.catalog.content = hub_domain::model::ContentPolicy::Follow;
+                }
+            }
+        })
+        .await;
+    send(&app, event("PUB-MUG", src.mug, "5.00", true, &[], 12, &[10], "2026-12-03T10:00:00Z")).await;
+    eventually(30, "the mug is published on both", || async {
+        app.count("SELECT COUNT(*) FROM product_links WHERE sku = 'PUB-MUG' AND status = 'linked'").await == 2
+    })
+    .await;
+    // The wholesaler renames it.
+    let body = format!(
+        "<prestashop><product><id>{}</id>{}</product></prestashop>",
+        src.mug,
+        lang("name", "Camping mug XL", "Grande tasse de camping")
+    );
+    assert_eq!(src.sim.admin_call("PATCH", &format!("products/{}", src.mug), Some(&body)).0, 200);
+    send(&app, event("PUB-MUG", src.mug, "5.00", true, &[], 11, &[10], "2026-12-03T10:10:00Z")).await;
+    let name = |sim: &Simulator, l: &str| language_value(&products(sim, "PUB-MUG")[0]["name"], l);
+    eventually(30, "retail-2 follows the new name", || async { name(&r2, "2") == "Grande tasse de camping" }).await;
+    eventually(30, "retail-1 got the stock change", || async {
+        products(&r1, "PUB-MUG")
+            .first()
+            .and_then(|m| m["id"].as_u64())
+            .and_then(|id| r1.product_state(id))
+            .is_some_and(|s| s.2 == 11)
+    })
+    .await;
+    assert_eq!(name(&r1, "2"), "Tasse de camping", "content = once: the retailer's texts stay");
+    assert_eq!(name(&r2, "1"), "Camping mug XL");
+    app.stop().await;
 }

@@ -19,7 +19,7 @@ pub use ports::{
 };
 #[cfg(test)]
 pub use ports::{MockOwedSyncs, MockProductLinks, MockProductStates, MockStoreGateway};
-pub use publish::{Created, Publisher};
+pub use publish::{Created, Plan, Publisher};
 pub use publishing::{
     ClientCatalogs, ClientShop, LangTexts, NewAttribute, NewCombination, NewProduct, ProductSheet, ProductTexts,
     Refusal, SheetAttribute, SheetCombination, SourceSheets, Texts, plan,

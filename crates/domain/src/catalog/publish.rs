@@ -20,10 +20,22 @@ use crate::{errors::GatewayError, jobs::JobError, model::Store};
 /// What [`Publisher::create`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Created {
-    /// The product exists on the client now (combinations and images follow in [`Publisher::complete`]).
-    Product(u64),
+    /// The product exists on the client now, with this id (its combinations and images follow in
+    /// [`Publisher::complete`], given the plan it was created from).
+    Product(u64, Box<Plan>),
     /// It cannot be created there: the reason, recorded on the link as `refused`.
     Refused(String),
+}
+
+/// A source product mapped onto a client: what to create, its client category ids, its source image ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The product and its combinations.
+    pub product: NewProduct,
+    /// Client category ids, the default first.
+    pub categories: Vec<u64>,
+    /// Source image ids, the cover first.
+    pub images: Vec<u64>,
 }
 
 /// Creates source products on clients, and keeps their content when the client follows it.
@@ -41,11 +53,7 @@ impl Publisher {
     }
 
     /// The sheet of `state`'s product mapped onto `store` and its category ids, or why not.
-    async fn planned(
-        &self,
-        store: &Store,
-        state: &SourceProductState,
-    ) -> Result<Result<(NewProduct, Vec<u64>, Vec<u64>), String>, JobError> {
+    async fn planned(&self, store: &Store, state: &SourceProductState) -> Result<Result<Plan, String>, JobError> {
         let product = &state.product;
         let Some(sheet) = self.source.sheet(product.source_id).await? else {
             return Ok(Err(format!("source product {} no longer exists", product.source_id)));
@@ -69,7 +77,7 @@ impl Publisher {
         if categories.is_empty() {
             categories.push(store.catalog.root_category);
         }
-        Ok(Ok((planned, categories, sheet.images)))
+        Ok(Ok(Plan { product: planned, categories, images: sheet.images }))
     }
 
     /// Creates `state`'s product on `store` (texts in every client language, price through its rule, tax
@@ -81,7 +89,7 @@ impl Publisher {
     pub async fn create(&self, store: &Store, state: &SourceProductState) -> Result<Created, JobError> {
         let sku = &state.product.sku;
         let event_id = state.event_id.as_str();
-        let (planned, categories, _) = match self.planned(store, state).await? {
+        let plan = match self.planned(store, state).await? {
             Ok(p) => p,
             Err(reason) => {
                 let mut link = unlinked(store, sku, LinkStatus::Refused, &format!("not published: {reason}"), event_id);
@@ -96,16 +104,18 @@ impl Publisher {
         link.applied_event_id = None;
         link.publication = Some(Publication::default());
         self.links.save(&link).await?;
-        let id = self.clients.create_product(&store.code, &planned, &categories).await?;
+        let id = self.clients.create_product(&store.code, &plan.product, &plan.categories).await?;
         link.publication = Some(Publication { product_id: Some(id), complete: false, content_of: None });
         link.note = Some(format!("publishing: created product {id}; combinations and images next"));
         self.links.save(&link).await?;
         tracing::info!(store = %store.code, sku = %sku, product = id, "product created on the client");
-        Ok(Created::Product(id))
+        Ok(Created::Product(id, Box::new(plan)))
     }
 
     /// Finishes a product created by [`Self::create`]: the combinations `remote` lacks (matched by their
-    /// attribute values), then the images it lacks (the source's, in order, cover first, counted).
+    /// attribute values), then the images it lacks (the source's, in order, cover first, counted). `plan` is
+    /// the one it was just created from (else the source is read again: a retry), `images` how many images
+    /// it has when known (0 just after its creation; else they are counted).
     ///
     /// # Errors
     /// As [`Self::create`].
@@ -114,17 +124,22 @@ impl Publisher {
         store: &Store,
         state: &SourceProductState,
         remote: &RemoteProduct,
+        plan: Option<Plan>,
+        images: Option<usize>,
     ) -> Result<(), JobError> {
-        let (planned, _, images) = match self.planned(store, state).await? {
-            Ok(p) => p,
-            // The source changed under it (gone, or no longer mappable): what exists stays, the sync takes over.
-            Err(reason) => {
-                tracing::warn!(store = %store.code, sku = %state.product.sku, reason, "publication not completed");
-                return Ok(());
-            }
+        let plan = match plan {
+            Some(plan) => plan,
+            None => match self.planned(store, state).await? {
+                Ok(p) => p,
+                // The source changed under it (gone, or no longer mappable): what exists stays, the sync takes over.
+                Err(reason) => {
+                    tracing::warn!(store = %store.code, sku = %state.product.sku, reason, "publication not completed");
+                    return Ok(());
+                }
+            },
         };
         let mut created = 0;
-        for combination in &planned.combinations {
+        for combination in &plan.product.combinations {
             if remote.combinations.iter().any(|rc| same_combination(combination, rc)) {
                 continue;
             }
@@ -135,9 +150,12 @@ impl Publisher {
             self.clients.create_combination(&store.code, remote.id, combination, &values).await?;
             created += 1;
         }
-        let present = self.clients.image_count(&store.code, remote.id).await?;
+        let present = match images {
+            Some(n) => n,
+            None => self.clients.image_count(&store.code, remote.id).await?,
+        };
         let mut uploaded = 0;
-        for image in images.iter().skip(present) {
+        for image in plan.images.iter().skip(present) {
             match self.source.image(state.product.source_id, *image).await {
                 Ok(file) => self.clients.upload_image(&store.code, remote.id, file).await?,
                 Err(GatewayError::Gone(m)) => {
@@ -164,8 +182,8 @@ impl Publisher {
         product_id: u64,
     ) -> Result<bool, GatewayError> {
         let planned = self.planned(store, state).await.map_err(|e| GatewayError::Retryable(e.to_string()))?;
-        let Ok((planned, categories, _)) = planned else { return Ok(false) };
-        self.clients.update_content(&store.code, product_id, &planned, &categories).await?;
+        let Ok(plan) = planned else { return Ok(false) };
+        self.clients.update_content(&store.code, product_id, &plan.product, &plan.categories).await?;
         Ok(true)
     }
 }

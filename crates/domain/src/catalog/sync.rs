@@ -18,8 +18,8 @@ use chrono::Utc;
 use super::{
     matching::{join, link_to, unlinked},
     ports::{
-        LinkStatus, Lookup, ProductLink, ProductLinks, ProductStates, Publication, RemoteStockRow, SourceProductState,
-        StoreGateway,
+        LinkStatus, Lookup, ProductLink, ProductLinks, ProductStates, Publication, RemoteProduct, RemoteStockRow,
+        SourceProductState, StoreGateway,
     },
     publish::{Created, Publisher, content_behind},
     target::Target,
@@ -187,8 +187,22 @@ impl SyncProductToStore {
                 {
                     if let Some(publisher) = publisher {
                         match publisher.create(store, &state).await? {
-                            Created::Product(id) => {
-                                publication = Some(Publication { product_id: Some(id), ..Publication::default() });
+                            Created::Product(id, plan) => {
+                                // Just created: no combination, no image; complete it without reading it back.
+                                let fresh = RemoteProduct {
+                                    id,
+                                    price: target.price,
+                                    active: target.active,
+                                    stock: Vec::new(),
+                                    combinations: Vec::new(),
+                                };
+                                publisher.complete(store, &state, &fresh, Some(*plan), Some(0)).await?;
+                                publication = Some(Publication {
+                                    product_id: Some(id),
+                                    complete: true,
+                                    content_of: Some(state.product.updated_at),
+                                });
+                                // Read it: its stock rows, its combinations.
                                 continue;
                             }
                             Created::Refused(_) => return Ok(SyncOutcome::Refused),
@@ -207,7 +221,7 @@ impl SyncProductToStore {
                     if let (Some(p), Some(publisher)) = (publication.as_mut(), publisher)
                         && !p.complete
                     {
-                        publisher.complete(store, &state, &remote).await?;
+                        publisher.complete(store, &state, &remote, None, None).await?;
                         p.product_id = Some(remote.id);
                         p.complete = true;
                         p.content_of = Some(state.product.updated_at);
