@@ -343,7 +343,7 @@ impl OperationsLog for SeaOrmOperations {
         let rows = self
             .rows(
                 "SELECT store, status, COUNT(*), \
-                 SUM(CASE WHEN status <> 'linked' AND data LIKE '%\"publication\":{%' THEN 1 ELSE 0 END) \
+                 COUNT(CASE WHEN status <> 'linked' AND data LIKE '%\"publication\":{%' THEN 1 END) \
                  FROM product_links GROUP BY store, status ORDER BY store, status",
                 vec![],
             )
@@ -354,7 +354,7 @@ impl OperationsLog for SeaOrmOperations {
                     store: get(r, 0)?,
                     status: get(r, 1)?,
                     count: get::<i64>(r, 2)?.max(0) as u64,
-                    publishing: get::<Option<i64>>(r, 3)?.unwrap_or(0).max(0) as u64,
+                    publishing: get::<i64>(r, 3)?.max(0) as u64,
                 })
             })
             .collect()

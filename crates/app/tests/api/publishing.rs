@@ -315,7 +315,13 @@ async fn a_publishing_client_gets_every_selected_product_with_languages_categori
             wire(s, &src.sim, &r1, &r2);
             for store in &mut s.stores {
                 if store.code == "retail-1" {
-                    store.price_rules = vec![];
+                    // Outdoor (the mug's category in its events) sells at +50 %, the rest at the store's +30 %.
+                    store.price_rules = vec![hub_app::settings::CategoryRuleSettings {
+                        categories: vec![10],
+                        markup_percent: "50".into(),
+                        min_margin_percent: None,
+                        price_ending: None,
+                    }];
                 }
             }
         })
@@ -334,12 +340,13 @@ async fn a_publishing_client_gets_every_selected_product_with_languages_categori
     assert_published(&r1);
     assert_eq!(count(&r2, "products"), 0, "a client without publish gets nothing created");
 
+    let mug_id = products(&r1, "PUB-MUG")[0]["id"].as_u64().unwrap();
+    assert_eq!(r1.product_state(mug_id).unwrap().0, "7.990000", "5.00 + 50 % by its category rule, up to .99");
     // A later change flows as a sync: one price write, no second product.
     r1.clear_requests();
     send(&app, event("PUB-MUG", src.mug, "6.00", true, &[], 9, &[10], "2026-12-03T10:05:00Z")).await;
-    let mug_id = products(&r1, "PUB-MUG")[0]["id"].as_u64().unwrap();
     eventually(20, "the mug follows the source", || async {
-        r1.product_state(mug_id) == Some(("7.990000".into(), true, 9))
+        r1.product_state(mug_id) == Some(("9.990000".into(), true, 9))
     })
     .await;
     assert!(r1.requests().iter().all(|r| r.method != "POST"), "nothing created again");

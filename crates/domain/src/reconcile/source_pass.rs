@@ -270,8 +270,9 @@ pub(super) fn observed_product(item: &SourceListing, sku: &Sku, known: Option<&P
         None => item.date_upd.map(|d| d.and_utc() - MAX_ZONE_AHEAD).unwrap_or_default(),
     };
     let name = known.map(|k| k.name.clone()).unwrap_or_default();
-    let categories =
-        known.map(|k| k.categories.clone()).filter(|c| !c.is_empty()).unwrap_or_else(|| item.categories.clone());
+    // A listing names only the default category: what the connector sent (all of them, or none from a module
+    // before 1.4.0) is kept; a product the hub never heard of gets its default category.
+    let categories = known.map_or_else(|| item.categories.clone(), |k| k.categories.clone());
     ProductData::new(item.id, sku.clone(), name, item.price, item.quantity, item.active, updated_at, combinations)
         .ok()
         .map(|p| p.with_categories(categories))
