@@ -341,7 +341,7 @@ impl Reconciler {
         self.webservices.client(&source.code).map_err(|e| anyhow::anyhow!("{e}"))?;
         self.webservices.client(&client.code).map_err(|e| anyhow::anyhow!("{e}"))?;
         let sheets = WebserviceSheets::new(self.webservices.clone(), source.code.clone());
-        let dry = dry_run.then(|| DryRun { sheets: &sheets, clients: &self.webservices });
+        let dry = dry_run.then_some(DryRun { sheets: &sheets, clients: &self.webservices });
         Ok(self.reconcile.publish_pass(&source, &client, dry, progress).await?)
     }
 

@@ -186,10 +186,8 @@ fn wire(s: &mut Settings, source: &Simulator, retail1: &Simulator, retail2: &Sim
 fn event(
     sku: &str,
     id: u64,
-    price: &str,
-    active: bool,
+    (price, active, quantity): (&str, bool, i64),
     combinations: &[(u64, &str, i64)],
-    quantity: i64,
     cats: &[u64],
     at: &str,
 ) -> String {
@@ -213,11 +211,11 @@ async fn send(app: &TestApp, body: String) {
 async fn send_catalog(app: &TestApp, src: &Source, at: &str) {
     send(
         app,
-        event("PUB-TEE", src.tee, "10.00", true, &[(src.sizes[0], "S", 7), (src.sizes[1], "M", 4)], 11, &[4, 3], at),
+        event("PUB-TEE", src.tee, ("10.00", true, 11), &[(src.sizes[0], "S", 7), (src.sizes[1], "M", 4)], &[4, 3], at),
     )
     .await;
-    send(app, event("PUB-MUG", src.mug, "5.00", true, &[], 12, &[10], at)).await;
-    send(app, event("PUB-ART", src.art, "20.00", true, &[], 3, &[9], at)).await;
+    send(app, event("PUB-MUG", src.mug, ("5.00", true, 12), &[], &[10], at)).await;
+    send(app, event("PUB-ART", src.art, ("20.00", true, 3), &[], &[9], at)).await;
 }
 
 fn products(sim: &Simulator, reference: &str) -> Vec<Value> {
@@ -344,7 +342,7 @@ async fn a_publishing_client_gets_every_selected_product_with_languages_categori
     assert_eq!(r1.product_state(mug_id).unwrap().0, "7.990000", "5.00 + 50 % by its category rule, up to .99");
     // A later change flows as a sync: one price write, no second product.
     r1.clear_requests();
-    send(&app, event("PUB-MUG", src.mug, "6.00", true, &[], 9, &[10], "2026-12-03T10:05:00Z")).await;
+    send(&app, event("PUB-MUG", src.mug, ("6.00", true, 9), &[], &[10], "2026-12-03T10:05:00Z")).await;
     eventually(20, "the mug follows the source", || async {
         r1.product_state(mug_id) == Some(("9.990000".into(), true, 9))
     })
@@ -352,7 +350,7 @@ async fn a_publishing_client_gets_every_selected_product_with_languages_categori
     assert!(r1.requests().iter().all(|r| r.method != "POST"), "nothing created again");
 
     // Deactivated at the source: deactivated on the client, never deleted.
-    send(&app, event("PUB-MUG", src.mug, "6.00", false, &[], 9, &[10], "2026-12-03T10:06:00Z")).await;
+    send(&app, event("PUB-MUG", src.mug, ("6.00", false, 9), &[], &[10], "2026-12-03T10:06:00Z")).await;
     eventually(20, "the mug is deactivated", || async { r1.product_state(mug_id).is_some_and(|s| !s.1) }).await;
     assert_eq!(products(&r1, "PUB-MUG").len(), 1);
     app.stop().await;
@@ -418,10 +416,8 @@ async fn a_worker_killed_mid_publish_leaves_no_duplicate_and_its_successor_finis
         event(
             "PUB-TEE",
             src.tee,
-            "10.00",
-            true,
+            ("10.00", true, 11),
             &[(src.sizes[0], "S", 7), (src.sizes[1], "M", 4)],
-            11,
             &[4, 3],
             "2026-12-03T10:00:00Z",
         ),
@@ -547,7 +543,7 @@ async fn a_client_that_follows_content_gets_the_sources_new_texts_and_one_that_d
             }
         })
         .await;
-    send(&app, event("PUB-MUG", src.mug, "5.00", true, &[], 12, &[10], "2026-12-03T10:00:00Z")).await;
+    send(&app, event("PUB-MUG", src.mug, ("5.00", true, 12), &[], &[10], "2026-12-03T10:00:00Z")).await;
     eventually(30, "the mug is published on both", || async {
         app.count("SELECT COUNT(*) FROM product_links WHERE sku = 'PUB-MUG' AND status = 'linked'").await == 2
     })
@@ -559,7 +555,7 @@ async fn a_client_that_follows_content_gets_the_sources_new_texts_and_one_that_d
         lang("name", "Camping mug XL", "Grande tasse de camping")
     );
     assert_eq!(src.sim.admin_call("PATCH", &format!("products/{}", src.mug), Some(&body)).0, 200);
-    send(&app, event("PUB-MUG", src.mug, "5.00", true, &[], 11, &[10], "2026-12-03T10:10:00Z")).await;
+    send(&app, event("PUB-MUG", src.mug, ("5.00", true, 11), &[], &[10], "2026-12-03T10:10:00Z")).await;
     let name = |sim: &Simulator, l: &str| language_value(&products(sim, "PUB-MUG")[0]["name"], l);
     eventually(30, "retail-2 follows the new name", || async { name(&r2, "2") == "Grande tasse de camping" }).await;
     eventually(30, "retail-1 got the stock change", || async {
