@@ -152,6 +152,22 @@ impl WebserviceClient {
     }
 }
 
+impl WebserviceClient {
+    /// The combinations of `product_id` in full (`display=full`: the associations are only output in full),
+    /// in id order.
+    pub(crate) async fn combination_rows(&self, product_id: u64) -> Result<Vec<Value>, GatewayError> {
+        self.list_rows(
+            "combinations",
+            vec![
+                ("filter[id_product]", format!("[{product_id}]")),
+                ("display", "full".into()),
+                ("sort", "[id_ASC]".into()),
+            ],
+        )
+        .await
+    }
+}
+
 /// A list answer's rows: `{"products":[…]}`, or the bare `[]` PrestaShop sends for an empty list.
 pub(crate) fn rows<'a>(v: &'a Value, resource: &str) -> &'a [Value] {
     match v {
@@ -228,16 +244,7 @@ impl WebserviceGateway {
         c: &WebserviceClient,
         product_id: u64,
     ) -> Result<Vec<RemoteCombination>, GatewayError> {
-        let found = c
-            .list_rows(
-                "combinations",
-                vec![
-                    ("filter[id_product]", format!("[{product_id}]")),
-                    ("display", "full".into()),
-                    ("sort", "[id_ASC]".into()),
-                ],
-            )
-            .await?;
+        let found = c.combination_rows(product_id).await?;
         let ids: Vec<Vec<u64>> = found.iter().map(value_ids).collect();
         let all: Vec<u64> = ids.iter().flatten().copied().collect();
         let names = if all.is_empty() { Arc::default() } else { self.attribute_names(store, c, &all).await? };

@@ -628,14 +628,7 @@ impl SourceSheets for WebserviceSheets {
             images.insert(0, cover);
         }
         let combinations = c
-            .list_rows(
-                "combinations",
-                vec![
-                    ("filter[id_product]", format!("[{product_id}]")),
-                    ("display", "full".into()),
-                    ("sort", "[id_ASC]".into()),
-                ],
-            )
+            .combination_rows(product_id)
             .await?
             .iter()
             .map(|r| SheetCombination {

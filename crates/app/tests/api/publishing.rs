@@ -79,24 +79,16 @@ async fn source() -> Source {
     init();
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     sim.add_language("fr", "Français (French)");
-    let outdoor = post(
-        &sim,
-        "categories",
-        &format!(
-            "<prestashop><category><id_parent>2</id_parent><active>1</active>{}{}</category></prestashop>",
-            lang("name", "Outdoor", "Plein air"),
-            lang("link_rewrite", "outdoor", "plein-air")
-        ),
-    );
-    let camping = post(
-        &sim,
-        "categories",
-        &format!(
-            "<prestashop><category><id_parent>{outdoor}</id_parent><active>1</active>{}{}</category></prestashop>",
-            lang("name", "Camping", "Camping"),
-            lang("link_rewrite", "camping", "camping")
-        ),
-    );
+    let category = |parent: u64, en: &str, fr: &str| {
+        let body = format!(
+            "<prestashop><category><id_parent>{parent}</id_parent><active>1</active>{}{}</category></prestashop>",
+            lang("name", en, fr),
+            lang("link_rewrite", &en.to_lowercase(), &fr.to_lowercase().replace(' ', "-"))
+        );
+        post(&sim, "categories", &body)
+    };
+    let outdoor = category(2, "Outdoor", "Plein air");
+    let camping = category(outdoor, "Camping", "Camping");
     let group = post(
         &sim,
         "product_options",
@@ -106,22 +98,15 @@ async fn source() -> Source {
             lang("public_name", "Size", "Taille")
         ),
     );
-    let s = post(
-        &sim,
-        "product_option_values",
-        &format!(
-            "<prestashop><product_option_value><id_attribute_group>{group}</id_attribute_group>{}</product_option_value></prestashop>",
-            lang("name", "S", "S")
-        ),
-    );
-    let m = post(
-        &sim,
-        "product_option_values",
-        &format!(
-            "<prestashop><product_option_value><id_attribute_group>{group}</id_attribute_group>{}</product_option_value></prestashop>",
-            lang("name", "M", "M")
-        ),
-    );
+    let value = |name: &str| {
+        let body = format!(
+            "<prestashop><product_option_value><id_attribute_group>{group}</id_attribute_group>{}\
+             </product_option_value></prestashop>",
+            lang("name", name, name)
+        );
+        post(&sim, "product_option_values", &body)
+    };
+    let (s, m) = (value("S"), value("M"));
     let product = |reference: &str, price: &str, cats: &[u64], en: &str, fr: &str| {
         let assoc: String = cats.iter().map(|c| format!("<category><id>{c}</id></category>")).collect();
         format!(
