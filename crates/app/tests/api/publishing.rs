@@ -524,6 +524,8 @@ async fn a_client_that_follows_content_gets_the_sources_new_texts_and_one_that_d
                 if store.code == "retail-2" {
                     store.catalog.publish = true;
                     store.catalog.content = hub_domain::model::ContentPolicy::Follow;
+                    // Only Outdoor's products.
+                    store.catalog.categories = vec![10];
                 }
             }
         })
@@ -553,5 +555,19 @@ async fn a_client_that_follows_content_gets_the_sources_new_texts_and_one_that_d
     .await;
     assert_eq!(name(&r1, "2"), "Tasse de camping", "content = once: the retailer's texts stay");
     assert_eq!(name(&r2, "1"), "Camping mug XL");
+
+    // Deleted at the source: the connector's last word names no category, and the product is deactivated on
+    // both clients — also on retail-2, which selects by category — and deleted on neither.
+    send(&app, event("PUB-MUG", src.mug, ("5.00", false, 0), &[], &[], "2026-12-03T10:20:00Z")).await;
+    for sim in [&r1, &r2] {
+        eventually(30, "the mug is deactivated", || async {
+            products(sim, "PUB-MUG")
+                .first()
+                .and_then(|m| m["id"].as_u64())
+                .and_then(|id| sim.product_state(id))
+                .is_some_and(|s| !s.1 && s.2 == 0)
+        })
+        .await;
+    }
     app.stop().await;
 }

@@ -156,7 +156,10 @@ impl SyncProductToStore {
         let event_id = state.event_id.as_str();
         let previous = self.links.get(&store.code, sku).await?;
         let selected = store.catalog.selection.selects(sku, &state.product.categories);
-        if !selected.is_yes() {
+        // A product deactivated or deleted at the source (a deleted product names no category any more) is
+        // deactivated on a client that has it linked, whatever the selection says now.
+        let withdrawn = !state.product.active && previous.as_ref().is_some_and(|l| l.status == LinkStatus::Linked);
+        if !selected.is_yes() && !withdrawn {
             return self.leave_out(store, sku, previous, &selected.reason(), event_id).await;
         }
         let target = Target::for_client(&state.product, store);
