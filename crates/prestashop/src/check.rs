@@ -139,6 +139,29 @@ fn needs(source: bool, patch: bool, orders: bool) -> Vec<(&'static str, &'static
     }
 }
 
+/// What publishing reads on the source, and reads and creates on a publishing client.
+fn publishing_needs(source: bool) -> Vec<(&'static str, &'static str)> {
+    let mut needs = vec![
+        ("languages", "GET"),
+        ("tax_rule_groups", "GET"),
+        ("categories", "GET"),
+        ("product_options", "GET"),
+        ("product_option_values", "GET"),
+        ("images", "GET"),
+    ];
+    if !source {
+        needs.extend([
+            ("products", "POST"),
+            ("combinations", "POST"),
+            ("categories", "POST"),
+            ("product_options", "POST"),
+            ("product_option_values", "POST"),
+            ("images", "POST"),
+        ]);
+    }
+    needs
+}
+
 /// Parses the `GET /api/` listing: `<prestashop><api><products get="true" put="false" …>`.
 fn permissions(body: &str) -> Vec<Permission> {
     let mut reader = Reader::from_str(body);
@@ -174,19 +197,29 @@ fn permissions(body: &str) -> Vec<Permission> {
 
 impl WebserviceClient {
     /// Lists what this shop's key may do and compares it with what the hub needs of a source (`source`)
-    /// or a client store (reading its orders too when `orders`: `reconcile.orders`).
+    /// or a client store (reading its orders too when `orders`: `reconcile.orders`; creating products when
+    /// `publish`: a publishing client, or the source of one).
     ///
     /// # Errors
     /// The shop cannot be reached or refuses the key (the message names the HTTP status and the shop's
     /// error, never the key).
-    pub async fn check(&self, source: bool, orders: bool) -> Result<StoreCheck, hub_domain::GatewayError> {
+    pub async fn check(
+        &self,
+        source: bool,
+        orders: bool,
+        publish: bool,
+    ) -> Result<StoreCheck, hub_domain::GatewayError> {
         let started = Instant::now();
         let answer = self.send(Method::GET, "", &[], None).await?;
         let latency_ms = started.elapsed().as_millis() as u64;
         let permissions = permissions(&answer.body);
         let version = self.version();
         let patch = self.supports_patch();
-        let missing = needs(source, patch, orders)
+        let mut needed = needs(source, patch, orders);
+        if publish {
+            needed.extend(publishing_needs(source));
+        }
+        let missing = needed
             .into_iter()
             .filter(|(resource, method)| {
                 !permissions.iter().any(|p| p.resource == *resource && p.methods.iter().any(|m| m == method))
@@ -232,6 +265,16 @@ mod tests {
             }
         }
         assert!(needs(true, true, false).contains(&("order_histories", "POST")));
+    }
+
+    #[test]
+    fn publishing_needs_the_source_readable_and_the_client_writable() {
+        let source = publishing_needs(true);
+        assert!(source.contains(&("images", "GET")) && !source.iter().any(|(_, m)| *m == "POST"));
+        let client = publishing_needs(false);
+        for need in [("products", "POST"), ("images", "POST"), ("categories", "POST"), ("tax_rule_groups", "GET")] {
+            assert!(client.contains(&need), "{need:?}");
+        }
     }
 
     #[test]

@@ -195,7 +195,10 @@ pub async fn check_stores(settings: &Settings) -> anyhow::Result<Vec<CheckRow>> 
             let result = match hub_domain::StoreCode::parse(&s.code) {
                 Ok(code) if s.webservice.is_some() => match gateway.client(&code) {
                     Ok(client) => {
-                        Some(client.check(source, settings.reconcile.orders).await.map_err(|e| e.to_string()))
+                        // A publishing client, and the source of any, need the catalog's resources too.
+                        let publish =
+                            if source { settings.stores.iter().any(|c| c.catalog.publish) } else { s.catalog.publish };
+                        Some(client.check(source, settings.reconcile.orders, publish).await.map_err(|e| e.to_string()))
                     }
                     Err(e) => Some(Err(e.to_string())),
                 },
