@@ -417,7 +417,7 @@ macro_rules! spawn_worker {
                                 redis_config(&config.0, &config.1).batch_size(settings.concurrency.div_ceil(2).max(1));
                             let storage = RedisStorage::<Payload<$job>>::new(conn).with_config(config);
                             WorkerBuilder::new(name)
-                                .backend(storage.with_codec(JobPayloadCodec).poll_with_interval(poll))
+                                .backend(storage.with_codec(JobPayloadCodec).poll_with_strategy(Tick::every(poll)))
                                 .data(ctx)
                                 .concurrency(settings.concurrency)
                                 .retry(retry)
@@ -430,7 +430,7 @@ macro_rules! spawn_worker {
                                 .with_config(sqlite_config(&config.0, &config.1));
                             let watchdog = Duration::from_secs(config.0.watchdog_secs);
                             let run = WorkerBuilder::new(name.clone())
-                                .backend(storage.with_codec(JobPayloadCodec).poll_with_interval(poll))
+                                .backend(storage.with_codec(JobPayloadCodec).poll_with_strategy(Tick::every(poll)))
                                 .data(ctx)
                                 .concurrency(settings.concurrency)
                                 .retry(retry)
@@ -569,6 +569,36 @@ where
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Wakes a worker every `period`, and always leaves its next tick armed.
+///
+/// apalis 1.0's `IntervalStrategy` replaces its timer after a tick without polling the new one, so that timer
+/// wakes nobody; and its `Persisted` backend polls the heartbeat timer only between fetches. A fetch slower
+/// than the period (a loaded machine, a busy SQLite file) therefore left an idle worker asleep until its next
+/// heartbeat (the 0.5–0.9 s single-change tail in docs/benchmarks.md) — and one whose heartbeat fired during
+/// that fetch asleep for good: no heartbeat, no poll, no log (the embedded workers seen wedged on a real shop,
+/// reproduced by holding the queue file's write lock on and off; the watchdog was the stopgap). A
+/// `tokio::time::Interval` registers the next tick on every poll that finds none due.
+struct Tick(tokio::time::Interval);
+
+impl Tick {
+    fn every(period: Duration) -> Self {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self(interval)
+    }
+}
+
+impl PollStrategy for Tick {
+    fn poll_drive(&mut self, cx: &mut std::task::Context<'_>, _: &PollSnapshot) -> std::task::Poll<Option<()>> {
+        let mut due = false;
+        // Ends on `Pending`, which registers the waker for the next tick.
+        while self.0.poll_tick(cx).is_ready() {
+            due = true;
+        }
+        if due { std::task::Poll::Ready(Some(())) } else { std::task::Poll::Pending }
     }
 }
 

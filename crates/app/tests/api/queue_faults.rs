@@ -412,3 +412,74 @@ async fn an_embedded_worker_that_stops_heart_beating_is_started_again_and_its_qu
     .await;
     app.stop().await;
 }
+
+/// The embedded workers' silent wedge itself, with the watchdog off: another connection takes the queue file's
+/// write lock for 100–300 ms, lets go for 0–200 ms, again and again for 30 s, so the workers' fetches are slow
+/// and their heartbeats come due in the middle of them. With apalis' own interval strategy every worker stopped
+/// heart-beating and polling for good within 35 s of this (reproduced by hand on the same binary); with the
+/// hub's re-armed tick each keeps beating, and the queue runs afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_workers_keep_beating_and_polling_through_a_busy_queue_file_without_the_watchdog() {
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            s.queue.watchdog_secs = 0;
+            s.queue.heartbeat_secs = 1;
+            s.queue.poll_interval_ms = 50;
+        })
+        .await;
+    let settings = env.settings();
+    let queue = sea_orm::Database::connect(settings.queue.url.as_str()).await.unwrap();
+    let ages = |db: DatabaseConnection| async move {
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                "SELECT id, strftime('%s','now') - last_seen FROM Workers",
+                vec![],
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| (r.try_get_by_index::<String>(0).unwrap(), r.try_get_by_index::<i64>(1).unwrap()))
+            .collect::<Vec<_>>()
+    };
+    eventually(10, "the fan-out and sync workers registered", || {
+        let db = queue.clone();
+        async move { ages(db).await.len() >= 2 }
+    })
+    .await;
+
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    let mut i: u64 = 0;
+    let mut worst = 0;
+    while std::time::Instant::now() < until {
+        i += 1;
+        let held = queue.begin().await.unwrap();
+        held.execute_unprepared("UPDATE Workers SET last_seen = last_seen").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100 + (i * 37) % 200)).await;
+        held.rollback().await.unwrap();
+        tokio::time::sleep(Duration::from_millis((i * 53) % 200)).await;
+        if i.is_multiple_of(10) {
+            worst = worst.max(ages(queue.clone()).await.iter().map(|(_, age)| *age).max().unwrap_or(0));
+        }
+    }
+    // A wedged worker never beats again: give the others a moment, then every one must be fresh.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = ages(queue.clone()).await;
+    assert!(after.iter().all(|(_, age)| *age <= 3), "a worker stopped heart-beating: {after:?}");
+    let event = new_id();
+    let r = app
+        .post(
+            "/api/sync/product",
+            Some(SOURCE_KEY),
+            &product_event(&event, "BUSY-1", "1.00", 1, "2026-11-27T09:00:00Z"),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    eventually(10, "the queue runs", || async {
+        app.status_of(&event).await == Some(hub_domain::EventStatus::Processed)
+    })
+    .await;
+    eprintln!("worst heartbeat age during the contention: {worst} s");
+    app.stop().await;
+}
