@@ -77,8 +77,7 @@ struct Source {
 
 async fn source() -> Source {
     init();
-    let sim = Simulator::start(SimConfig::default()).await.unwrap();
-    sim.add_language("fr", "Français (French)");
+    let sim = bilingual_shop().await;
     let category = |parent: u64, en: &str, fr: &str| {
         let body = format!(
             "<prestashop><category><id_parent>{parent}</id_parent><active>1</active>{}{}</category></prestashop>",
@@ -146,6 +145,18 @@ async fn source() -> Source {
     // Text sent as an image: PrestaShop refuses it but keeps its image row, whose file then answers 500/61.
     upload_answering(&sim, mug, b"not an image at all", "broken.jpg", 400).await;
     Source { sim, tee, mug, art, sizes }
+}
+
+/// A retailer's shop in English and French.
+async fn bilingual_shop() -> Simulator {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    sim.add_language("fr", "Français (French)");
+    sim
+}
+
+/// The price, active flag and stock of the product `reference` on `sim`, when it has one.
+fn shelf(sim: &Simulator, reference: &str) -> Option<(String, bool, i64)> {
+    products(sim, reference).first().and_then(|p| p["id"].as_u64()).and_then(|id| sim.product_state(id))
 }
 
 fn wire(s: &mut Settings, source: &Simulator, retail1: &Simulator, retail2: &Simulator) {
@@ -289,8 +300,7 @@ fn assert_published(r1: &Simulator) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_publishing_client_gets_every_selected_product_with_languages_categories_images_and_combinations() {
     let src = source().await;
-    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
-    r1.add_language("fr", "Français (French)");
+    let r1 = bilingual_shop().await;
     let r2 = Simulator::start(SimConfig::default()).await.unwrap();
     let env = Env::new(Backend::Sqlite).await;
     let app = env
@@ -311,11 +321,7 @@ async fn a_publishing_client_gets_every_selected_product_with_languages_categori
         .await;
     send_catalog(&app, &src, "2026-12-03T10:00:00Z").await;
     eventually(30, "both products published and stocked", || async {
-        products(&r1, "PUB-MUG")
-            .first()
-            .and_then(|m| m["id"].as_u64())
-            .and_then(|id| r1.product_state(id))
-            .is_some_and(|s| s.2 == 12)
+        shelf(&r1, "PUB-MUG").is_some_and(|s| s.2 == 12)
             && products(&r1, "PUB-TEE").len() == 1
             && app.count("SELECT COUNT(*) FROM product_links WHERE store = 'retail-1' AND status = 'linked'").await == 2
     })
@@ -344,8 +350,7 @@ async fn a_publishing_client_gets_every_selected_product_with_languages_categori
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lost_answers_while_publishing_leave_no_duplicate_product_image_or_combination() {
     let src = source().await;
-    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
-    r1.add_language("fr", "Français (French)");
+    let r1 = bilingual_shop().await;
     let r2 = Simulator::start(SimConfig::default()).await.unwrap();
     // Each creation is made and its answer lost, once: the hub's retry must find what exists.
     for resource in ["products", "combinations", "images", "categories", "product_options", "product_option_values"] {
@@ -356,11 +361,7 @@ async fn lost_answers_while_publishing_leave_no_duplicate_product_image_or_combi
     send_catalog(&app, &src, "2026-12-03T10:00:00Z").await;
     eventually(60, "both products published and linked", || async {
         app.count("SELECT COUNT(*) FROM product_links WHERE store = 'retail-1' AND status = 'linked'").await == 2
-            && products(&r1, "PUB-MUG")
-                .first()
-                .and_then(|m| m["id"].as_u64())
-                .and_then(|id| r1.product_state(id))
-                .is_some_and(|s| s.2 == 12)
+            && shelf(&r1, "PUB-MUG").is_some_and(|s| s.2 == 12)
     })
     .await;
     assert_published(&r1);
@@ -372,8 +373,7 @@ async fn lost_answers_while_publishing_leave_no_duplicate_product_image_or_combi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_publish_leaves_no_duplicate_and_its_successor_finishes_the_product() {
     let src = source().await;
-    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
-    r1.add_language("fr", "Français (French)");
+    let r1 = bilingual_shop().await;
     let r2 = Simulator::start(SimConfig::default()).await.unwrap();
     // Slow creations, so the kill lands between the product and its combinations and images.
     r1.set_latency(Duration::from_millis(300));
@@ -446,8 +446,7 @@ async fn a_product_the_client_cannot_take_is_refused_with_its_reason_and_the_dry
         )),
     );
     assert_eq!(status, 200, "{body}");
-    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
-    r1.add_language("fr", "Français (French)");
+    let r1 = bilingual_shop().await;
     let r2 = Simulator::start(SimConfig::default()).await.unwrap();
     let env = Env::new(Backend::Sqlite).await;
     let app = env
@@ -476,8 +475,7 @@ async fn a_product_the_client_cannot_take_is_refused_with_its_reason_and_the_dry
 
     // `hub publish --dry-run` for a hub that knows nothing yet, and a fresh client, says the same and
     // writes nothing.
-    let r3 = Simulator::start(SimConfig::default()).await.unwrap();
-    r3.add_language("fr", "Français (French)");
+    let r3 = bilingual_shop().await;
     let env = Env::new(Backend::Sqlite).await;
     let mut toml = crate::reconcile::with_webservices(
         &env.toml,
@@ -512,10 +510,7 @@ async fn a_product_the_client_cannot_take_is_refused_with_its_reason_and_the_dry
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_follows_content_gets_the_sources_new_texts_and_one_that_does_not_keeps_its_own() {
     let src = source().await;
-    let r1 = Simulator::start(SimConfig::default()).await.unwrap();
-    r1.add_language("fr", "Français (French)");
-    let r2 = Simulator::start(SimConfig::default()).await.unwrap();
-    r2.add_language("fr", "Français (French)");
+    let (r1, r2) = (bilingual_shop().await, bilingual_shop().await);
     let env = Env::new(Backend::Sqlite).await;
     let app = env
         .spawn_with(Mode::All, |s| {
@@ -545,14 +540,8 @@ async fn a_client_that_follows_content_gets_the_sources_new_texts_and_one_that_d
     send(&app, event("PUB-MUG", src.mug, ("5.00", true, 11), &[], &[10], "2026-12-03T10:10:00Z")).await;
     let name = |sim: &Simulator, l: &str| language_value(&products(sim, "PUB-MUG")[0]["name"], l);
     eventually(30, "retail-2 follows the new name", || async { name(&r2, "2") == "Grande tasse de camping" }).await;
-    eventually(30, "retail-1 got the stock change", || async {
-        products(&r1, "PUB-MUG")
-            .first()
-            .and_then(|m| m["id"].as_u64())
-            .and_then(|id| r1.product_state(id))
-            .is_some_and(|s| s.2 == 11)
-    })
-    .await;
+    eventually(30, "retail-1 got the stock change", || async { shelf(&r1, "PUB-MUG").is_some_and(|s| s.2 == 11) })
+        .await;
     assert_eq!(name(&r1, "2"), "Tasse de camping", "content = once: the retailer's texts stay");
     assert_eq!(name(&r2, "1"), "Camping mug XL");
 
@@ -560,14 +549,8 @@ async fn a_client_that_follows_content_gets_the_sources_new_texts_and_one_that_d
     // both clients — also on retail-2, which selects by category — and deleted on neither.
     send(&app, event("PUB-MUG", src.mug, ("5.00", false, 0), &[], &[], "2026-12-03T10:20:00Z")).await;
     for sim in [&r1, &r2] {
-        eventually(30, "the mug is deactivated", || async {
-            products(sim, "PUB-MUG")
-                .first()
-                .and_then(|m| m["id"].as_u64())
-                .and_then(|id| sim.product_state(id))
-                .is_some_and(|s| !s.1 && s.2 == 0)
-        })
-        .await;
+        eventually(30, "the mug is deactivated", || async { shelf(sim, "PUB-MUG").is_some_and(|s| !s.1 && s.2 == 0) })
+            .await;
     }
     app.stop().await;
 }
