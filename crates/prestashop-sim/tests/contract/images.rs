@@ -5,7 +5,7 @@
 
 use crate::{
     capture::{Capture, Rules, assert_like},
-    support::{HUB_KEY, Resp, Shop, demo_catalog},
+    support::{HUB_KEY, Resp, Shop, demo_catalog, headers_of},
 };
 
 /// The JPEG of the capture `post_image_product_7` (the shop's own 16×16 `img/genders/1.jpg`, as GD
@@ -145,12 +145,7 @@ async fn text_sent_as_a_jpeg_fails_after_its_row_is_created() {
 /// The bytes and headers of a GET, read as bytes (an image is no text).
 async fn get_bytes(shop: &Shop, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let r = shop.http.get(shop.url(path)).basic_auth(HUB_KEY, Some("")).send().await.expect("answer");
-    let status = r.status().as_u16();
-    let headers = r
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
+    let (status, headers) = (r.status().as_u16(), headers_of(&r));
     (status, headers, r.bytes().await.expect("body").to_vec())
 }
 

@@ -26,15 +26,18 @@ pub struct Resp {
     pub body: String,
 }
 
+/// An answer's headers as (name, value) text pairs.
+pub fn headers_of(r: &reqwest::Response) -> Vec<(String, String)> {
+    r.headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect()
+}
+
 impl Resp {
     /// Status, headers and body text of an answer.
     pub async fn read(r: reqwest::Response) -> Self {
-        let status = r.status().as_u16();
-        let headers = r
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
+        let (status, headers) = (r.status().as_u16(), headers_of(&r));
         Resp { status, headers, body: r.text().await.unwrap_or_default() }
     }
 
