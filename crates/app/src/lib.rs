@@ -96,16 +96,14 @@ impl Application {
     pub async fn build(settings: Settings, mode: Mode) -> anyhow::Result<Self> {
         let stores: Arc<dyn StoreDirectory> = Arc::new(settings.store_directory()?);
         let db = database(&settings).await?;
-        let inbox: Arc<dyn Inbox> = Arc::new(SeaOrmInbox::with_group_commit(
-            db.clone(),
-            settings.database.group_commit_max,
-            // SQLite has one writer at a time: parallel statements would only wait on each other's lock.
-            if settings.database.url.expose().starts_with("sqlite:") {
-                1
-            } else {
-                settings.database.group_commit_writers
-            },
-        ));
+        // SQLite has one writer at a time: parallel statements would only wait on each other's lock.
+        let writers = if settings.database.url.expose().starts_with("sqlite:") {
+            1
+        } else {
+            settings.database.group_commit_writers
+        };
+        let inbox: Arc<dyn Inbox> =
+            Arc::new(SeaOrmInbox::with_group_commit(db.clone(), settings.database.group_commit_max, writers));
         let states: Arc<dyn ProductStates> = Arc::new(SeaOrmProductStates::new(db.clone()));
         ensure_sqlite_dir(&settings.queue.url)?;
         let queue = ApalisJobQueue::connect(settings.queue.clone()).await.context("queue")?;
@@ -155,7 +153,11 @@ impl Application {
         }
 
         if matches!(mode, Mode::Worker | Mode::All) {
-            let links: Arc<dyn ProductLinks> = Arc::new(SeaOrmProductLinks::new(db.clone()));
+            let links: Arc<dyn ProductLinks> = Arc::new(SeaOrmProductLinks::with_group_commit(
+                db.clone(),
+                settings.database.group_commit_max,
+                writers,
+            ));
             let telemetry = Telemetry::new(settings.worker.name(), Arc::new(outbound::PrometheusMetrics));
             let timer: Arc<dyn Timer> = Arc::new(outbound::TokioTimer);
             let webservices = hub_prestashop::WebserviceGateway::new(settings.webservice_targets())

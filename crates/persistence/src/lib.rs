@@ -1,5 +1,6 @@
 //! sea-orm adapters of the hub's storage ports, on MySQL/MariaDB and on SQLite.
 
+mod batch;
 mod dashboard_sessions;
 mod entities;
 mod errors;

@@ -42,6 +42,10 @@ enum Expr {
     /// `[a|b|…]` on a numeric field, the values parsed once and sorted (a 100-id page filter over a
     /// 10,000-row table stays cheap).
     AnyNumber(Vec<Decimal>),
+    /// `x` or `[a|b|…]` on a text field, the values folded once (as MariaDB's collation compares them) into a
+    /// set: each row's value is folded once and looked up, so a lookup by reference costs one fold per row,
+    /// however many references it asks for.
+    AnyText(std::collections::HashSet<String>),
     Between(String, String),
     Like(String),
     Gt(String),
@@ -184,6 +188,8 @@ impl ListQuery {
                     ds.sort();
                     Expr::AnyNumber(ds)
                 }
+                Expr::Any(xs) => Expr::AnyText(xs.iter().map(|x| util::fold(x)).collect()),
+                Expr::Eq(x) if !numeric(field) => Expr::AnyText([util::fold(&x)].into()),
                 other => other,
             };
             filters.push((field, expr));
@@ -334,6 +340,7 @@ fn matches(f: &Field, r: &Record, e: &Expr) -> bool {
             Expr::Eq(x) => cmp_value(f, v, x) == Ordering::Equal,
             Expr::Any(xs) => xs.iter().any(|x| cmp_value(f, v, x) == Ordering::Equal),
             Expr::AnyNumber(ds) => ds.binary_search(&util::php_decimal(v)).is_ok(),
+            Expr::AnyText(folded) => folded.contains(&util::fold(v)),
             Expr::Between(a, b) => cmp_value(f, v, a) != Ordering::Less && cmp_value(f, v, b) != Ordering::Greater,
             Expr::Like(p) => util::like(v, p),
             Expr::Gt(x) => cmp_value(f, v, x) == Ordering::Greater,

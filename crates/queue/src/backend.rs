@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     jobs::{FanOutProductJob, JobNames, ReplicateOrderJob, SyncProductToStoreJob, now_us},
     redis_backlog,
+    wake::Signals,
 };
 
 /// Which storage.
@@ -78,6 +79,7 @@ impl Default for QueueSettings {
 #[derive(Clone)]
 pub(crate) enum Storages {
     Redis {
+        client: Box<apalis_redis::Client>,
         conn: ConnectionManager,
         fan_out: RedisStorage<FanOutProductJob>,
         replicate: RedisStorage<ReplicateOrderJob>,
@@ -96,6 +98,8 @@ pub(crate) enum Storages {
 pub struct ApalisJobQueue {
     pub(crate) storages: Storages,
     pub(crate) settings: QueueSettings,
+    /// Raised after each push, for this process's workers (`crate::wake`).
+    pub(crate) signals: Signals,
 }
 
 impl std::fmt::Debug for ApalisJobQueue {
@@ -187,7 +191,7 @@ impl ApalisJobQueue {
                     .set_response_timeout(Some(Duration::from_millis(settings.push_timeout_ms)))
                     .set_number_of_retries(1)
                     .set_max_delay(Duration::from_secs(1));
-                let conn = ConnectionManager::new_lazy_with_config(client, config)
+                let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)
                     .map_err(|e| QueueError::Unexpected(format!("queue.url: {e}")))?;
                 let cfg = |queue: &str| redis_config(&settings, queue);
                 Storages::Redis {
@@ -195,6 +199,7 @@ impl ApalisJobQueue {
                     replicate: RedisStorage::new(conn.clone()).with_config(cfg(&names.replicate_order)),
                     sync: RedisStorage::new(conn.clone()).with_config(cfg(&names.sync_product_to_store)),
                     conn,
+                    client: Box::new(client),
                 }
             }
             QueueKind::Sqlite => {
@@ -227,7 +232,8 @@ impl ApalisJobQueue {
                 }
             }
         };
-        Ok(Self { storages, settings })
+        let signals = Signals::new([&names.fan_out_product, &names.replicate_order, &names.sync_product_to_store]);
+        Ok(Self { storages, settings, signals })
     }
 
     fn timeout(&self) -> Duration {
@@ -353,7 +359,12 @@ impl JobQueue for ApalisJobQueue {
     async fn enqueue_event(&self, id: &EventId, kind: EventKind) -> Result<(), QueueError> {
         let event_id = id.as_str().to_owned();
         let limit = self.timeout();
-        match (&self.storages, kind) {
+        let names = &self.settings.names;
+        let queue = match kind {
+            EventKind::Product => &names.fan_out_product,
+            EventKind::Order | EventKind::OrderStatus => &names.replicate_order,
+        };
+        let pushed = match (&self.storages, kind) {
             (Storages::Redis { conn, fan_out, .. }, EventKind::Product) => {
                 let (mut c, config) = (conn.clone(), fan_out.get_config().clone());
                 let job = FanOutProductJob { event_id, queued_at_us: now_us() };
@@ -380,7 +391,11 @@ impl JobQueue for ApalisJobQueue {
                 )
                 .await
             }
+        };
+        if pushed.is_ok() {
+            self.signals.raise(queue);
         }
+        pushed
     }
 
     async fn enqueue_syncs(&self, jobs: &[SyncRequest]) -> Result<(), QueueError> {
@@ -393,10 +408,18 @@ impl JobQueue for ApalisJobQueue {
             })
             .collect();
         let limit = self.timeout();
-        match &self.storages {
+        let pushed = match &self.storages {
             Storages::Redis { conn, sync, .. } => {
+                // A sync reads the latest state when it starts: one waiting for the same (store, SKU) covers
+                // this one.
                 let (mut c, config) = (conn.clone(), sync.get_config().clone());
-                bounded(limit, "push", async move { redis_backlog::push(&mut c, &config, &jobs).await }).await
+                let queue = config.queue.as_ref().to_owned();
+                bounded(limit, "push", async move {
+                    redis_backlog::push_coalesced(&mut c, &config, &jobs, |j| Some(j.pending_key(&queue)))
+                        .await
+                        .map(|_| ())
+                })
+                .await
             }
             Storages::Sqlite { sync, .. } => {
                 let mut s = sync.clone();
@@ -408,7 +431,11 @@ impl JobQueue for ApalisJobQueue {
                 })
                 .await
             }
+        };
+        if pushed.is_ok() {
+            self.signals.raise(&self.settings.names.sync_product_to_store);
         }
+        pushed
     }
 
     async fn depth(&self, job: JobType) -> Result<u64, QueueError> {

@@ -39,6 +39,14 @@ pub struct SyncProductToStoreJob {
     pub queued_at_us: Option<i64>,
 }
 
+impl SyncProductToStoreJob {
+    /// The key that marks a job for this (store, SKU) as waiting on the Redis queue `queue`: set when one is
+    /// queued, deleted when a worker starts it; while it exists, the next ones are left out (coalescing).
+    pub(crate) fn pending_key(&self, queue: &str) -> String {
+        format!("{queue}:pending:{}:{}", self.store, self.sku)
+    }
+}
+
 /// The queue name of each job, from configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

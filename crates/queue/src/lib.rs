@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod jobs;
 mod redis_backlog;
+mod wake;
 pub mod worker;
 
 pub use backend::{ApalisJobQueue, QueueKind, QueueSettings};

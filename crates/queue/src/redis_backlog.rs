@@ -35,16 +35,22 @@ pub(crate) fn backlog_list(config: &Config) -> String {
 
 /// Writes each job as apalis-redis's `batch_push.lua` does (data, then metadata: `attempts`, `max_attempts`,
 /// `status`, `idempotency_key` and the task's own metadata), then queues its id on the ready list or the
-/// backlog. KEYS: data hash, ready list, signal list, metadata prefix, backlog list. ARGV: the ready list's cap,
-/// emit events ("1"/"0"), then five values per job: id, data, attempts, max attempts, metadata JSON. Returns
-/// {ids put on the ready list, ids put on the backlog}.
+/// backlog, and announces the push on the queue's channel (`crate::wake`: the workers of other processes wake
+/// at once). A job given a pending key is left out while that key exists — a job for the same thing waits and
+/// has not started yet, so it will read what this one would (coalescing, [`push_coalesced`]) — and sets the
+/// key (expiring after ARGV[2] s) when it is queued. KEYS: data hash, ready list, signal list, metadata
+/// prefix, backlog list, push channel. ARGV: the ready list's cap, the pending keys' lifetime (s), then six
+/// values per job: id, data, attempts, max attempts, metadata JSON, pending key ("" for none). Returns {ids put
+/// on the ready list, ids put on the backlog, jobs left out}.
 const PUSH_SCRIPT: &str = r#"
 local cap = tonumber(ARGV[1])
-local emit_events = ARGV[2] == "1"
-local ready, backlogged = 0, 0
-for i = 3, #ARGV, 5 do
+local ready, backlogged, coalesced = 0, 0, 0
+for i = 3, #ARGV, 6 do
   local id = ARGV[i]
-  if redis.call("hsetnx", KEYS[1], id, ARGV[i + 1]) == 1 then
+  local pending = ARGV[i + 5]
+  if pending ~= "" and not redis.call("set", pending, id, "NX", "EX", ARGV[2]) then
+    coalesced = coalesced + 1
+  elseif redis.call("hsetnx", KEYS[1], id, ARGV[i + 1]) == 1 then
     local meta = {"attempts", tonumber(ARGV[i + 2]), "max_attempts", tonumber(ARGV[i + 3]), "status", "Pending",
                   "idempotency_key", ""}
     local ok, decoded = pcall(cjson.decode, ARGV[i + 4])
@@ -60,9 +66,6 @@ for i = 3, #ARGV, 5 do
     redis.call("hset", KEYS[4] .. ":" .. id, unpack(meta))
     if redis.call("llen", KEYS[5]) == 0 and redis.call("llen", KEYS[2]) < cap then
       redis.call("rpush", KEYS[2], id)
-      if emit_events then
-        redis.call("publish", "tasks:" .. KEYS[2] .. ":available", id)
-      end
       ready = ready + 1
     else
       redis.call("rpush", KEYS[5], id)
@@ -74,7 +77,10 @@ if ready > 0 then
   redis.call("del", KEYS[3])
   redis.call("lpush", KEYS[3], 1)
 end
-return {ready, backlogged}
+if ready + backlogged > 0 then
+  redis.call("publish", KEYS[6], ready + backlogged)
+end
+return {ready, backlogged, coalesced}
 "#;
 
 /// Moves up to a chunk of due ids from the scheduled set to the backlog's tail, then tops the ready list up
@@ -114,7 +120,27 @@ pub(crate) async fn push<T: Serialize>(
     config: &Config,
     jobs: &[T],
 ) -> Result<(), redis::RedisError> {
+    push_coalesced(conn, config, jobs, |_| None).await.map(|_| ())
+}
+
+/// How long a pending key outlives its job at most: a job that waits longer in a backlog lets one more job for
+/// the same thing in, which coalesces all the same.
+pub(crate) const PENDING_KEY_SECS: u64 = 600;
+
+/// Like [`push`], leaving out each job whose `pending_key` names a job of the same queue that waits and has
+/// not started (the worker deletes the key when it starts it, *before* it reads anything). Returns how many
+/// were left out.
+///
+/// # Errors
+/// When Redis cannot be reached or refuses the script.
+pub(crate) async fn push_coalesced<T: Serialize>(
+    conn: &mut ConnectionManager,
+    config: &Config,
+    jobs: &[T],
+    pending_key: impl Fn(&T) -> Option<String>,
+) -> Result<u64, redis::RedisError> {
     let script = Script::new(PUSH_SCRIPT);
+    let mut coalesced = 0;
     for chunk in jobs.chunks(CHUNK) {
         let mut call = script.prepare_invoke();
         call.key(config.job_data_hash())
@@ -122,8 +148,9 @@ pub(crate) async fn push<T: Serialize>(
             .key(config.signal_list())
             .key(config.job_meta_hash())
             .key(backlog_list(config))
+            .key(crate::wake::channel(config.queue.as_ref()))
             .arg(READY_LIST_CAP)
-            .arg(config.emit_events);
+            .arg(PENDING_KEY_SECS);
         for job in chunk {
             // Read as apalis-redis's `push_tasks` reads a task.
             let task = single(job);
@@ -134,11 +161,12 @@ pub(crate) async fn push<T: Serialize>(
                 .arg(data)
                 .arg(task.attempt())
                 .arg(task.max_attempts().unwrap_or(1))
-                .arg(meta);
+                .arg(meta)
+                .arg(pending_key(job).unwrap_or_default());
         }
-        call.invoke_async::<(u64, u64)>(conn).await?;
+        coalesced += call.invoke_async::<(u64, u64, u64)>(conn).await?.2;
     }
-    Ok(())
+    Ok(coalesced)
 }
 
 /// What one feed did.
@@ -178,6 +206,7 @@ pub(crate) async fn feed_until_stopped(
     mut conn: ConnectionManager,
     config: Config,
     poll: Duration,
+    pushed: std::sync::Arc<crate::wake::Pushed>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let queue = config.queue.as_ref().to_owned();
@@ -191,6 +220,9 @@ pub(crate) async fn feed_until_stopped(
                 if failing {
                     tracing::info!(queue, "feeding the ready list again");
                     failing = false;
+                }
+                if fed.to_ready > 0 {
+                    pushed.raise();
                 }
                 if fed.from_scheduled >= CHUNK as u64 { Duration::ZERO } else { poll }
             }
@@ -207,6 +239,7 @@ pub(crate) async fn feed_until_stopped(
         }
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
+            () = pushed.feeder_woken(), if !failing => {}
             changed = shutdown.changed() => if changed.is_err() { return },
         }
     }

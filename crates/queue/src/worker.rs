@@ -35,6 +35,7 @@ use crate::{
     backend::{ApalisJobQueue, Storages, redis_config, sqlite_config},
     jobs::{FanOutProductJob, JobPayloadCodec, Payload, ReplicateOrderJob, SyncProductToStoreJob},
     redis_backlog,
+    wake::Wake,
 };
 
 /// Worker settings.
@@ -109,6 +110,8 @@ struct Ctx {
     handlers: JobHandlers,
     max_attempts: usize,
     job_timeout: Duration,
+    /// Redis, and the sync queue's name: where a sync job's pending key is deleted when it starts.
+    pending: Option<(apalis_redis::ConnectionManager, String)>,
 }
 
 /// The first pause before writing a failure again when the database refused it, and the longest.
@@ -332,7 +335,23 @@ async fn sync_product_to_store(
     };
     let span = tracing::info_span!("sync_product_to_store", store = %store, sku = %sku, attempt);
     let started = Instant::now();
-    let result = within(ctx.job_timeout, ctx.handlers.sync.execute(&store, &sku)).instrument(span).await.map(|_| ());
+    let run = async {
+        // Started: the next change of this (store, SKU) queues a job again. Before anything is read, so that
+        // a change made from here on is either read by this run or queued anew.
+        if let Some((conn, queue)) = &ctx.pending {
+            let (mut conn, key) = (conn.clone(), job.pending_key(queue));
+            within(Duration::from_secs(5), async move {
+                redis::cmd("DEL")
+                    .arg(key)
+                    .query_async::<u64>(&mut conn)
+                    .await
+                    .map_err(|e| JobError::Retryable(format!("queue: cannot mark the sync started: {e}")))
+            })
+            .await?;
+        }
+        ctx.handlers.sync.execute(&store, &sku).await
+    };
+    let result = within(ctx.job_timeout, run).instrument(span).await.map(|_| ());
     let subject = format!("{store}/{sku}");
     let verdict = finish(
         &ctx,
@@ -383,7 +402,7 @@ async fn fan_out_product(
 /// `$job`s with `$handler`, under supervision. The worker reads its jobs as [`Payload`]s, so a payload that is not a job
 /// reaches the handler instead of stopping the worker.
 macro_rules! spawn_worker {
-    ($tasks:expr, $ctx:expr, $settings:expr, $queue_settings:expr, $shutdown:expr, $storages:expr, $poll:expr, $name:expr, $queue:ident, $job:ty, $handler:expr) => {{
+    ($tasks:expr, $signals:expr, $ctx:expr, $settings:expr, $queue_settings:expr, $shutdown:expr, $storages:expr, $poll:expr, $name:expr, $queue:ident, $job:ty, $handler:expr) => {{
         let (ctx, settings, queue_settings, shutdown, storages, poll, name) = (
             $ctx.clone(),
             $settings.clone(),
@@ -394,15 +413,22 @@ macro_rules! spawn_worker {
             $name,
         );
         let queue = queue_settings.names.$queue.clone();
+        let pushed = $signals.of(&queue);
         if let Storages::Redis { conn, .. } = &storages {
             // Ready jobs wait in the queue's backlog until there is room on its ready list (decision 6).
             let config = redis_config(&queue_settings, &queue);
-            $tasks.spawn(redis_backlog::feed_until_stopped(conn.clone(), config, poll, shutdown.clone()));
+            $tasks.spawn(redis_backlog::feed_until_stopped(
+                conn.clone(),
+                config,
+                poll,
+                pushed.clone(),
+                shutdown.clone(),
+            ));
         }
         $tasks.spawn(async move {
             supervise(&name, shutdown.clone(), || {
-                let (ctx, settings, storages, shutdown, name) =
-                    (ctx.clone(), settings.clone(), storages.clone(), shutdown.clone(), name.clone());
+                let (ctx, settings, storages, shutdown, name, pushed) =
+                    (ctx.clone(), settings.clone(), storages.clone(), shutdown.clone(), name.clone(), pushed.clone());
                 let config = (queue_settings.clone(), queue.clone());
                 async move {
                     let retry =
@@ -417,7 +443,9 @@ macro_rules! spawn_worker {
                                 redis_config(&config.0, &config.1).batch_size(settings.concurrency.div_ceil(2).max(1));
                             let storage = RedisStorage::<Payload<$job>>::new(conn).with_config(config);
                             WorkerBuilder::new(name)
-                                .backend(storage.with_codec(JobPayloadCodec).poll_with_strategy(Tick::every(poll)))
+                                .backend(
+                                    storage.with_codec(JobPayloadCodec).poll_with_strategy(Wake::new(poll, pushed)),
+                                )
                                 .data(ctx)
                                 .concurrency(settings.concurrency)
                                 .retry(retry)
@@ -430,7 +458,9 @@ macro_rules! spawn_worker {
                                 .with_config(sqlite_config(&config.0, &config.1));
                             let watchdog = Duration::from_secs(config.0.watchdog_secs);
                             let run = WorkerBuilder::new(name.clone())
-                                .backend(storage.with_codec(JobPayloadCodec).poll_with_strategy(Tick::every(poll)))
+                                .backend(
+                                    storage.with_codec(JobPayloadCodec).poll_with_strategy(Wake::new(poll, pushed)),
+                                )
                                 .data(ctx)
                                 .concurrency(settings.concurrency)
                                 .retry(retry)
@@ -469,20 +499,31 @@ pub async fn run_workers(
     settings: WorkerSettings,
     shutdown: watch::Receiver<bool>,
 ) {
+    let pending = match &queue.storages {
+        Storages::Redis { conn, .. } => Some((conn.clone(), queue.settings.names.sync_product_to_store.clone())),
+        Storages::Sqlite { .. } => None,
+    };
     let ctx = Ctx {
         handlers,
         max_attempts: settings.max_attempts.max(1),
         job_timeout: Duration::from_secs(settings.job_timeout_secs),
+        pending,
     };
     let name = settings.name();
     let poll = Duration::from_millis(queue.settings.poll_interval_ms.max(1));
     let queue_settings = queue.settings.clone();
     let storages = queue.storages.clone();
+    let signals = queue.signals.clone();
     let mut tasks = tokio::task::JoinSet::new();
+    if let Storages::Redis { client, .. } = &storages {
+        // Pushes made by other processes (a `hub-api`) wake this one's workers (`crate::wake`).
+        tasks.spawn(crate::wake::listen(client.as_ref().clone(), signals.clone(), shutdown.clone()));
+    }
     let runs = |job: JobType| settings.jobs.iter().any(|j| j == job.as_str());
     if runs(JobType::FanOutProduct) {
         spawn_worker!(
             tasks,
+            signals,
             ctx,
             settings,
             queue_settings,
@@ -499,6 +540,7 @@ pub async fn run_workers(
         if ctx.handlers.replicate.is_some() {
             spawn_worker!(
                 tasks,
+                signals,
                 ctx,
                 settings,
                 queue_settings,
@@ -517,6 +559,7 @@ pub async fn run_workers(
     if runs(JobType::SyncProductToStore) {
         spawn_worker!(
             tasks,
+            signals,
             ctx,
             settings,
             queue_settings,
@@ -569,36 +612,6 @@ where
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(5));
-    }
-}
-
-/// Wakes a worker every `period`, and always leaves its next tick armed.
-///
-/// apalis 1.0's `IntervalStrategy` replaces its timer after a tick without polling the new one, so that timer
-/// wakes nobody; and its `Persisted` backend polls the heartbeat timer only between fetches. A fetch slower
-/// than the period (a loaded machine, a busy SQLite file) therefore left an idle worker asleep until its next
-/// heartbeat (the 0.5–0.9 s single-change tail in docs/benchmarks.md) — and one whose heartbeat fired during
-/// that fetch asleep for good: no heartbeat, no poll, no log (the embedded workers seen wedged on a real shop,
-/// reproduced by holding the queue file's write lock on and off; the watchdog was the stopgap). A
-/// `tokio::time::Interval` registers the next tick on every poll that finds none due.
-struct Tick(tokio::time::Interval);
-
-impl Tick {
-    fn every(period: Duration) -> Self {
-        let mut interval = tokio::time::interval(period);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        Self(interval)
-    }
-}
-
-impl PollStrategy for Tick {
-    fn poll_drive(&mut self, cx: &mut std::task::Context<'_>, _: &PollSnapshot) -> std::task::Poll<Option<()>> {
-        let mut due = false;
-        // Ends on `Pending`, which registers the waker for the next tick.
-        while self.0.poll_tick(cx).is_ready() {
-            due = true;
-        }
-        if due { std::task::Poll::Ready(Some(())) } else { std::task::Poll::Pending }
     }
 }
 

@@ -595,3 +595,169 @@ async fn a_retailers_minimum_margin_and_price_ending_shape_the_price_it_gets() {
     .await;
     app.stop().await;
 }
+
+/// Polls 30 s apart and heartbeats 30 s apart: only a wake on the push can make a change arrive in seconds.
+fn slow_polls(s: &mut Settings) {
+    s.queue.poll_interval_ms = 30_000;
+    s.queue.heartbeat_secs = 30;
+    s.queue.watchdog_secs = 0;
+}
+
+/// Three changes one after another, each given 5 s to reach both clients.
+async fn three_changes_arrive_in_seconds(app: &TestApp, r1: &Simulator, p1: u64, r2: &Simulator, p2: u64) {
+    for (i, quantity) in [11_i64, 12, 13].into_iter().enumerate() {
+        // Idle again: the workers' first polls (at start) and the last change's follow-up look are over.
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        let at = format!("2026-11-27T10:00:{:02}Z", 10 + i);
+        post_product(app, "WAKE-1", "10.00", quantity, &at).await;
+        eventually(5, &format!("change {i} on both clients well before the next poll"), || async {
+            r1.product_state(p1).is_some_and(|s| s.2 == quantity)
+                && r2.product_state(p2).is_some_and(|s| s.2 == quantity)
+        })
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_embedded_worker_wakes_on_a_push_not_at_its_next_poll() {
+    let (r1, r2) = shops().await;
+    let (p1, p2) = (r1.seed_product("WAKE-1", "Wake", "9.00", 0), r2.seed_product("WAKE-1", "Wake", "9.00", 0));
+    let env = Env::new(Backend::Sqlite).await;
+    let app = env
+        .spawn_with(Mode::All, |s| {
+            wire(s, &r1, &r2);
+            slow_polls(s);
+        })
+        .await;
+    three_changes_arrive_in_seconds(&app, &r1, p1, &r2, p2).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_worker_process_wakes_on_another_processs_push_through_redis() {
+    let (r1, r2) = shops().await;
+    let (p1, p2) = (r1.seed_product("WAKE-1", "Wake", "9.00", 0), r2.seed_product("WAKE-1", "Wake", "9.00", 0));
+    let env = Env::new(Backend::MariaDbRedis).await;
+    // Separate queue clients, as `hub-api` and `hub-worker`: nothing but Redis carries the push.
+    let api = env.spawn_with(Mode::Api, slow_polls).await;
+    let worker = env
+        .spawn_with(Mode::Worker, |s| {
+            wire(s, &r1, &r2);
+            slow_polls(s);
+        })
+        .await;
+    three_changes_arrive_in_seconds(&api, &r1, p1, &r2, p2).await;
+    worker.stop().await;
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_of_a_sku_whose_sync_has_not_started_queue_no_second_sync_and_all_arrive() {
+    let (r1, r2) = shops().await;
+    let (p1, p2) = (r1.seed_product("COAL-1", "Coal", "9.00", 0), r2.seed_product("COAL-1", "Coal", "9.00", 0));
+    let env = Env::new(Backend::MariaDbRedis).await;
+    // Fan-out runs, syncs wait: no worker takes them yet.
+    let fan_out = env.spawn_with(Mode::All, |s| s.worker.jobs = vec!["fan_out_product".into()]).await;
+    for quantity in 1..=10_i64 {
+        post_product(&fan_out, "COAL-1", "10.00", quantity, &format!("2026-11-27T10:00:{quantity:02}Z")).await;
+    }
+    eventually(20, "all ten fanned out", || async {
+        fan_out.count("SELECT COUNT(*) FROM inbox_events WHERE status = 'processed'").await == 10
+    })
+    .await;
+    assert_eq!(fan_out.depth(JobType::SyncProductToStore).await, 2, "one waiting sync per client, not ten");
+    let syncs = env
+        .spawn_with(Mode::Worker, |s| {
+            wire(s, &r1, &r2);
+            s.worker.jobs = vec!["sync_product_to_store".into()];
+        })
+        .await;
+    eventually(20, "both clients at the last change", || async {
+        r1.product_state(p1).is_some_and(|s| s.2 == 10) && r2.product_state(p2).is_some_and(|s| s.2 == 10)
+    })
+    .await;
+    // Started syncs no longer cover what comes next: a later change queues and arrives.
+    post_product(&fan_out, "COAL-1", "10.00", 42, "2026-11-27T10:01:00Z").await;
+    eventually(20, "the next change arrives", || async {
+        r1.product_state(p1).is_some_and(|s| s.2 == 42) && r2.product_state(p2).is_some_and(|s| s.2 == 42)
+    })
+    .await;
+    syncs.stop().await;
+    fan_out.stop().await;
+}
+
+/// The workers' product links gather concurrent leases, saves and releases into one statement each: the
+/// lease still goes to exactly one of many concurrent owners, a held lease is refused, an expired one is taken
+/// over, a release by another owner is ignored, and every save lands — on SQLite and on MariaDB.
+async fn group_committed_links_keep_the_lease_exclusive_and_every_save(backend: Backend) {
+    use hub_domain::{
+        Sku, StoreCode,
+        catalog::{LinkStatus, ProductLink, ProductLinks},
+    };
+    let env = Env::new(backend).await;
+    let db = hub_app::database(&env.settings()).await.unwrap();
+    hub_persistence::migrate(&db).await.unwrap();
+    let links = std::sync::Arc::new(hub_persistence::SeaOrmProductLinks::with_group_commit(db, 64, 4));
+    let store = StoreCode::parse("retail-1").unwrap();
+    let sku = |i: usize| Sku::parse(&format!("GC-{i}")).unwrap();
+    let ttl = Duration::from_secs(30);
+
+    // 40 owners at once for one pair never created before: exactly one wins.
+    let won: Vec<bool> = futures::future::join_all((0..40).map(|i| {
+        let (links, store) = (links.clone(), store.clone());
+        async move { links.lease(&store, &sku(0), &format!("owner-{i}"), ttl).await.unwrap() }
+    }))
+    .await;
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
+    let holder = format!("owner-{}", won.iter().position(|w| *w).unwrap());
+    assert!(links.lease(&store, &sku(0), &holder, ttl).await.unwrap(), "the holder renews");
+    assert!(!links.lease(&store, &sku(0), "late", ttl).await.unwrap(), "held: refused");
+    links.release(&store, &sku(0), "late").await.unwrap();
+    assert!(!links.lease(&store, &sku(0), "late", ttl).await.unwrap(), "a stranger's release changes nothing");
+    links.release(&store, &sku(0), &holder).await.unwrap();
+    assert!(links.lease(&store, &sku(0), "late", Duration::ZERO).await.unwrap(), "released: taken");
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert!(links.lease(&store, &sku(0), "later", ttl).await.unwrap(), "expired: taken over");
+
+    // 60 pairs leased, saved and released at once, half of them rows that did not exist.
+    futures::future::join_all((1..=60).map(|i| {
+        let (links, store) = (links.clone(), store.clone());
+        async move {
+            let owner = format!("run-{i}");
+            if i % 2 == 0 {
+                assert!(links.lease(&store, &sku(i), &owner, ttl).await.unwrap());
+            }
+            let link = ProductLink {
+                store: store.clone(),
+                sku: sku(i),
+                status: LinkStatus::Linked,
+                client_product_id: Some(i as u64),
+                stock_rows: Default::default(),
+                unmatched_combinations: vec![],
+                applied: Default::default(),
+                applied_event_id: Some(format!("event-{i}")),
+                note: None,
+                verified_at: None,
+                publication: None,
+            };
+            links.save(&link).await.unwrap();
+            links.release(&store, &sku(i), &owner).await.unwrap();
+        }
+    }))
+    .await;
+    for i in 1..=60 {
+        let got = links.get(&store, &sku(i)).await.unwrap().expect("saved");
+        assert_eq!((got.client_product_id, got.applied_event_id), (Some(i as u64), Some(format!("event-{i}"))));
+        assert!(links.lease(&store, &sku(i), "next", ttl).await.unwrap(), "released after the save");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_committed_links_keep_the_lease_exclusive_and_every_save_on_sqlite() {
+    group_committed_links_keep_the_lease_exclusive_and_every_save(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_committed_links_keep_the_lease_exclusive_and_every_save_on_mariadb() {
+    group_committed_links_keep_the_lease_exclusive_and_every_save(Backend::MariaDbRedis).await;
+}

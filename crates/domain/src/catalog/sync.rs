@@ -336,6 +336,7 @@ impl SyncProductToStore {
         event_id: &str,
     ) -> Result<SyncOutcome, ApplyError> {
         let product_id = link.client_product_id.unwrap_or_default();
+        let before = link.clone();
         let mut writes = 0;
         if link.applied.price != Some(target.price) || link.applied.active != Some(target.active) {
             self.gateway.set_price_and_active(&store.code, product_id, &target.price, target.active).await?;
@@ -353,7 +354,10 @@ impl SyncProductToStore {
         }
         link.applied_event_id = Some(event_id.to_owned());
         link.status = LinkStatus::Linked;
-        self.links.save(&link).await?;
+        // A job coalesced into an earlier one finds its state applied already: nothing to record either.
+        if link != before {
+            self.links.save(&link).await?;
+        }
         if writes == 0 {
             tracing::debug!(store = %store.code, sku = %sku, "client already up to date");
             Ok(SyncOutcome::UpToDate)
@@ -530,6 +534,31 @@ mod tests {
         gw.expect_set_stock().withf(|_, id, _, _| *id == 77).times(1).returning(|_, _, _, _| Ok(()));
         let uc = use_case(links, gw);
         assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::Applied { writes: 2 }));
+    }
+
+    #[tokio::test]
+    async fn a_sync_coalesced_into_an_earlier_one_finds_its_state_applied_and_writes_nothing_not_even_the_link() {
+        let mut links = leasing_links();
+        links.expect_get().returning(|_, _| {
+            let mut l = link_to(
+                &stores().get(&code()).unwrap(),
+                &sku(),
+                &remote(),
+                &Target { price: Money::ZERO, active: true, quantity: 0, combinations: vec![] },
+                Utc::now(),
+            );
+            l.applied =
+                Applied { price: Some(Money::parse("13.00").unwrap()), active: Some(true), stock: [(500, 298)].into() };
+            l.applied_event_id = Some("event-0001".into());
+            Ok(Some(l))
+        });
+        links.expect_save().never();
+        let mut gw = MockStoreGateway::new();
+        gw.expect_find_by_reference().never();
+        gw.expect_set_price_and_active().never();
+        gw.expect_set_stock().never();
+        let uc = use_case(links, gw);
+        assert_eq!(uc.execute(&code(), &sku()).await, Ok(SyncOutcome::UpToDate));
     }
 
     #[tokio::test]
