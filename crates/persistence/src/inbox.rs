@@ -1,9 +1,6 @@
 //! The inbox of accepted events, on sea-orm.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -16,11 +13,9 @@ use sea_orm::{
     Value,
 };
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::{entities::inbox_events, from_micros, insert_ignore, micros, storage_error};
-
-type RecordReply = oneshot::Sender<Result<Recorded, StorageError>>;
 
 /// [`Inbox`] on a sea-orm connection (MySQL/MariaDB or SQLite).
 ///
@@ -30,58 +25,33 @@ type RecordReply = oneshot::Sender<Result<Recorded, StorageError>>;
 #[derive(Debug, Clone)]
 pub struct SeaOrmInbox {
     db: DatabaseConnection,
-    records: Option<mpsc::Sender<(NewEvent, RecordReply)>>,
+    records: Option<crate::batch::Batcher<NewEvent, Recorded>>,
     marks: Option<mpsc::Sender<EventId>>,
+    processed: Option<crate::batch::Batcher<EventId, ()>>,
 }
 
 impl SeaOrmInbox {
     /// Wraps a connection whose schema is migrated; one statement per call.
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db, records: None, marks: None }
+        Self { db, records: None, marks: None, processed: None }
     }
 
     /// Wraps a connection with group commit of up to `max_batch` events per statement and `writers`
     /// statements in flight. Needs a tokio runtime (it spawns the batching tasks).
     pub fn with_group_commit(db: DatabaseConnection, max_batch: usize, writers: usize) -> Self {
         let max_batch = max_batch.clamp(1, 1000);
-        let (rtx, rrx) = mpsc::channel::<(NewEvent, RecordReply)>(max_batch * 8);
         let (mtx, mut mrx) = mpsc::channel::<EventId>(max_batch * 64);
         let plain = Self::new(db.clone());
-        // Several writers: while one batch waits for its commit (an fsync), the next one is already
-        // being written, and InnoDB merges the concurrent commits.
-        let rrx = Arc::new(tokio::sync::Mutex::new(rrx));
-        for _ in 0..writers.max(1) {
-            let (writer, rrx) = (plain.clone(), rrx.clone());
-            tokio::spawn(async move {
-                loop {
-                    let batch = {
-                        let mut rx = rrx.lock().await;
-                        let Some(first) = rx.recv().await else { return };
-                        let mut batch = vec![first];
-                        while batch.len() < max_batch {
-                            match rx.try_recv() {
-                                Ok(next) => batch.push(next),
-                                Err(_) => break,
-                            }
-                        }
-                        batch
-                    };
-                    let (events, replies): (Vec<NewEvent>, Vec<RecordReply>) = batch.into_iter().unzip();
-                    match writer.record_batch(&events).await {
-                        Ok(outcomes) => {
-                            for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                                let _ = reply.send(Ok(outcome));
-                            }
-                        }
-                        Err(e) => {
-                            for reply in replies {
-                                let _ = reply.send(Err(e.clone()));
-                            }
-                        }
-                    }
-                }
-            });
-        }
+        let writer = plain.clone();
+        let records = crate::batch::Batcher::spawn(max_batch, writers, move |events: Vec<NewEvent>| {
+            let writer = writer.clone();
+            async move { writer.record_batch(&events).await }
+        });
+        let processor = plain.clone();
+        let processed = crate::batch::Batcher::spawn(max_batch, writers, move |ids: Vec<EventId>| {
+            let processor = processor.clone();
+            async move { processor.mark_processed_now(&ids).await.map(|()| vec![(); ids.len()]) }
+        });
         let marker = plain;
         tokio::spawn(async move {
             while let Some(first) = mrx.recv().await {
@@ -97,7 +67,7 @@ impl SeaOrmInbox {
                 }
             }
         });
-        Self { db, records: Some(rtx), marks: Some(mtx) }
+        Self { db, records: Some(records), marks: Some(mtx), processed: Some(processed) }
     }
 
     /// Records several events in one statement; returns, per event, whether it was new.
@@ -175,6 +145,15 @@ impl SeaOrmInbox {
         self.exec(&sql, values).await.map(|_| ())
     }
 
+    async fn mark_processed_now(&self, ids: &[EventId]) -> Result<(), StorageError> {
+        let marks = vec!["?"; ids.len()].join(",");
+        let sql =
+            format!("UPDATE inbox_events SET status = 'processed', processed_at_us = ? WHERE event_id IN ({marks})");
+        let mut values: Vec<Value> = vec![micros(Utc::now()).into()];
+        values.extend(ids.iter().map(|i| Value::from(i.as_str())));
+        self.exec(&sql, values).await.map(|_| ())
+    }
+
     async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64, StorageError> {
         crate::execute(&self.db, sql, values).await
     }
@@ -209,12 +188,7 @@ impl Inbox for SeaOrmInbox {
         let Some(records) = &self.records else {
             return self.record_batch(std::slice::from_ref(event)).await.map(|r| r[0]);
         };
-        let (tx, rx) = oneshot::channel();
-        records
-            .send((event.clone(), tx))
-            .await
-            .map_err(|_| StorageError::Unavailable("inbox writer stopped".into()))?;
-        rx.await.map_err(|_| StorageError::Unavailable("inbox writer stopped".into()))?
+        records.call(event.clone()).await
     }
 
     async fn mark_queued(&self, ids: &[EventId]) -> Result<(), StorageError> {
@@ -241,12 +215,11 @@ impl Inbox for SeaOrmInbox {
     }
 
     async fn mark_processed(&self, id: &EventId) -> Result<(), StorageError> {
-        self.exec(
-            "UPDATE inbox_events SET status = 'processed', processed_at_us = ? WHERE event_id = ?",
-            vec![micros(Utc::now()).into(), id.as_str().into()],
-        )
-        .await
-        .map(|_| ())
+        // With group commit, the marks of concurrent jobs share one statement; each returns once it is durable.
+        match &self.processed {
+            Some(batch) => batch.call(id.clone()).await,
+            None => self.mark_processed_now(std::slice::from_ref(id)).await,
+        }
     }
 
     async fn record_failure(&self, id: &EventId, error: &str, give_up: bool) -> Result<(), StorageError> {

@@ -307,7 +307,9 @@ impl StoreGateway for WebserviceGateway {
                 "products",
                 &[
                     ("filter[reference]", filterable(sku)?),
-                    ("display", "[id,reference,price,active]".into()),
+                    // In full: the product's stock rows (their ids) come with it, so a simple product needs no
+                    // second call (the associations are only output in full).
+                    ("display", "full".into()),
                     ("sort", "[id_ASC]".into()),
                     ("output_format", "JSON".into()),
                 ],
@@ -324,13 +326,37 @@ impl StoreGateway for WebserviceGateway {
                     GatewayError::Permanent(format!("store {store}: product {id} price: {}", e.message))
                 })?;
                 let active = int(&p["active"]) == 1;
+                let listed: Vec<RemoteStockRow> = p["associations"]["stock_availables"]
+                    .as_array()
+                    .map(|rows| {
+                        rows.iter()
+                            .map(|r| RemoteStockRow {
+                                id: num(&r["id"]),
+                                combination_id: num(&r["id_product_attribute"]),
+                                quantity: 0,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if listed.len() == 1 && listed[0].combination_id == 0 {
+                    // A simple product: its one row is written at the first sync whatever it holds, which costs
+                    // no more than reading it would.
+                    return Ok(Lookup::Found(RemoteProduct {
+                        id,
+                        price,
+                        active,
+                        stock: listed,
+                        stock_read: false,
+                        combinations: Vec::new(),
+                    }));
+                }
                 let stock = self.stock_rows(c, id).await?;
                 let combinations = if stock.iter().any(|r| r.combination_id != 0) {
                     self.combinations(store, c, id).await?
                 } else {
                     Vec::new()
                 };
-                Ok(Lookup::Found(RemoteProduct { id, price, active, stock, combinations }))
+                Ok(Lookup::Found(RemoteProduct { id, price, active, stock, stock_read: true, combinations }))
             }
             many => Ok(Lookup::Ambiguous(many.iter().map(|p| num(&p["id"])).collect())),
         }

@@ -85,7 +85,7 @@ pub(crate) fn link_to(
     let applied = Applied {
         price: Some(remote.price),
         active: Some(remote.active),
-        stock: remote.stock.iter().map(|r| (r.id, r.quantity)).collect(),
+        stock: if remote.stock_read { remote.stock.iter().map(|r| (r.id, r.quantity)).collect() } else { BTreeMap::new() },
     };
     let note = (!unmatched.is_empty()).then(|| {
         let mut note = format!("{} combination(s) matched nothing on the client", unmatched.len());

@@ -101,6 +101,9 @@ pub struct RemoteProduct {
     pub active: bool,
     /// Its stock rows (product level and combinations).
     pub stock: Vec<RemoteStockRow>,
+    /// Whether the rows' quantities were read. When not (a simple product found in one call: the row's id
+    /// comes with the product, its quantity would cost a call of its own), the first sync writes every row.
+    pub stock_read: bool,
     /// Its combinations.
     pub combinations: Vec<RemoteCombination>,
 }

@@ -165,6 +165,9 @@ impl SyncProductToStore {
         let target = Target::for_client(&state.product, store);
         let was_linked = previous.as_ref().filter(|l| l.status == LinkStatus::Linked).and_then(|l| l.client_product_id);
         let mut publication = previous.as_ref().and_then(|l| l.publication.clone());
+        // What was last written to the linked product's stock rows: a look-up that did not read their
+        // quantities (a simple product) keeps them, so a verification writes only what changed.
+        let stock_written = previous.as_ref().filter(|l| l.status == LinkStatus::Linked).map(|l| l.applied.stock.clone());
         let mut deleted = None;
         // A fresh link is written through without reading; a stale one, or one reconciliation asks about, is
         // checked first (below).
@@ -197,6 +200,7 @@ impl SyncProductToStore {
                                     price: target.price,
                                     active: target.active,
                                     stock: Vec::new(),
+                                    stock_read: true,
                                     combinations: Vec::new(),
                                 };
                                 publisher.complete(store, &state, &fresh, Some(*plan), Some(0)).await?;
@@ -233,6 +237,14 @@ impl SyncProductToStore {
                     }
                     let mut link = link_to(store, sku, &remote, &target, Utc::now());
                     link.publication = publication;
+                    if !remote.stock_read
+                        && was_linked == Some(remote.id)
+                        && let Some(written) = &stock_written
+                    {
+                        for row in remote.stock.iter().filter_map(|r| written.get(&r.id).map(|q| (r.id, *q))) {
+                            link.applied.stock.insert(row.0, row.1);
+                        }
+                    }
                     match was_linked {
                         Some(id) if id != remote.id => {
                             tracing::warn!(store = %store.code, sku = %sku, from = id, to = remote.id, "re-linked to another client product");
@@ -479,6 +491,7 @@ mod tests {
             price: Money::parse("9.00").unwrap(),
             active: true,
             stock: vec![RemoteStockRow { id: 500, combination_id: 0, quantity: 3 }],
+            stock_read: true,
             combinations: vec![],
         }
     }
@@ -647,6 +660,7 @@ mod tests {
                 RemoteStockRow { id: 4, combination_id: 42, quantity: 0 },
                 RemoteStockRow { id: 5, combination_id: 43, quantity: 0 },
             ],
+            stock_read: true,
             combinations: vec![
                 comb(40, Some("whs-0001-s"), None, &[]),
                 comb(41, None, Some("4006381333931"), &[]),
@@ -684,7 +698,7 @@ mod tests {
         let stock = std::iter::once(RemoteStockRow { id: 1, combination_id: 0, quantity: 0 })
             .chain(client.iter().map(|c| RemoteStockRow { id: 100 + c.id, combination_id: c.id, quantity: 0 }))
             .collect();
-        let remote = RemoteProduct { id: 9, price: Money::ZERO, active: true, stock, combinations: client };
+        let remote = RemoteProduct { id: 9, price: Money::ZERO, active: true, stock, stock_read: true, combinations: client };
         let store = stores().get(&code()).unwrap();
         let product = ProductData::new(6, sku(), "Tee".into(), Money::ZERO, 20, true, Utc::now(), combos).unwrap();
         link_to(&store, &sku(), &remote, &Target::for_client(&product, &store), Utc::now())

@@ -53,8 +53,13 @@ async fn a_reference_finds_its_one_product_with_its_stock_rows() {
             assert_eq!(p.id, id);
             assert_eq!(p.price, Money::parse("9").unwrap());
             assert!(p.active);
+            // A simple product: its one stock row comes with it, in one call, its quantity unread.
             assert_eq!(p.stock.len(), 1);
-            assert_eq!((p.stock[0].combination_id, p.stock[0].quantity), (0, 7));
+            assert_eq!(p.stock[0].combination_id, 0);
+            assert!(!p.stock_read);
+            let calls: Vec<String> = sim.requests().iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+            assert_eq!(calls, ["GET /api/products"], "one call");
+            assert_eq!(sim.stock_row(id, 0), Some(p.stock[0].id), "the product's own row");
         }
         other => panic!("{other:?}"),
     }
