@@ -211,6 +211,16 @@ impl ListQuery {
         Ok(Self { display, filters, sort, limit })
     }
 
+    /// The ids a filter on `id` allows (`[5]`, `[5|7]`), when there is one: the rows to look at are then
+    /// found by their key instead of read through (the table's primary key is its index).
+    pub(crate) fn id_candidates(&self) -> Option<Vec<u64>> {
+        self.filters.iter().find(|(f, _)| f.name == "id").and_then(|(_, e)| match e {
+            Expr::Eq(x) => Some(util::php_decimal(x).to_string().parse().ok().into_iter().collect()),
+            Expr::AnyNumber(ds) => Some(ds.iter().filter_map(|d| d.to_string().parse().ok()).collect()),
+            _ => None,
+        })
+    }
+
     /// The records that match, sorted and cut as asked. Without `sort` they come in id order.
     pub(crate) fn apply<'a>(&self, rows: impl Iterator<Item = &'a Record>) -> Vec<&'a Record> {
         let mut out: Vec<&Record> = rows.filter(|r| self.filters.iter().all(|(f, e)| matches(f, r, e))).collect();

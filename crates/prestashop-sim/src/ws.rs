@@ -386,7 +386,11 @@ impl Webservice {
             };
         }
         let q = ListQuery::parse(res, p)?;
-        let rows = q.apply(store.table(res.name).into_iter().flat_map(|t| t.rows.values()));
+        let table = store.table(res.name);
+        let rows = match q.id_candidates() {
+            Some(ids) => q.apply(ids.iter().filter_map(|id| table.and_then(|t| t.rows.get(id)))),
+            None => q.apply(table.into_iter().flat_map(|t| t.rows.values())),
+        };
         match &q.display {
             Display::Default => {
                 let ids: Vec<u64> = rows.iter().map(|r| r.int("id") as u64).collect();
