@@ -85,7 +85,11 @@ pub(crate) fn link_to(
     let applied = Applied {
         price: Some(remote.price),
         active: Some(remote.active),
-        stock: if remote.stock_read { remote.stock.iter().map(|r| (r.id, r.quantity)).collect() } else { BTreeMap::new() },
+        stock: if remote.stock_read {
+            remote.stock.iter().map(|r| (r.id, r.quantity)).collect()
+        } else {
+            BTreeMap::new()
+        },
     };
     let note = (!unmatched.is_empty()).then(|| {
         let mut note = format!("{} combination(s) matched nothing on the client", unmatched.len());

@@ -167,7 +167,8 @@ impl SyncProductToStore {
         let mut publication = previous.as_ref().and_then(|l| l.publication.clone());
         // What was last written to the linked product's stock rows: a look-up that did not read their
         // quantities (a simple product) keeps them, so a verification writes only what changed.
-        let stock_written = previous.as_ref().filter(|l| l.status == LinkStatus::Linked).map(|l| l.applied.stock.clone());
+        let stock_written =
+            previous.as_ref().filter(|l| l.status == LinkStatus::Linked).map(|l| l.applied.stock.clone());
         let mut deleted = None;
         // A fresh link is written through without reading; a stale one, or one reconciliation asks about, is
         // checked first (below).
@@ -698,7 +699,8 @@ mod tests {
         let stock = std::iter::once(RemoteStockRow { id: 1, combination_id: 0, quantity: 0 })
             .chain(client.iter().map(|c| RemoteStockRow { id: 100 + c.id, combination_id: c.id, quantity: 0 }))
             .collect();
-        let remote = RemoteProduct { id: 9, price: Money::ZERO, active: true, stock, stock_read: true, combinations: client };
+        let remote =
+            RemoteProduct { id: 9, price: Money::ZERO, active: true, stock, stock_read: true, combinations: client };
         let store = stores().get(&code()).unwrap();
         let product = ProductData::new(6, sku(), "Tee".into(), Money::ZERO, 20, true, Utc::now(), combos).unwrap();
         link_to(&store, &sku(), &remote, &Target::for_client(&product, &store), Utc::now())
